@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // The suites start real servers and image tools; two cores, two workers.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
