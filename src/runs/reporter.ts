@@ -1,0 +1,35 @@
+/**
+ * How a long step tells the archivist what is happening. The alchemist gives each step a Reporter
+ * that writes to the run's human-readable status stream (`<collection>-processing`) and to its
+ * machine-readable run record; tests can pass `silentReporter` or collect lines.
+ */
+export interface Reporter {
+  /** One human-readable line in the status stream, in the original's style (emoji first). */
+  line(text: string): void;
+  /** Progress of a long phase: `done` of `total` units (files or bytes), with an optional detail. */
+  progress(done: number, total: number, detail?: string): void;
+  /** A per-file outcome for the run record (and the report): done, failed or skipped, with why. */
+  file(outcome: FileOutcome): void;
+}
+
+export interface FileOutcome {
+  path: string;
+  outcome: 'done' | 'failed' | 'skipped';
+  why?: string;
+}
+
+export const silentReporter: Reporter = {
+  line() {},
+  progress() {},
+  file() {},
+};
+
+/** A Reporter that keeps everything in memory; handy for tests and for building reports. */
+export class MemoryReporter implements Reporter {
+  readonly lines: string[] = [];
+  readonly progresses: { done: number; total: number; detail?: string }[] = [];
+  readonly files: FileOutcome[] = [];
+  line(text: string): void { this.lines.push(text); }
+  progress(done: number, total: number, detail?: string): void { this.progresses.push({ done, total, detail }); }
+  file(outcome: FileOutcome): void { this.files.push(outcome); }
+}
