@@ -1,0 +1,135 @@
+/**
+ * The worker's side of a run: keeps the run record, writes the human-readable stream, and hands
+ * each step a Reporter. Every line also goes to the structured log with run, collection and step.
+ */
+import type { Logger } from 'pino';
+import type { FileOutcome, Reporter } from './reporter.js';
+import type { StatusFolder } from './statusFolder.js';
+import type { RunRecord, StepRecord } from './types.js';
+
+/** Progress is written to the record at most this often; lines are written at once. */
+const PROGRESS_WRITE_INTERVAL_MS = 500;
+
+export class RunJournal {
+  private pendingWrite: Promise<void> = Promise.resolve();
+  private lastProgressWrite = 0;
+  private progressTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly record: RunRecord,
+    private readonly status: StatusFolder,
+    private readonly log: Logger,
+  ) {}
+
+  get collectionId(): string {
+    return this.record.request.collectionId;
+  }
+
+  /** A line in the stream (not tied to a step). */
+  async line(text: string, log: Logger = this.log): Promise<void> {
+    log.info({ line: text }, text);
+    await this.enqueue(() => this.status.appendLines(this.collectionId, [text]));
+  }
+
+  /** Declares the steps up front so the page can show what is coming. */
+  async plan(steps: { name: string; title: string }[]): Promise<void> {
+    const known = new Map(this.record.steps.map((s) => [s.name, s]));
+    this.record.steps = steps.map((s) => {
+      const prior = known.get(s.name);
+      // A resumed run starts its steps again; their outputs verify and are skipped quickly.
+      return { name: s.name, title: s.title, state: 'pending', ...(prior?.counts ? { counts: prior.counts } : {}) };
+    });
+    await this.save();
+  }
+
+  step(name: string): StepHandle {
+    let step = this.record.steps.find((s) => s.name === name);
+    if (!step) {
+      step = { name, title: name, state: 'pending' };
+      this.record.steps.push(step);
+    }
+    return new StepHandle(this, step, this.log.child({ step: name }));
+  }
+
+  async save(): Promise<void> {
+    clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
+    this.lastProgressWrite = Date.now();
+    await this.enqueue(() => this.status.writeRecord(this.record));
+  }
+
+  /** Saves soon, at most every PROGRESS_WRITE_INTERVAL_MS (progress ticks are frequent). */
+  saveSoon(): void {
+    if (this.progressTimer) return;
+    const wait = Math.max(0, PROGRESS_WRITE_INTERVAL_MS - (Date.now() - this.lastProgressWrite));
+    this.progressTimer = setTimeout(() => {
+      this.progressTimer = undefined;
+      void this.save().catch((err) => this.log.error({ err }, 'could not write the run record'));
+    }, wait);
+  }
+
+  /** Waits for every queued write (lines and record). */
+  async flush(): Promise<void> {
+    if (this.progressTimer) await this.save();
+    await this.pendingWrite;
+  }
+
+  /** Writes happen in order, one at a time; a failed write is logged and rethrown to its caller. */
+  enqueue(write: () => Promise<void>): Promise<void> {
+    const next = this.pendingWrite.then(write, write);
+    this.pendingWrite = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export class StepHandle implements Reporter {
+  constructor(
+    private readonly journal: RunJournal,
+    readonly record: StepRecord,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.record.state = 'running';
+    this.record.startedAt = new Date().toISOString();
+    delete this.record.why;
+    delete this.record.finishedAt;
+    await this.journal.save();
+  }
+
+  async done(counts?: Record<string, number>): Promise<void> {
+    await this.finish('done', undefined, counts);
+  }
+
+  async failed(why: string): Promise<void> {
+    await this.finish('failed', why);
+  }
+
+  async skipped(why: string): Promise<void> {
+    await this.finish('skipped', why);
+  }
+
+  line(text: string): void {
+    void this.journal.line(text, this.log).catch((err) => this.log.error({ err }, 'could not write to the status stream'));
+  }
+
+  progress(done: number, total: number, detail?: string): void {
+    this.record.progress = { done, total, ...(detail ? { detail } : {}) };
+    this.journal.saveSoon();
+  }
+
+  file(outcome: FileOutcome): void {
+    this.journal.record.files = this.journal.record.files.filter((f) => !(f.step === this.record.name && f.path === outcome.path));
+    this.journal.record.files.push({ step: this.record.name, ...outcome });
+    if (outcome.outcome !== 'done') this.log.warn({ file: outcome.path, outcome: outcome.outcome, why: outcome.why }, 'file not done');
+    this.journal.saveSoon();
+  }
+
+  private async finish(state: StepRecord['state'], why?: string, counts?: Record<string, number>): Promise<void> {
+    this.record.state = state;
+    this.record.finishedAt = new Date().toISOString();
+    if (why) this.record.why = why;
+    if (counts) this.record.counts = counts;
+    await this.journal.save();
+  }
+}

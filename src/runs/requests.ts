@@ -1,0 +1,45 @@
+/**
+ * Validation of what an archivist (or a caller) asks for: the collection ID and the processes.
+ * The browser checks these too, but the server never trusts it.
+ */
+import { PROCESSES, type ProcessName } from './types.js';
+
+/** The original's pattern for collection IDs (case-sensitive). */
+export const COLLECTION_ID_PATTERN = /^[a-zA-Z0-9\-.~_]+$/;
+/** Long enough for any ArchivesSpace identifier in practice, short enough for file names on every mount. */
+export const COLLECTION_ID_MAX_LENGTH = 100;
+
+/** Returns why the ID is not acceptable, or undefined when it is. */
+export function collectionIdProblem(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || raw.trim() === '') return 'Enter a collection ID.';
+  const id = raw.trim();
+  if (id.length > COLLECTION_ID_MAX_LENGTH) {
+    return `The collection ID is ${id.length} characters long; at most ${COLLECTION_ID_MAX_LENGTH} are allowed.`;
+  }
+  if (!COLLECTION_ID_PATTERN.test(id)) {
+    return `The collection ID "${printable(id)}" may contain only letters, digits and - . _ ~ (no spaces, slashes or other characters).`;
+  }
+  if (/^\.+$/.test(id)) return `The collection ID "${id}" is not allowed: it would name a folder above the collection folder.`;
+  return undefined;
+}
+
+/** Returns the processes in the original's order (report, cloud, onsite, access), or throws with why. */
+export function parseProcesses(raw: unknown): ProcessName[] {
+  const list = (Array.isArray(raw) ? raw : raw === undefined || raw === '' ? [] : [raw]).map(String);
+  if (list.length === 0) throw new RequestProblem('Choose at least one process.');
+  const unknown = list.filter((p) => !(PROCESSES as readonly string[]).includes(p));
+  if (unknown.length) {
+    throw new RequestProblem(`Unknown process ${unknown.map((u) => `"${printable(u)}"`).join(', ')}; choose from ${PROCESSES.join(', ')}.`);
+  }
+  return PROCESSES.filter((p) => list.includes(p));
+}
+
+export class RequestProblem extends Error {
+  override readonly name = 'RequestProblem';
+}
+
+/** Shows control and other invisible characters in a message instead of passing them on. */
+function printable(s: string): string {
+  const cut = s.length > 60 ? `${s.slice(0, 60)}…` : s;
+  return cut.replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}

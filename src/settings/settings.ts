@@ -1,0 +1,179 @@
+/**
+ * One typed settings object, read once at start-up from `settings.ini` (the original's format: a
+ * `[settings]` section of KEY=value lines) with environment overrides (`DISTILLERY_<KEY>`), and
+ * validated as a whole: every problem is reported at once, by key, with what to do.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve, dirname, isAbsolute } from 'node:path';
+import { parse as parseIni } from 'ini';
+import { SettingsReader, type SettingsProblem } from './reader.js';
+
+export const ENV_PREFIX = 'DISTILLERY_';
+
+export interface FolderSettings {
+  /** Status files shared by the web server and the workers (`STATUS_FILES`, formerly `PROCESSING_FILES`). */
+  statusFiles: string;
+  /** Where scanning staff put collection folders (STAGE_1_ORIGINAL_FILES). */
+  stage1: string;
+  /** Where a collection is while it is processed (STAGE_2_ORIGINAL_FILES). */
+  stage2: string;
+  /** Where it goes once every chosen destination holds a verified copy (STAGE_3_ORIGINAL_FILES). */
+  stage3: string;
+  /** Local preservation staging: converted images and the OCFL storage root (LOSSLESS_PRESERVATION_FILES). */
+  preservation: string;
+  /** Structured log file (LOG_FILE); empty logs to standard output only. */
+  logFile?: string;
+}
+
+export interface ModuleSettings {
+  cloud?: string;
+  onsite?: string;
+  access?: string;
+}
+
+export interface WebSettings {
+  host: string;
+  port: number;
+  usersFile: string;
+  /** How the signed-in identity reaches us: a header set by the web server in front, or the debug user. */
+  identity: 'header' | 'debug';
+  /** Header carrying the identity (Shibboleth REMOTE_USER passed on by the proxy). */
+  identityHeader: string;
+  /** Requests may carry the identity header only from these addresses (the proxy). */
+  trustedProxies: string[];
+  sessionSecret: string;
+  logoutUrl: string;
+  /** Whether the session cookie needs HTTPS (true behind the TLS proxy). */
+  secureCookies: boolean;
+}
+
+export interface AlchemistSettings {
+  /** node-cron expression; the original ran every minute from cron. */
+  schedule: string;
+  /** A claim whose heartbeat is older than this is taken to belong to a dead worker on another host. */
+  staleClaimMinutes: number;
+}
+
+export interface CoreSettings {
+  /** The file the settings came from (for messages). */
+  file: string;
+  folders: FolderSettings;
+  modules: ModuleSettings;
+  web: WebSettings;
+  alchemist: AlchemistSettings;
+  /** Keys whose values are secret (never printed). */
+  secretKeys: ReadonlySet<string>;
+  /** Every key's value as read, for feature sections. */
+  reader: SettingsReader;
+}
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+  constructor(
+    readonly file: string,
+    readonly problems: SettingsProblem[],
+  ) {
+    super(
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${file}:\n` +
+        problems.map((p) => `  - ${p.key} ${p.message}`).join('\n'),
+    );
+  }
+}
+
+/** Where settings.ini is: DISTILLERY_SETTINGS, else ./settings.ini. */
+export function settingsPath(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.DISTILLERY_SETTINGS ?? 'settings.ini');
+}
+
+/** Reads the `[settings]` section and applies environment overrides. */
+export async function readSettingsValues(file: string, env: NodeJS.ProcessEnv = process.env): Promise<{ values: Record<string, string>; sourceOf: (key: string) => string }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new SettingsError(file, [{ key: 'settings.ini', message: `not found at ${file}: copy example-settings.ini to settings.ini and fill it in, or set DISTILLERY_SETTINGS to its path.` }]);
+    }
+    throw err;
+  }
+  const parsed = parseIni(text) as Record<string, unknown>;
+  const section = parsed.settings;
+  if (!section || typeof section !== 'object') {
+    throw new SettingsError(file, [{ key: '[settings]', message: 'section is missing: the file must start with a [settings] line followed by KEY=value lines, as in example-settings.ini.' }]);
+  }
+  const values: Record<string, string> = {};
+  const fromEnv = new Set<string>();
+  for (const [k, v] of Object.entries(section as Record<string, unknown>)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') values[k] = String(v);
+  }
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith(ENV_PREFIX) && k !== 'DISTILLERY_SETTINGS' && v !== undefined) {
+      values[k.slice(ENV_PREFIX.length)] = v;
+      fromEnv.add(k.slice(ENV_PREFIX.length));
+    }
+  }
+  return { values, sourceOf: (key) => (fromEnv.has(key) ? `environment ${ENV_PREFIX}${key}` : file) };
+}
+
+/** Reads the sections every process needs. Feature sections are read by `loadSettings`. */
+export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.ProcessEnv = process.env): Omit<CoreSettings, 'secretKeys' | 'reader' | 'file'> {
+  const base = dirname(file);
+  const folder = (key: string, opts: { required?: boolean; alias?: string; help: string }): string => {
+    const raw = r.raw(key) ?? (opts.alias ? r.raw(opts.alias) : undefined);
+    if (raw === undefined) {
+      if (opts.required) r.problem(key, `is required but missing: add ${key}=/path/to/folder to settings.ini (${opts.help}).`);
+      return '';
+    }
+    return isAbsolute(raw) ? raw : resolve(base, raw);
+  };
+  const folders: FolderSettings = {
+    statusFiles: folder('STATUS_FILES', { required: true, alias: 'PROCESSING_FILES', help: 'the shared status folder; PROCESSING_FILES is accepted as its old name' }),
+    stage1: folder('STAGE_1_ORIGINAL_FILES', { required: true, help: 'where scanned collection folders arrive' }),
+    stage2: folder('STAGE_2_ORIGINAL_FILES', { required: true, help: 'where collections wait while they are processed' }),
+    stage3: folder('STAGE_3_ORIGINAL_FILES', { required: true, help: 'where collections go when every destination holds a verified copy' }),
+    preservation: folder('LOSSLESS_PRESERVATION_FILES', { required: true, help: 'local staging for preservation files and the OCFL storage root' }),
+    logFile: r.raw('LOG_FILE') ? folder('LOG_FILE', { help: 'structured log file' }) : undefined,
+  };
+  const stages = [folders.stage1, folders.stage2, folders.stage3].filter(Boolean);
+  if (new Set(stages).size !== stages.length) {
+    r.problem('STAGE_1_ORIGINAL_FILES', 'STAGE_1, STAGE_2 and STAGE_3_ORIGINAL_FILES must be three different folders.');
+  }
+  const modules: ModuleSettings = {
+    cloud: r.oneOf('CLOUD_PLATFORM', ['s3'] as const, { help: 'the module for the cloud process; empty turns cloud off' }),
+    onsite: r.oneOf('ONSITE_MEDIUM', ['tape'] as const, { help: 'the module for the onsite process; empty turns onsite off' }),
+    access: r.oneOf('ACCESS_PLATFORM', ['islandora'] as const, { help: 'the module for the access process; empty turns access off' }),
+  };
+  const identity = r.oneOf('WEB_IDENTITY', ['header', 'debug'] as const, { default: 'header', help: 'header: trust the web server in front; debug: a fixed development user' })!;
+  if (identity === 'debug' && env.NODE_ENV === 'production') {
+    r.problem('WEB_IDENTITY', 'is "debug" but NODE_ENV is production: the debug user is for development only. Set WEB_IDENTITY=header behind Shibboleth.');
+  }
+  const sessionSecret = r.secret('WEB_SESSION_SECRET', { required: identity === 'header', help: 'a long random string, e.g. from `openssl rand -hex 32`' });
+  if (sessionSecret !== undefined && sessionSecret.length < 16) {
+    r.problem('WEB_SESSION_SECRET', 'is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`).');
+  }
+  const web: WebSettings = {
+    host: r.string('WEB_HOST', { default: '127.0.0.1' }),
+    port: r.int('WEB_PORT', { default: 1234, min: 0, max: 65535 }),
+    usersFile: resolve(base, r.string('USERS_FILE', { default: 'users.csv' })),
+    identity,
+    identityHeader: r.string('WEB_IDENTITY_HEADER', { default: 'X-Remote-User' }).toLowerCase(),
+    trustedProxies: r.string('WEB_TRUSTED_PROXIES', { default: '127.0.0.1,::1,::ffff:127.0.0.1' }).split(',').map((s) => s.trim()).filter(Boolean),
+    sessionSecret: sessionSecret ?? 'development-only-session-secret',
+    logoutUrl: r.string('WEB_LOGOUT_URL', { default: '/Shibboleth.sso/Logout' }),
+    secureCookies: r.bool('WEB_SECURE_COOKIES', { default: identity === 'header' }),
+  };
+  const alchemist: AlchemistSettings = {
+    schedule: r.string('ALCHEMIST_SCHEDULE', { default: '* * * * *' }),
+    staleClaimMinutes: r.int('ALCHEMIST_STALE_CLAIM_MINUTES', { default: 10, min: 1, max: 24 * 60 }),
+  };
+  return { folders, modules, web, alchemist };
+}
+
+/** Reads and validates the core settings; throws SettingsError listing every problem. */
+export async function loadCoreSettings(file = settingsPath(), env: NodeJS.ProcessEnv = process.env): Promise<CoreSettings> {
+  const { values, sourceOf } = await readSettingsValues(file, env);
+  const reader = new SettingsReader(values, sourceOf);
+  const core = readCoreSettings(file, reader, env);
+  if (reader.problems.length) throw new SettingsError(file, reader.problems);
+  return { file, ...core, secretKeys: reader.secretKeys, reader };
+}
