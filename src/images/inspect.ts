@@ -6,7 +6,7 @@
 import { open, stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 
 export interface ImageInspection {
   ok: boolean;
@@ -62,7 +62,7 @@ export async function inspectImage(path: string): Promise<ImageInspection> {
   const format = sniffFormat(head);
   if (format !== 'tiff') return { ok: false, format, reason: `not a TIFF (${FORMAT_WORDS[format]})` };
 
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(path, { failOn: 'error' }).metadata();
   } catch (e) {
