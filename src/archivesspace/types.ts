@@ -80,3 +80,35 @@ export interface ArchivesSpace {
   /** Staff-interface link for a record, for the status stream. */
   staffUrl(uri: string): string;
 }
+
+/** A digital object as the report shows it: its id, file versions and components. */
+export interface DigitalObjectRecord {
+  uri: string;
+  digitalObjectId: string;
+  title: string;
+  fileVersions: FileVersion[];
+  /** Archival objects (or resources) that link to it. */
+  linkedInstances: string[];
+  components: ComponentRecord[];
+}
+
+/** One archival object in a collection's tree, in tree order. */
+export interface TreeNode {
+  uri: string;
+  title: string | null;
+  level: string;
+  componentId?: string;
+  /** 1 for the collection's top-level children. */
+  depth: number;
+  childCount: number;
+}
+
+/** Read-only lookups (used by the report, which must write nothing). */
+export interface ArchivesSpaceLookups {
+  /** The digital object with this digital_object_id, if any. */
+  findDigitalObject(digitalObjectId: string): Promise<string | undefined>;
+  /** A digital object with its components (walked through its tree, pages of 200). */
+  readDigitalObject(uri: string): Promise<DigitalObjectRecord>;
+  /** Every archival object under a resource, depth first (tree/root and tree/waypoint pages). */
+  readCollectionTree(resourceUri: string): Promise<TreeNode[]>;
+}
