@@ -1,0 +1,50 @@
+/**
+ * Settings of the cloud destination (CLOUD_PLATFORM=s3). The original's keys keep their meaning
+ * (AWS_ACCESS_KEY, AWS_SECRET_KEY, PRESERVATION_BUCKET); the rest are new and optional.
+ */
+import type { SettingsReader } from '../../settings/reader.js';
+
+export const STORAGE_CLASSES = [
+  'DEEP_ARCHIVE', 'GLACIER', 'GLACIER_IR', 'STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING',
+] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+
+export interface S3Settings {
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** For S3-compatible stores; unset means AWS. */
+  endpoint?: string;
+  forcePathStyle: boolean;
+  storageClass: StorageClass;
+  metadataStorageClass: StorageClass;
+  prefix: string;
+  partSizeBytes: number;
+  queueSize: number;
+}
+
+const MiB = 1024 * 1024;
+
+export function readS3Settings(r: SettingsReader): S3Settings {
+  const accessKeyId = r.string('AWS_ACCESS_KEY', { required: true, help: 'the access key id of the AWS user that writes to the preservation bucket' }) ?? '';
+  const secretAccessKey = r.secret('AWS_SECRET_KEY', { required: true, help: 'the secret key that belongs to AWS_ACCESS_KEY' }) ?? '';
+  const bucket = r.string('PRESERVATION_BUCKET', { required: true, help: 'the S3 bucket that holds the OCFL storage root' }) ?? '';
+  if (bucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    r.problem('PRESERVATION_BUCKET', `"${bucket}" is not a valid S3 bucket name (3–63 lower-case letters, digits, dots and hyphens).`);
+  }
+  const region = r.string('AWS_REGION', { default: 'us-west-2', help: 'the AWS region of the bucket' });
+  const endpoint = r.url('S3_ENDPOINT', { help: 'only for S3-compatible stores other than AWS' });
+  const forcePathStyle = r.bool('S3_FORCE_PATH_STYLE', { default: endpoint !== undefined, help: 'path-style URLs (bucket in the path), needed by most S3-compatible stores' });
+  const storageClass = r.oneOf('S3_STORAGE_CLASS', STORAGE_CLASSES, { default: 'DEEP_ARCHIVE', help: 'storage class of the preservation files' })!;
+  const metadataStorageClass = r.oneOf('S3_METADATA_STORAGE_CLASS', STORAGE_CLASSES, { default: 'STANDARD', help: 'storage class of inventories and JSON, which must stay readable at once' })!;
+  let prefix = r.string('S3_PREFIX', { default: '', help: 'a folder inside the bucket for the storage root, e.g. ocfl/' });
+  if (prefix && !prefix.endsWith('/')) prefix += '/';
+  prefix = prefix.replace(/^\/+/, '');
+  const partMiB = r.int('S3_PART_SIZE_MB', { default: 8, min: 5, max: 512, help: 'size of one multipart part in MiB' });
+  const queueSize = r.int('S3_QUEUE_SIZE', { default: 4, min: 1, max: 64, help: 'parts or files sent at the same time' });
+  return {
+    bucket, region, accessKeyId, secretAccessKey, endpoint, forcePathStyle, storageClass, metadataStorageClass, prefix,
+    partSizeBytes: partMiB * MiB, queueSize,
+  };
+}

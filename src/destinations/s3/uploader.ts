@@ -1,0 +1,317 @@
+/**
+ * Sends one local file to one key, once: a file is read a single time, in part-sized chunks from
+ * a shared buffer pool, and hashed while it is read (SHA-256 of the whole file and of each part,
+ * and SHA-512 when the inventory gives one to check the staging copy against). Every request
+ * carries its SHA-256, which S3 checks on receipt (BadDigest otherwise); afterwards HeadObject
+ * with checksum mode must show the checksum computed here, or the file fails.
+ *
+ * Multipart uploads use COMPOSITE SHA-256 (the checksum of the part checksums, "-N"): it is the
+ * same algorithm as single-part uploads and as the OCFL sha256 fixity, S3-compatible stores
+ * support it, and it is computed from the very buffers sent. The whole-file SHA-256 is kept as
+ * user metadata `sha256` so a rerun can recognise the object from the inventory alone.
+ */
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { PermanentError, policies, withRetry, type RetryPolicy } from '../../policies.js';
+import type { Reporter } from '../../runs/reporter.js';
+import { ChecksumMismatchError, describeS3Error, RetryableS3Error } from './errors.js';
+import type { SendProgress } from './progress.js';
+import type { StorageClass } from './settings.js';
+import type { BufferPool } from './slots.js';
+
+export interface SendSpec {
+  localPath: string;
+  key: string;
+  bytes: number;
+  /** Lower-case hex digests known beforehand (inventory, image record); checked while reading. */
+  sha256?: string;
+  sha512?: string;
+  storageClass: StorageClass;
+}
+
+export interface SendResult {
+  key: string;
+  outcome: 'sent' | 'skipped';
+  bytes: number;
+  /** Hex SHA-256 of the whole file. */
+  sha256: string;
+}
+
+export interface CallScope {
+  reporter: Reporter;
+  signal?: AbortSignal;
+}
+
+const MAX_PARTS = 10_000;
+
+export class Uploader {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly region: string,
+    private readonly pool: BufferPool,
+  ) {}
+
+  /** One S3 request under a named policy: time-out per attempt, retry when it can help, clear error. */
+  async call<T>(policy: RetryPolicy, action: string, key: string | undefined, run: CallScope, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withRetry(
+      policy,
+      async () => {
+        const timeout = AbortSignal.timeout(policy.timeoutMs);
+        const signal = run.signal ? AbortSignal.any([run.signal, timeout]) : timeout;
+        try {
+          return await fn(signal);
+        } catch (err) {
+          if (run.signal?.aborted) throw new PermanentError(`The run was stopped while Distillery tried to ${action} ${key ?? this.bucket}.`, { cause: err });
+          throw describeS3Error(err, { bucket: this.bucket, region: this.region, action, key });
+        }
+      },
+      {
+        signal: run.signal,
+        retryable: (err) => err instanceof RetryableS3Error,
+        onRetry: (err, attempt, delay) =>
+          run.reporter.line(`🔁 ${(err as Error).message.replace(/ A rerun resumes.*$/, '')} Trying again in ${Math.round(delay / 1000)} s (attempt ${attempt + 1} of ${policy.attempts}).`),
+      },
+    );
+  }
+
+  /** HeadObject with checksums; undefined when the key is absent. */
+  async head(key: string, run: CallScope): Promise<HeadObjectCommandOutput | undefined> {
+    return this.call(policies.shortRequest, 'check', key, run, async (abortSignal) => {
+      try {
+        return await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal });
+      } catch (err) {
+        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+        if (e.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket') return undefined;
+        throw err;
+      }
+    });
+  }
+
+  async send(spec: SendSpec, run: CallScope, progress: SendProgress): Promise<SendResult> {
+    const partSize = this.pool.size;
+    const head = await this.head(spec.key, run);
+    if (head && head.ContentLength === spec.bytes) {
+      const sha256 = await this.alreadyThere(head, spec);
+      if (sha256) {
+        progress.fileDone(spec.bytes);
+        return { key: spec.key, outcome: 'skipped', bytes: spec.bytes, sha256 };
+      }
+    }
+    if (spec.bytes > partSize * MAX_PARTS) {
+      throw new PermanentError(`${spec.localPath} is ${spec.bytes} bytes, more than ${MAX_PARTS} parts of ${partSize} bytes: raise S3_PART_SIZE_MB in settings.ini. A retry will not help.`);
+    }
+    const sent = spec.bytes <= partSize ? await this.putSingle(spec, run, progress) : await this.putMultipart(spec, run, progress);
+    await this.verify(spec.key, spec.bytes, sent.checksum, run);
+    progress.fileDone();
+    return { key: spec.key, outcome: 'sent', bytes: spec.bytes, sha256: sent.sha256 };
+  }
+
+  /** Hex SHA-256 when the bucket already holds these bytes (HeadObject only: never a GET). */
+  private async alreadyThere(head: HeadObjectCommandOutput, spec: SendSpec): Promise<string | undefined> {
+    const stored = head.ChecksumSHA256;
+    if (!stored) return undefined;
+    const composite = stored.includes('-');
+    if (spec.sha256) {
+      if (!composite) return stored === hexToB64(spec.sha256) ? spec.sha256 : undefined;
+      // S3 checked every part against the checksums sent with it; the whole-file digest was
+      // recorded by the same upload, which Distillery verified before it finished.
+      return head.Metadata?.sha256 === spec.sha256 ? spec.sha256 : undefined;
+    }
+    // Nothing known beforehand (small metadata files, or no fixity): hash the local file.
+    const local = await hashFile(spec.localPath, spec.bytes, this.pool.size);
+    if (stored === local.full || stored === local.composite) return local.sha256;
+    return composite && head.Metadata?.sha256 === local.sha256 ? local.sha256 : undefined;
+  }
+
+  private async putSingle(spec: SendSpec, run: CallScope, progress: SendProgress): Promise<{ checksum: string; sha256: string }> {
+    const buf = await this.pool.acquire();
+    try {
+      const fh = await open(spec.localPath, 'r');
+      let data: Buffer;
+      try {
+        data = buf.subarray(0, await readFully(fh, buf, spec.bytes, 0, spec.localPath));
+      } finally {
+        await fh.close();
+      }
+      const sha256 = createHash('sha256').update(data).digest();
+      const sha512 = spec.sha512 ? createHash('sha512').update(data).digest('hex') : undefined;
+      checkStaging(spec, sha256.toString('hex'), sha512);
+      const checksum = sha256.toString('base64');
+      await this.call(policies.longRequest, 'send', spec.key, run, (abortSignal) =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket, Key: spec.key, Body: data, ContentLength: data.length, ChecksumSHA256: checksum,
+            StorageClass: spec.storageClass, Metadata: metadata(sha256.toString('hex'), sha512), ContentType: contentType(spec.key),
+          }),
+          { abortSignal },
+        ),
+      );
+      progress.sent(data.length);
+      return { checksum, sha256: sha256.toString('hex') };
+    } finally {
+      this.pool.release(buf);
+    }
+  }
+
+  private async putMultipart(spec: SendSpec, run: CallScope, progress: SendProgress): Promise<{ checksum: string; sha256: string }> {
+    const { bucket } = this;
+    const key = spec.key;
+    const created = await this.call(policies.shortRequest, 'start a multipart upload of', key, run, (abortSignal) =>
+      this.client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket, Key: key, StorageClass: spec.storageClass, ChecksumAlgorithm: 'SHA256', ChecksumType: 'COMPOSITE',
+          Metadata: metadata(spec.sha256, spec.sha512), ContentType: contentType(key),
+        }),
+        { abortSignal },
+      ),
+    );
+    const uploadId = created.UploadId!;
+    const fh = await open(spec.localPath, 'r');
+    try {
+      const whole256 = createHash('sha256');
+      const whole512 = spec.sha512 ? createHash('sha512') : undefined;
+      const partDigests: Buffer[] = [];
+      const parts: CompletedPart[] = [];
+      const inflight = new Set<Promise<void>>();
+      let failure: unknown;
+      for (let partNumber = 1, pos = 0; pos < spec.bytes && failure === undefined; partNumber++) {
+        const buf = await this.pool.acquire();
+        const len = Math.min(this.pool.size, spec.bytes - pos);
+        let data: Buffer;
+        try {
+          data = buf.subarray(0, await readFully(fh, buf, len, pos, spec.localPath));
+        } catch (err) {
+          this.pool.release(buf);
+          throw err;
+        }
+        pos += len;
+        whole256.update(data);
+        whole512?.update(data);
+        const digest = createHash('sha256').update(data).digest();
+        partDigests.push(digest);
+        const n = partNumber;
+        const task: Promise<void> = this.call(policies.longRequest, `send part ${n} of`, key, run, (abortSignal) =>
+          this.client.send(
+            new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: data, ContentLength: data.length, ChecksumSHA256: digest.toString('base64') }),
+            { abortSignal },
+          ),
+        )
+          .then((r) => {
+            parts[n - 1] = { PartNumber: n, ETag: r.ETag, ChecksumSHA256: digest.toString('base64') };
+            progress.sent(data.length);
+          })
+          .catch((err) => {
+            failure ??= err;
+          })
+          .finally(() => {
+            this.pool.release(buf);
+            inflight.delete(task);
+          });
+        inflight.add(task);
+      }
+      await Promise.all([...inflight]);
+      if (failure !== undefined) throw failure;
+      const sha256 = whole256.digest('hex');
+      checkStaging(spec, sha256, whole512?.digest('hex'));
+      await this.call(policies.longRequest, 'finish the multipart upload of', key, run, (abortSignal) =>
+        this.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), { abortSignal }),
+      );
+      return { checksum: compositeOf(partDigests), sha256 };
+    } catch (err) {
+      // Best effort: if S3 cannot be reached now, the next run aborts it (abortOrphanedUploads).
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), { abortSignal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      throw err;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async verify(key: string, bytes: number, expected: string, run: CallScope): Promise<void> {
+    const head = await this.head(key, run);
+    if (!head) throw new ChecksumMismatchError(key, expected, 'nothing: the object is missing right after its upload');
+    if (head.ContentLength !== bytes) throw new ChecksumMismatchError(key, `${expected} over ${bytes} bytes`, `${head.ChecksumSHA256} over ${head.ContentLength} bytes`);
+    if (head.ChecksumSHA256 !== expected) throw new ChecksumMismatchError(key, expected, head.ChecksumSHA256);
+  }
+}
+
+function checkStaging(spec: SendSpec, sha256: string, sha512: string | undefined): void {
+  const bad = (spec.sha256 && spec.sha256 !== sha256) || (spec.sha512 && sha512 && spec.sha512 !== sha512);
+  if (bad) {
+    throw new PermanentError(
+      `The staged file ${spec.localPath} does not match the digest its OCFL inventory records: the staging copy is damaged, so it was not sent. ` +
+        'Run distill again for this folder to rebuild the package. A retry will not help.',
+    );
+  }
+}
+
+function metadata(sha256: string | undefined, sha512: string | undefined): Record<string, string> | undefined {
+  const m: Record<string, string> = {};
+  if (sha256) m.sha256 = sha256;
+  if (sha512) m.sha512 = sha512;
+  return Object.keys(m).length ? m : undefined;
+}
+
+function contentType(key: string): string {
+  if (key.endsWith('.jp2')) return 'image/jp2';
+  if (key.endsWith('.json')) return 'application/json';
+  return key.endsWith('.txt') || /inventory\.json\.sha(256|512)$/.test(key) || /\/?0=ocfl/.test(key) ? 'text/plain' : 'application/octet-stream';
+}
+
+export function hexToB64(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
+/** S3's COMPOSITE SHA-256: the SHA-256 of the concatenated part digests, then "-<parts>". */
+export function compositeOf(partDigests: Buffer[]): string {
+  return `${createHash('sha256').update(Buffer.concat(partDigests)).digest('base64')}-${partDigests.length}`;
+}
+
+/** Reads exactly `len` bytes at `pos` (a short read means the file changed under us). */
+async function readFully(fh: FileHandle, buf: Buffer, len: number, pos: number, path: string): Promise<number> {
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+    if (bytesRead === 0) throw new PermanentError(`${path} is shorter than its recorded size (${pos + got} of ${pos + len} bytes): it changed while being sent. Run distill again for this folder.`);
+    got += bytesRead;
+  }
+  return got;
+}
+
+/** Whole-file and composite SHA-256 of a local file, in one read, without holding it in memory. */
+async function hashFile(path: string, bytes: number, partSize: number): Promise<{ sha256: string; full: string; composite: string }> {
+  const fh = await open(path, 'r');
+  try {
+    const whole = createHash('sha256');
+    const parts: Buffer[] = [];
+    const chunk = Buffer.allocUnsafe(Math.min(partSize, Math.max(bytes, 1)));
+    for (let pos = 0; pos < bytes; ) {
+      const len = Math.min(partSize, bytes - pos);
+      // Hash a part in slices so the scratch buffer can stay small.
+      const partHash = createHash('sha256');
+      for (let off = 0; off < len; ) {
+        const n = await readFully(fh, chunk, Math.min(chunk.length, len - off), pos + off, path);
+        whole.update(chunk.subarray(0, n));
+        partHash.update(chunk.subarray(0, n));
+        off += n;
+      }
+      parts.push(partHash.digest());
+      pos += len;
+    }
+    const sha256 = whole.digest();
+    return { sha256: sha256.toString('hex'), full: sha256.toString('base64'), composite: compositeOf(parts) };
+  } finally {
+    await fh.close();
+  }
+}
