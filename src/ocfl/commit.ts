@@ -1,0 +1,248 @@
+/**
+ * Adding a version to an object (creating it with v1). The version is assembled in a workspace
+ * outside the storage root, then installed in the order of the OCFL implementation notes
+ * (§3.7.2.3): rename the version directory into the object, rename a new root inventory over the
+ * old one, then the root sidecar last. Payload already in the object is referenced by digest and
+ * never read again, so a version can be added when only the inventories are on this disk.
+ */
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
+import { copyWithDigests, hashFile, DigestMismatchError } from './digest.js';
+import {
+  CONTENT_DIRECTORY,
+  INVENTORY_TYPE_1_1,
+  OBJECT_NAMASTE,
+  OBJECT_NAMASTE_CONTENT,
+  readObjectInventory,
+  rfc3339,
+  serializeInventory,
+  sidecarText,
+  stateOf,
+  manifestIndex,
+  type Inventory,
+  type LogicalState,
+} from './inventory.js';
+import { ensureStorageRoot, objectPath } from './layout.js';
+import { workspacePath } from './companion.js';
+import { withObjectLock, type LockOptions } from './lock.js';
+import { recoverObject } from './recover.js';
+import { findConflict, pathProblem, versionNumber } from './paths.js';
+import { pruneEmptyDirs, replaceFile, writeFileSynced } from './fsutil.js';
+import { PermanentError } from '../policies.js';
+
+export interface IncomingFile {
+  /** Path inside the object's state, e.g. `images/HaleGE_001_01_0001.jp2`. */
+  logicalPath: string;
+  /** Where the file is on disk now. */
+  sourcePath: string;
+  /** Digests computed when the file was made; a mismatch aborts the version and names the file. */
+  digests?: { sha512?: string; sha256?: string };
+}
+
+export interface CommitMeta {
+  message: string;
+  user: { name: string; address?: string };
+  created?: Date;
+}
+
+/** Points between install steps where a test can simulate a crash (by throwing). */
+export type InstallStep = 'assembled' | 'version-installed' | 'root-inventory-installed' | 'sidecar-installed';
+
+export interface CommitOptions {
+  /** replace (default): the new state is exactly `files`. merge: `files` are added to (or replace paths in) the head state. */
+  mode?: 'replace' | 'merge';
+  /** Logical paths to drop from the state (merge mode). */
+  remove?: string[];
+  /** Where versions are assembled; defaults to `<root>-distillery/workspace` (must be on the root's file system). */
+  workspace?: string;
+  lock?: LockOptions;
+  /** Test hook, called after each install step; a throw there leaves the object as a crash would. */
+  onStep?: (step: InstallStep) => void | Promise<void>;
+}
+
+export interface CommitResult {
+  objectId: string;
+  objectPath: string;
+  version: string;
+  changed: boolean;
+  /** Content files this version added, relative to the object root, e.g. `v2/content/a.jp2`. */
+  newContentPaths: string[];
+}
+
+export async function commitVersion(
+  rootPath: string,
+  objectId: string,
+  files: IncomingFile[],
+  meta: CommitMeta,
+  opts: CommitOptions = {},
+): Promise<CommitResult> {
+  checkIncoming(files);
+  await ensureStorageRoot(rootPath);
+  const relPath = objectPath(objectId);
+  const objectRoot = join(rootPath, relPath);
+  return withObjectLock(rootPath, objectId, async () => {
+    await recoverObject(rootPath, objectRoot);
+    const inv = await readObjectInventory(objectRoot);
+    if (!inv) await refuseIfOccupied(objectRoot);
+    if (inv && inv.id !== objectId) {
+      throw new PermanentError(`The object at ${objectRoot} has id ${inv.id}, not ${objectId}: two ids map to one path, which the layout should make impossible. Check the storage root.`);
+    }
+    if (inv && inv.type !== INVENTORY_TYPE_1_1) {
+      throw new PermanentError(`${objectId} is an OCFL object of type ${inv.type}; Distillery adds versions to OCFL 1.1 objects only.`);
+    }
+    const version = nextVersion(inv?.head);
+    const wsBase = opts.workspace ?? workspacePath(rootPath);
+    await mkdir(wsBase, { recursive: true });
+    const ws = await mkdtemp(join(wsBase, 'commit-'));
+    try {
+      const versionDir = join(ws, version);
+      const contentDir = join(versionDir, CONTENT_DIRECTORY);
+      const known = inv ? manifestIndex(inv) : new Map<string, string[]>();
+      const added = new Map<string, { contentPath: string; sha256: string }>();
+      const incoming: LogicalState = new Map();
+      for (const f of files) {
+        const want = f.digests?.sha512?.toLowerCase();
+        if (want && known.has(want)) {
+          // Unchanged content: verify the file is what the caller says, but do not copy it.
+          const { digests } = await hashFile(f.sourcePath, ['sha512', 'sha256']);
+          for (const alg of ['sha512', 'sha256'] as const) {
+            const w = f.digests?.[alg];
+            if (w && w.toLowerCase() !== digests[alg]) throw new DigestMismatchError(f.sourcePath, alg, w.toLowerCase(), digests[alg]);
+          }
+          incoming.set(f.logicalPath, digests.sha512);
+          continue;
+        }
+        const dst = join(contentDir, ...f.logicalPath.split('/'));
+        const got = await copyWithDigests(f.sourcePath, dst, f.digests);
+        incoming.set(f.logicalPath, got.sha512);
+        if (known.has(got.sha512) || added.has(got.sha512)) {
+          await rm(dst); // the same bytes are already stored: reference them
+        } else {
+          added.set(got.sha512, { contentPath: `${version}/${CONTENT_DIRECTORY}/${f.logicalPath}`, sha256: got.sha256 });
+        }
+      }
+      await pruneEmptyDirs(contentDir);
+
+      const state: LogicalState = opts.mode === 'merge' && inv ? stateOf(inv) : new Map();
+      for (const p of opts.remove ?? []) state.delete(p);
+      for (const [p, d] of incoming) state.set(p, d);
+      const conflict = findConflict(state.keys());
+      if (conflict) throw new PermanentError(`Logical paths ${conflict[0]} and ${conflict[1]} conflict (one is a folder of the other); rename one.`);
+
+      if (inv && sameState(stateOf(inv), state)) {
+        return { objectId, objectPath: relPath, version: inv.head, changed: false, newContentPaths: [] };
+      }
+
+      const next = buildInventory(inv, objectId, version, state, added, meta);
+      const { bytes, digest } = serializeInventory(next);
+      await mkdir(versionDir, { recursive: true });
+      await writeFileSynced(join(versionDir, 'inventory.json'), bytes);
+      await writeFileSynced(join(versionDir, 'inventory.json.sha512'), sidecarText(digest));
+      await opts.onStep?.('assembled');
+
+      if (!inv) {
+        // A new object is assembled whole and appears with one rename.
+        const objDir = join(ws, 'object');
+        await mkdir(objDir);
+        await writeFileSynced(join(objDir, OBJECT_NAMASTE), OBJECT_NAMASTE_CONTENT);
+        await rename(versionDir, join(objDir, version));
+        await writeFileSynced(join(objDir, 'inventory.json'), bytes);
+        await writeFileSynced(join(objDir, 'inventory.json.sha512'), sidecarText(digest));
+        await mkdir(dirname(objectRoot), { recursive: true });
+        await rename(objDir, objectRoot);
+        await opts.onStep?.('version-installed');
+        await opts.onStep?.('root-inventory-installed');
+        await opts.onStep?.('sidecar-installed');
+      } else {
+        await rename(versionDir, join(objectRoot, version));
+        await opts.onStep?.('version-installed');
+        await replaceFile(join(ws, 'root-inventory.json'), join(objectRoot, 'inventory.json'), bytes);
+        await opts.onStep?.('root-inventory-installed');
+        await replaceFile(join(ws, 'root-sidecar'), join(objectRoot, 'inventory.json.sha512'), sidecarText(digest));
+        await opts.onStep?.('sidecar-installed');
+      }
+      return { objectId, objectPath: relPath, version, changed: true, newContentPaths: [...added.values()].map((a) => a.contentPath).sort() };
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  }, opts.lock);
+}
+
+function checkIncoming(files: IncomingFile[]): void {
+  const seen = new Set<string>();
+  for (const f of files) {
+    const problem = pathProblem(f.logicalPath);
+    if (problem) throw new PermanentError(`"${f.logicalPath}" cannot be a path in an OCFL object (${problem}); use a relative path with / between non-empty names.`);
+    if (seen.has(f.logicalPath)) throw new PermanentError(`"${f.logicalPath}" is given twice; each logical path can hold one file.`);
+    seen.add(f.logicalPath);
+  }
+}
+
+async function refuseIfOccupied(objectRoot: string): Promise<void> {
+  const exists = await stat(objectRoot).then(() => true, () => false);
+  if (exists) {
+    throw new PermanentError(`${objectRoot} exists but holds no inventory.json; it is not an OCFL object Distillery can add to. Run "distillery ocfl validate" on it and move it aside.`);
+  }
+}
+
+function nextVersion(head: string | undefined): string {
+  if (!head) return 'v1';
+  const n = versionNumber(head)!;
+  // Keep an existing object's zero-padding; Distillery itself never pads.
+  const width = head.startsWith('v0') ? head.length - 1 : 0;
+  return `v${String(n + 1).padStart(width, '0')}`;
+}
+
+function sameState(a: LogicalState, b: LogicalState): boolean {
+  if (a.size !== b.size) return false;
+  for (const [p, d] of a) if (b.get(p) !== d) return false;
+  return true;
+}
+
+export function mailto(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  return /^[a-z][a-z0-9+.-]*:/i.test(address) ? address : `mailto:${address}`;
+}
+
+function buildInventory(
+  prev: Inventory | undefined,
+  id: string,
+  version: string,
+  state: LogicalState,
+  added: Map<string, { contentPath: string; sha256: string }>,
+  meta: CommitMeta,
+): Inventory {
+  const manifest: Record<string, string[]> = { ...(prev?.manifest ?? {}) };
+  const fixity: Record<string, Record<string, string[]>> = {};
+  for (const [alg, block] of Object.entries(prev?.fixity ?? {})) fixity[alg] = { ...block };
+  fixity.sha256 ??= {};
+  for (const [digest, a] of added) {
+    manifest[digest] = [a.contentPath];
+    const existing = Object.keys(fixity.sha256).find((k) => k.toLowerCase() === a.sha256);
+    if (existing) fixity.sha256[existing] = [...fixity.sha256[existing], a.contentPath];
+    else fixity.sha256[a.sha256] = [a.contentPath];
+  }
+  const blockState: Record<string, string[]> = {};
+  // State digests use the manifest's spelling (case) of each digest.
+  const spelling = new Map(Object.keys(manifest).map((d) => [d.toLowerCase(), d]));
+  for (const [p, d] of [...state].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+    const key = spelling.get(d) ?? d;
+    (blockState[key] ??= []).push(p);
+  }
+  const user: { name: string; address?: string } = { name: meta.user.name };
+  const address = mailto(meta.user.address);
+  if (address) user.address = address;
+  return {
+    id,
+    type: INVENTORY_TYPE_1_1,
+    digestAlgorithm: 'sha512',
+    head: version,
+    contentDirectory: prev?.contentDirectory ?? CONTENT_DIRECTORY,
+    manifest,
+    versions: {
+      ...(prev?.versions ?? {}),
+      [version]: { created: rfc3339(meta.created ?? new Date()), state: blockState, message: meta.message, user },
+    },
+    fixity,
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Digests computed in the one pass that reads (and, when copying, writes) a file: sha512 is the
+ * OCFL content address, sha256 the fixity value Chronopolis and ACE use. Reading a large file
+ * twice costs more than hashing it twice, so every digest a caller needs comes from one read.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { PermanentError } from '../policies.js';
+
+export type DigestAlgorithm = 'sha512' | 'sha256' | 'sha1' | 'md5' | 'blake2b-512';
+
+/** Node's names for the OCFL algorithm names. */
+const NODE_NAME: Record<DigestAlgorithm, string> = {
+  sha512: 'sha512',
+  sha256: 'sha256',
+  sha1: 'sha1',
+  md5: 'md5',
+  'blake2b-512': 'blake2b512',
+};
+
+export function isKnownAlgorithm(alg: string): alg is DigestAlgorithm {
+  return Object.prototype.hasOwnProperty.call(NODE_NAME, alg);
+}
+
+export class DigestMismatchError extends PermanentError {
+  constructor(
+    readonly file: string,
+    readonly algorithm: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `${file}: ${algorithm} is ${actual} but ${expected} was expected. The file changed or was damaged ` +
+        `after its digest was computed; remake it from the original, then run again (a retry alone cannot help).`,
+    );
+  }
+}
+
+/** Reads a file once, returning the byte count and the digests of every algorithm asked for (lowercase hex). */
+export async function hashFile(path: string, algorithms: readonly DigestAlgorithm[]): Promise<{ bytes: number; digests: Record<string, string> }> {
+  const hashes = algorithms.map((a) => [a, createHash(NODE_NAME[a])] as const);
+  let bytes = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const b = chunk as Buffer;
+    bytes += b.length;
+    for (const [, h] of hashes) h.update(b);
+  }
+  return { bytes, digests: Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')])) };
+}
+
+export function sha512Hex(data: string | Buffer): string {
+  return createHash('sha512').update(data).digest('hex');
+}
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Copies `src` to `dst` reading it once, computing sha512 and sha256 on the way, fsyncs the copy,
+ * and compares with the expected digests (case-insensitively). On a mismatch the copy is removed
+ * and a DigestMismatchError names the file. Memory use is one 1 MiB buffer whatever the size.
+ */
+export async function copyWithDigests(
+  src: string,
+  dst: string,
+  expected?: { sha512?: string; sha256?: string },
+): Promise<{ bytes: number; sha512: string; sha256: string }> {
+  await mkdir(dirname(dst), { recursive: true });
+  const h512 = createHash('sha512');
+  const h256 = createHash('sha256');
+  const input = await open(src, 'r');
+  let output;
+  try {
+    output = await open(dst, 'wx');
+  } catch (err) {
+    await input.close();
+    throw err;
+  }
+  let bytes = 0;
+  try {
+    // Two buffers: hash and write one while the next read fills the other.
+    const size = 1 << 20;
+    const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    let i = 0;
+    let pendingWrite: Promise<unknown> = Promise.resolve();
+    for (;;) {
+      const buf = bufs[i];
+      const { bytesRead } = await input.read(buf, 0, size, null);
+      if (bytesRead === 0) break;
+      const slice = buf.subarray(0, bytesRead);
+      h512.update(slice);
+      h256.update(slice);
+      await pendingWrite;
+      pendingWrite = writeAll(output, slice);
+      bytes += bytesRead;
+      i ^= 1;
+    }
+    await pendingWrite;
+    await output.sync();
+  } catch (err) {
+    await output.close().catch(() => {});
+    await input.close().catch(() => {});
+    await rm(dst, { force: true });
+    throw err;
+  }
+  await output.close();
+  await input.close();
+  const result = { bytes, sha512: h512.digest('hex'), sha256: h256.digest('hex') };
+  for (const alg of ['sha512', 'sha256'] as const) {
+    const want = expected?.[alg];
+    if (want && want.toLowerCase() !== result[alg]) {
+      await rm(dst, { force: true });
+      throw new DigestMismatchError(src, alg, want.toLowerCase(), result[alg]);
+    }
+  }
+  return result;
+}
+
+async function writeAll(fh: import('node:fs/promises').FileHandle, data: Buffer): Promise<void> {
+  let off = 0;
+  while (off < data.length) {
+    const { bytesWritten } = await fh.write(data, off, data.length - off);
+    off += bytesWritten;
+  }
+}
+
