@@ -1,0 +1,31 @@
+/** `distillery web`: serves the form and status pages until stopped (SIGINT/SIGTERM). */
+import { pino } from 'pino';
+import { loadCoreSettings, settingsPath, SettingsError } from '../settings/settings.js';
+import { startWeb } from './server.js';
+
+export async function webCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log('Usage: distillery web\n  Serves the form on WEB_HOST:WEB_PORT (settings.ini; default 127.0.0.1:1234). See docs/web.md.');
+    return 0;
+  }
+  let settings;
+  try {
+    settings = await loadCoreSettings(settingsPath());
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  const log = pino({ name: 'distillery-web', level: process.env.DISTILLERY_LOG_LEVEL ?? 'info' });
+  const web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, logger: log });
+  log.info({ url: web.url, identity: settings.web.identity }, `Distillery web is listening on ${web.url}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await web.close();
+  return 0;
+}

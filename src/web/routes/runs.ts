@@ -1,0 +1,47 @@
+/** `GET /runs` (past runs) and `GET /runs/<log name>` (one archived log with its record). */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Router } from 'express';
+import type { RunRecord } from '../../runs/types.js';
+import type { WebContext } from '../app.js';
+import { problems } from '../problems.js';
+import { recentRuns } from '../recent.js';
+
+/** A page of this many past runs is plenty; older logs stay in the status folder. */
+const LIST_LIMIT = 500;
+/** Logs larger than this are shown from their end (a very long run), with a link to the whole file. */
+const SHOW_BYTES = 2 * 1024 * 1024;
+
+export function runsRoutes(ctx: WebContext): Router {
+  const router = Router();
+
+  router.get('/runs', async (_req, res) => {
+    const recent = await recentRuns(ctx.status, LIST_LIMIT);
+    res.render('runs', { user: res.locals.user, recent });
+  });
+
+  router.get('/runs/:log', async (req, res) => {
+    const name = String(req.params.log);
+    const path = ctx.status.archivedLogPath(name);
+    const st = path ? await stat(path).catch(() => undefined) : undefined;
+    if (!path || !st?.isFile()) throw problems.notFound(`There is no archived log named "${name.slice(0, 120)}".`);
+    if (req.query.raw === '1') {
+      res.type('text/plain; charset=utf-8');
+      res.setHeader('Content-Disposition', `inline; filename="${name}"`);
+      return void createReadStream(path).pipe(res);
+    }
+    const start = Math.max(0, st.size - SHOW_BYTES);
+    const text = await readRange(path, start);
+    const run = (await ctx.status.archived(name.replace(/-\d{14}\.log$/, ''))).find((a) => a.log === name);
+    const record: RunRecord | undefined = run?.record;
+    res.render('log', { user: res.locals.user, name, text, truncated: start > 0, record, collectionId: run?.collectionId ?? '' });
+  });
+
+  return router;
+}
+
+async function readRange(path: string, start: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of createReadStream(path, { start })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

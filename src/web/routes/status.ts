@@ -1,0 +1,68 @@
+/**
+ * `GET /distill/<collection>`: the status page of a collection's run, and
+ * `GET /distill/<collection>/events`: its server-sent events (init, line, state, end).
+ */
+import { Router, type Request } from 'express';
+import { collectionIdProblem } from '../../runs/requests.js';
+import type { WebContext } from '../app.js';
+import type { FollowEvent } from '../follow.js';
+import { problems } from '../problems.js';
+
+/** Comment lines keep proxies from closing a quiet stream. */
+const KEEPALIVE_MS = 15_000;
+
+function collectionParam(req: Request): string {
+  const id = String(req.params.collection ?? '');
+  if (collectionIdProblem(id) || id !== id.trim()) throw problems.notFound(`"${id.slice(0, 100)}" is not a collection ID.`);
+  return id;
+}
+
+export function statusRoutes(ctx: WebContext): Router {
+  const router = Router();
+
+  router.get('/distill/:collection', async (req, res) => {
+    const collectionId = collectionParam(req);
+    const [record, archived] = await Promise.all([ctx.status.readRecord(collectionId), ctx.status.archived(collectionId)]);
+    const active = record !== undefined || (await ctx.status.activeFor(collectionId)) !== undefined;
+    if (!active && archived.length === 0) throw problems.notFound(`No run of ${collectionId} has been requested yet.`);
+    res.render('status', { user: res.locals.user, collectionId });
+  });
+
+  router.get('/distill/:collection/events', (req, res) => {
+    const collectionId = collectionParam(req);
+    const last = req.get('last-event-id') ?? (typeof req.query.from === 'string' ? req.query.from : '0');
+    const from = /^\d{1,15}$/.test(last) ? Number(last) : 0;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no', // nginx/Apache: do not hold the stream back
+    });
+    res.write('retry: 3000\n\n');
+    const send = (event: FollowEvent) => {
+      if (res.writableEnded) return;
+      switch (event.type) {
+        case 'init':
+        case 'line':
+          // JSON keeps a stray carriage return inside a line from ending the event early.
+          res.write(`event: ${event.type}\nid: ${event.id}\ndata: ${JSON.stringify(event.text)}\n\n`);
+          break;
+        case 'state':
+          res.write(`event: state\ndata: ${JSON.stringify(event.record)}\n\n`);
+          break;
+        case 'end':
+          res.write(`event: end\ndata: ${JSON.stringify({ reason: event.reason, log: event.log })}\n\n`);
+          res.end();
+          break;
+      }
+    };
+    const unsubscribe = ctx.followers.follow(collectionId, from, send);
+    const keepalive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
+    res.on('close', () => {
+      clearInterval(keepalive);
+      unsubscribe();
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,171 @@
+/**
+ * Sign-in: the identity header from the proxy, users.csv, the debug user, CSRF, security headers.
+ * Real server on loopback; requests "from another host" come from 127.0.0.2 (Linux answers the
+ * whole 127.0.0.0/8 range), which is not in the trusted proxies.
+ */
+import { request } from 'node:http';
+import { writeFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/web/app.js';
+import { NO_ACCESS } from '../../src/web/problems.js';
+import { ALICE, Client, startTestWeb, type TestWeb } from './helpers.js';
+
+let t: TestWeb | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+function getFrom(url: string, localAddress: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { localAddress, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('sign-in', () => {
+  it('greets a listed user by display name, with the form and a log-out link', async () => {
+    t = await startTestWeb();
+    const res = await new Client(t.url, ALICE.email).get('/');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('Hello, Alice Archivist');
+    expect(html).toContain('href="/Shibboleth.sso/Logout"');
+    expect(html).toContain('name="collection_id"');
+    expect(html).not.toContain('Development mode');
+  });
+
+  it('matches the e-mail address case-insensitively', async () => {
+    t = await startTestWeb();
+    const res = await new Client(t.url, 'Alice@CALTECH.edu').get('/');
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses an unknown user with the original message', async () => {
+    t = await startTestWeb();
+    const res = await new Client(t.url, 'mallory@example.org').get('/');
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain(NO_ACCESS.replace('&', '&amp;'));
+  });
+
+  it('refuses a request with no identity', async () => {
+    t = await startTestWeb();
+    for (const path of ['/', '/runs', '/distill/ABC', '/distill/ABC/events']) {
+      const res = await new Client(t.url).get(path);
+      expect(res.status, path).toBe(403);
+    }
+    expect(await (await new Client(t.url).get('/')).text()).toContain('You are not signed in');
+  });
+
+  it('ignores the identity header from an address that is not a trusted proxy', async () => {
+    t = await startTestWeb({ web: { trustedProxies: ['127.0.0.1'] } });
+    const port = new URL(t.url).port;
+    const fromProxy = await getFrom(`http://127.0.0.1:${port}/`, '127.0.0.1', { 'x-remote-user': ALICE.email });
+    expect(fromProxy.status).toBe(200);
+    const fromElsewhere = await getFrom(`http://127.0.0.1:${port}/`, '127.0.0.2', { 'x-remote-user': ALICE.email });
+    expect(fromElsewhere.status).toBe(403);
+    expect(fromElsewhere.body).toContain('You are not signed in');
+  });
+
+  it('accepts a trusted proxy given as a CIDR range', async () => {
+    t = await startTestWeb({ web: { trustedProxies: ['127.0.0.0/30'] } });
+    const port = new URL(t.url).port;
+    expect((await getFrom(`http://127.0.0.1:${port}/`, '127.0.0.2', { 'x-remote-user': ALICE.email })).status).toBe(200);
+  });
+
+  it('sees a user added to users.csv without a restart', async () => {
+    t = await startTestWeb();
+    const bob = new Client(t.url, 'bob@caltech.edu');
+    expect((await bob.get('/')).status).toBe(403);
+    await writeFile(t.usersFile, `email_address,display_name\n${ALICE.email},${ALICE.name}\nbob@caltech.edu,Bob Boxes\n`);
+    const res = await bob.get('/');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Hello, Bob Boxes');
+  });
+
+  it('says clearly when users.csv is missing or malformed', async () => {
+    t = await startTestWeb();
+    await writeFile(t.usersFile, 'email,name\nalice@caltech.edu,Alice\n');
+    let res = await new Client(t.url, ALICE.email).get('/');
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('must start with the header line &#34;email_address,display_name&#34;');
+    await writeFile(t.usersFile, 'email_address,display_name\n"alice@caltech.edu,Alice\n');
+    res = await new Client(t.url, ALICE.email).get('/');
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('is not valid CSV');
+    await writeFile(t.usersFile, 'email_address,display_name\nnot-an-address,Alice\n');
+    res = await new Client(t.url, ALICE.email).get('/');
+    expect(await res.text()).toContain('line 2: &#34;not-an-address&#34; is not an e-mail address');
+  });
+
+  it('reports a missing users.csv with what to do', async () => {
+    t = await startTestWeb({ web: { usersFile: '/nonexistent/users.csv' } });
+    const res = await new Client(t.url, ALICE.email).get('/');
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('/nonexistent/users.csv does not exist: create it with the header line');
+  });
+
+  it('signs everyone in as the debug user in development mode, with a visible banner', async () => {
+    t = await startTestWeb({ web: { identity: 'debug' } });
+    const res = await new Client(t.url).get('/');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('Hello, World');
+    expect(html).toContain('Development mode');
+    expect(html).toContain('hello@example.com');
+  });
+
+  it('refuses development mode when NODE_ENV is production', async () => {
+    t = await startTestWeb();
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      const web = { host: '127.0.0.1', port: 0, usersFile: t.usersFile, identity: 'debug' as const, identityHeader: 'x-remote-user', trustedProxies: [], sessionSecret: 'x'.repeat(20), logoutUrl: '/', secureCookies: false };
+      expect(() => createApp({ web, statusFiles: t!.statusDir, modules: {} })).toThrow(/WEB_IDENTITY=debug is refused when NODE_ENV=production/);
+    } finally {
+      process.env.NODE_ENV = before;
+    }
+  });
+
+  it('refuses a POST without a valid CSRF token, and writes nothing', async () => {
+    t = await startTestWeb();
+    const c = new Client(t.url, ALICE.email);
+    await c.csrfToken(); // a session exists, but the form's token is not sent
+    let res = await c.post('/distilling', [['collection_id', 'ABC'], ['processes', 'report']]);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('This form has expired or did not come from this Distillery page');
+    res = await c.post('/distilling', [['_csrf', 'forged-token'], ['collection_id', 'ABC'], ['processes', 'report']]);
+    expect(res.status).toBe(403);
+    // A token from another session does not work either.
+    const other = await new Client(t.url, ALICE.email).csrfToken();
+    res = await c.post('/distilling', [['_csrf', other], ['collection_id', 'ABC'], ['processes', 'report']]);
+    expect(res.status).toBe(403);
+    expect(await t.status.activeFor('ABC')).toBeUndefined();
+  });
+
+  it('sets a strict Content-Security-Policy and an httpOnly, SameSite=Lax session cookie', async () => {
+    t = await startTestWeb();
+    const res = await fetch(t.url + '/', { headers: { 'x-remote-user': ALICE.email } });
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+    const cookie = res.headers.getSetCookie()[0] ?? '';
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/Secure/i);
+  });
+
+  it('marks the session cookie Secure behind the TLS proxy', async () => {
+    t = await startTestWeb({ web: { secureCookies: true } });
+    const res = await fetch(t.url + '/', { headers: { 'x-remote-user': ALICE.email, 'x-forwarded-proto': 'https' } });
+    expect(res.headers.getSetCookie()[0]).toMatch(/; Secure/i);
+  });
+});
