@@ -1,0 +1,203 @@
+/**
+ * The per-folder image pipeline: each TIFF becomes a verified lossless JP2 with XMP, in parallel
+ * (bounded), reported and returned in sequence order. Work happens under `<outDir>/.partial/`;
+ * a JP2 gets its final name only after its pixels matched the TIFF's and its XMP was written,
+ * and a sidecar record (`<stem>-LOSSLESS.json`) written last lets a rerun skip verified images.
+ */
+import { availableParallelism } from 'node:os';
+import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import pLimit from 'p-limit';
+import type { Reporter } from '../runs/reporter.js';
+import { fileDigests, type FileDigests } from './digests.js';
+import type { Jp2Encoder } from './encoder.js';
+import type { ImageIdRegistry } from './ids.js';
+import { inspectImage } from './inspect.js';
+import type { MetadataWriter } from './metadata.js';
+import { pixelSignature, signatureString, type PixelSignature } from './signature.js';
+import { jp2Technical, type Jp2Technical } from './technical.js';
+import type { XmpFields } from './xmp.js';
+
+export interface FolderImage { path: string; name: string; stem: string; sequence: string }
+
+export interface ConvertedImage {
+  sequence: string;
+  sourcePath: string;
+  imageId: string;
+  jp2Path: string;
+  bytes: number;
+  digests: FileDigests;
+  technical: Jp2Technical;
+  /** The pixel signature both the TIFF and the decoded JP2 have (see signatureString). */
+  signature: string;
+  /** True when a previous run had already converted and verified this image. */
+  reused?: boolean;
+}
+
+export interface ConvertFolderOptions {
+  images: FolderImage[];
+  outDir: string;
+  xmp: (img: FolderImage, imageId: string) => XmpFields;
+  encoder: Jp2Encoder;
+  metadata: MetadataWriter;
+  ids: ImageIdRegistry;
+  /** Images converted at once; default: the number of cores. */
+  concurrency?: number;
+  reporter: Reporter;
+  signal?: AbortSignal;
+  /** opj_decompress command for decoding JP2s to check their pixels. */
+  opjDecompress?: string;
+  /** Threads the decoder may use for each image. */
+  decodeThreads?: number;
+  /** Key under which an image's id is remembered; default "<folder name>/<file name>". */
+  idKey?: (img: FolderImage) => string;
+}
+
+/** What the sidecar record holds; a rerun trusts a JP2 only if it still matches this. */
+interface SidecarRecord {
+  format: 'distillery-preservation-image/1';
+  source: { name: string; bytes: number; mtimeMs: number };
+  imageId: string;
+  jp2: string;
+  bytes: number;
+  digests: FileDigests;
+  technical: Jp2Technical;
+  signature: string;
+  encoder: string;
+}
+
+export const jp2NameFor = (stem: string): string => `${stem}-LOSSLESS.jp2`;
+export const recordNameFor = (stem: string): string => `${stem}-LOSSLESS.json`;
+
+export async function convertFolder(opts: ConvertFolderOptions): Promise<{ converted: ConvertedImage[]; failed: { path: string; reason: string }[] }> {
+  const { images, outDir, reporter } = opts;
+  const partialDir = join(outDir, '.partial');
+  await mkdir(partialDir, { recursive: true });
+  const limit = pLimit(Math.max(1, opts.concurrency ?? availableParallelism()));
+  const total = images.length;
+  let done = 0;
+  const results: (ConvertedImage | { failed: string } | undefined)[] = new Array(total);
+
+  const finish = (i: number, r: ConvertedImage | { failed: string }) => {
+    results[i] = r;
+    done++;
+    const img = images[i];
+    if ('failed' in r) {
+      reporter.line(`❌ Unable to convert ${img.name} to JPEG 2000: ${r.failed}`);
+      reporter.file({ path: img.path, outcome: 'failed', why: r.failed });
+    } else if (r.reused) {
+      reporter.line(`♻️ ${img.name} was already converted and verified. [image ${done}/${total}]`);
+      reporter.file({ path: img.path, outcome: 'skipped', why: 'already converted and verified' });
+    } else {
+      reporter.line(`✅ Successfully converted ${img.name} to JPEG 2000. [image ${done}/${total}]`);
+      reporter.file({ path: img.path, outcome: 'done' });
+    }
+    reporter.progress(done, total, img.name);
+  };
+
+  try {
+    await Promise.all(images.map((img, i) => limit(async () => {
+      if (opts.signal?.aborted) return;
+      try {
+        finish(i, await convertOne(img, opts, partialDir));
+      } catch (e) {
+        if (opts.signal?.aborted) return;
+        finish(i, { failed: (e as Error).message });
+      }
+    })));
+  } finally {
+    // Leave nothing half-written behind; keep the folder tidy when nothing is in flight.
+    await rmdir(partialDir).catch(() => undefined);
+  }
+  if (opts.signal?.aborted) throw new Error('image conversion was cancelled; rerun to continue where it stopped');
+
+  const converted: ConvertedImage[] = [];
+  const failed: { path: string; reason: string }[] = [];
+  results.forEach((r, i) => {
+    if (!r) return;
+    if ('failed' in r) failed.push({ path: images[i].path, reason: r.failed });
+    else converted.push(r);
+  });
+  return { converted, failed };
+}
+
+async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialDir: string): Promise<ConvertedImage> {
+  const jp2Path = join(opts.outDir, jp2NameFor(img.stem));
+  const recordPath = join(opts.outDir, recordNameFor(img.stem));
+  const source = await stat(img.path);
+  const sourceFacts = { name: img.name, bytes: source.size, mtimeMs: Math.round(source.mtimeMs) };
+
+  const previous = await reusable(jp2Path, recordPath, sourceFacts);
+  if (previous) return { ...previous, sequence: img.sequence, sourcePath: img.path };
+
+  const imageId = await opts.ids.idFor(opts.idKey ? opts.idKey(img) : `${basename(dirname(img.path))}/${img.name}`);
+  opts.reporter.line(`⏳ Converting ${img.name} to JPEG 2000`);
+
+  const inspection = await inspectImage(img.path);
+  if (!inspection.ok) throw new Error(inspection.reason);
+
+  const partialJp2 = join(partialDir, jp2NameFor(img.stem));
+  const partialRecord = join(partialDir, recordNameFor(img.stem));
+  try {
+    const sigOpts = { opjDecompress: opts.opjDecompress, threads: opts.decodeThreads, tmpDir: partialDir, signal: opts.signal };
+    // The TIFF's signature is computed while the encoder runs.
+    const [tiffSig] = await Promise.all([
+      pixelSignature(img.path, sigOpts),
+      opts.encoder.encodeLossless(img.path, partialJp2, opts.signal),
+    ]);
+    await opts.metadata.write(partialJp2, opts.xmp(img, imageId));
+    // Checked after the XMP is in: the file we keep is the file we verified.
+    const jp2Sig = await pixelSignature(partialJp2, sigOpts);
+    if (!sameSignature(tiffSig, jp2Sig)) {
+      throw new Error(`image signatures did not match (TIFF ${describe(tiffSig)}, JP2 ${describe(jp2Sig)}); the JP2 was not kept`);
+    }
+    const technical = await jp2Technical(partialJp2);
+    const { bytes, ...digests } = await fileDigests(partialJp2);
+    const record: SidecarRecord = {
+      format: 'distillery-preservation-image/1',
+      source: sourceFacts, imageId, jp2: basename(jp2Path), bytes, digests, technical,
+      signature: signatureString(tiffSig), encoder: opts.encoder.name,
+    };
+    await writeFile(partialRecord, `${JSON.stringify(record, null, 2)}\n`);
+    // JP2 first, record last: a record always describes a complete, verified JP2 beside it.
+    await rename(partialJp2, jp2Path);
+    await rename(partialRecord, recordPath);
+    return { sequence: img.sequence, sourcePath: img.path, imageId, jp2Path, bytes, digests, technical, signature: record.signature };
+  } finally {
+    await rm(partialJp2, { force: true });
+    await rm(partialRecord, { force: true });
+  }
+}
+
+/** A previous run's JP2, if its record matches the unchanged TIFF and the JP2's bytes still match the record. */
+async function reusable(jp2Path: string, recordPath: string, source: SidecarRecord['source']): Promise<Omit<ConvertedImage, 'sequence' | 'sourcePath'> | undefined> {
+  let record: SidecarRecord;
+  try {
+    record = JSON.parse(await readFile(recordPath, 'utf8')) as SidecarRecord;
+  } catch {
+    return undefined;
+  }
+  if (record.format !== 'distillery-preservation-image/1') return undefined;
+  if (record.source.bytes !== source.bytes || record.source.mtimeMs !== source.mtimeMs || record.source.name !== source.name) return undefined;
+  try {
+    if ((await stat(jp2Path)).size !== record.bytes) return undefined;
+  } catch {
+    return undefined;
+  }
+  const { bytes, ...digests } = await fileDigests(jp2Path);
+  if (bytes !== record.bytes || digests.sha512 !== record.digests.sha512 || digests.sha256 !== record.digests.sha256 || digests.md5 !== record.digests.md5) {
+    return undefined;
+  }
+  return {
+    imageId: record.imageId, jp2Path, bytes, digests,
+    technical: record.technical, signature: record.signature, reused: true,
+  };
+}
+
+function sameSignature(a: PixelSignature, b: PixelSignature): boolean {
+  return a.sha512 === b.sha512 && a.width === b.width && a.height === b.height && a.channels === b.channels && a.depth === b.depth;
+}
+
+function describe(s: PixelSignature): string {
+  return `${s.width}x${s.height}, ${s.channels} channel(s), ${s.depth}-bit, sha512 ${s.sha512.slice(0, 12)}…`;
+}

@@ -1,0 +1,58 @@
+/**
+ * Lossless JPEG 2000 encoders: reversible 5/3 wavelet, no quantization. sharp's libvips has no
+ * OpenJPEG, so we call Debian's `vips` or `opj_compress`, or a site's licensed Kakadu.
+ */
+import { availableParallelism } from 'node:os';
+import { runTool } from './run.js';
+
+export interface Jp2Encoder {
+  name: string;
+  version(): Promise<string>;
+  encodeLossless(tiff: string, jp2: string, signal?: AbortSignal): Promise<void>;
+}
+
+export type EncoderTool = 'vips' | 'opj' | 'kakadu';
+
+export function makeEncoder(opts: { tool: EncoderTool; command?: string; threads?: number }): Jp2Encoder {
+  const threads = Math.max(1, opts.threads ?? 1);
+  switch (opts.tool) {
+    case 'vips': {
+      const cmd = opts.command ?? 'vips';
+      return {
+        name: 'vips',
+        async version() { return (await runTool(cmd, ['--version'])).stdout.trim(); },
+        async encodeLossless(tiff, jp2, signal) {
+          // vips' jp2ksave with `lossless` uses the reversible 5/3 transform and no quantization.
+          await runTool(cmd, ['copy', tiff, `${jp2}[lossless]`], { env: { ...process.env, VIPS_CONCURRENCY: String(threads) }, signal });
+        },
+      };
+    }
+    case 'opj': {
+      const cmd = opts.command ?? 'opj_compress';
+      return {
+        name: 'opj_compress',
+        async version() { return firstVersion((await runTool(cmd, ['-h'], { anyExit: true })).stdout); },
+        async encodeLossless(tiff, jp2, signal) {
+          // opj_compress defaults to one quality layer, reversible 5/3, no quantization.
+          await runTool(cmd, ['-i', tiff, '-o', jp2, '-threads', String(threads)], { signal });
+        },
+      };
+    }
+    case 'kakadu': {
+      const cmd = opts.command ?? 'kdu_compress';
+      return {
+        name: 'kdu_compress',
+        async version() { const r = await runTool(cmd, ['-v'], { anyExit: true }); return firstVersion(r.stdout + r.stderr); },
+        async encodeLossless(tiff, jp2, signal) {
+          await runTool(cmd, ['-i', tiff, '-o', jp2, 'Creversible=yes', 'Clevels=6', 'Corder=RPCL', '-rate', '-', '-num_threads', String(threads)], { signal });
+        },
+      };
+    }
+  }
+}
+
+export function firstVersion(text: string): string {
+  return /\d+\.\d+(\.\d+)?/.exec(text)?.[0] ?? (text.split('\n')[0] ?? '').trim();
+}
+
+export const defaultThreads = (): number => availableParallelism();

@@ -1,0 +1,59 @@
+/**
+ * Image component ids in the original's Crockford-like form `xxxx_xxxx`, now remembered: the
+ * same source image gets the same id on every rerun, and an id is never given to two images.
+ * The mapping is a small JSON file replaced atomically (write a temp file, then rename).
+ */
+import { randomInt } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export const ID_ALPHABET = 'abcdefghjkmnpqrstvwxyz0123456789';
+export const ID_PATTERN = /^[abcdefghjkmnpqrstvwxyz0-9]{4}_[abcdefghjkmnpqrstvwxyz0-9]{4}$/;
+
+export class ImageIdRegistry {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly file: string, private readonly ids: Map<string, string>, private readonly used: Set<string>) {}
+
+  static async open(file: string): Promise<ImageIdRegistry> {
+    let data: Record<string, string> = {};
+    try {
+      data = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new Error(`cannot read the image id registry ${file}: ${(e as Error).message}. Restore it from backup: ids in it must never be reused.`);
+      }
+    }
+    const ids = new Map(Object.entries(data));
+    return new ImageIdRegistry(file, ids, new Set(ids.values()));
+  }
+
+  /** The id for this source (e.g. "<folder>/<file name>"), created and saved on first request. */
+  idFor(sourceKey: string): Promise<string> {
+    const next = this.chain.then(async () => {
+      const known = this.ids.get(sourceKey);
+      if (known) return known;
+      let id: string;
+      do id = newId(); while (this.used.has(id));
+      this.ids.set(sourceKey, id);
+      this.used.add(id);
+      await this.save();
+      return id;
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async save(): Promise<void> {
+    await mkdir(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    await writeFile(tmp, `${JSON.stringify(Object.fromEntries([...this.ids].sort()), null, 2)}\n`);
+    await rename(tmp, this.file);
+  }
+}
+
+function newId(): string {
+  let s = '';
+  for (let i = 0; i < 8; i++) s += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+  return `${s.slice(0, 4)}_${s.slice(4)}`;
+}
