@@ -28,7 +28,7 @@ export async function main(args: string[]): Promise<number> {
     case 'start':
       return (await import('./commands/start.js')).startCommand(rest);
     case 'web':
-      return (await import('./commands/start.js')).webCommand(rest);
+      return (await import('./web/cli.js')).webCommand(rest);
     case 'alchemist':
       return (await import('./commands/start.js')).alchemistCommand(rest);
     case 'check':

@@ -1,0 +1,74 @@
+/**
+ * `distillery start` (web form + alchemist in one process; the demo when there is no
+ * settings.ini) and `distillery alchemist [--once]`.
+ */
+import { scheduleAlchemist } from '../alchemist/schedule.js';
+import { runOnce } from '../alchemist/worker.js';
+import { noSettingsFile } from '../cli.js';
+import { createLogger } from '../log.js';
+import { loadSettings, SettingsError, settingsPath, type Settings } from '../settings/index.js';
+import { startWeb } from '../web/server.js';
+import { buildWorkerEnv } from '../wiring.js';
+
+export { webCommand } from '../web/cli.js';
+
+async function settingsOrExit(): Promise<Settings | number> {
+  try {
+    return await loadSettings(settingsPath(), 'worker');
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+
+export async function alchemistCommand(args: string[]): Promise<number> {
+  const settings = await settingsOrExit();
+  if (typeof settings === 'number') return settings;
+  const log = createLogger({ file: settings.folders.logFile, name: 'alchemist' });
+  const env = buildWorkerEnv(settings, log);
+  if (args.includes('--once')) {
+    const pass = await runOnce(env);
+    log.info(pass, 'alchemist pass finished');
+    return 0;
+  }
+  const task = scheduleAlchemist(env, settings.alchemist.schedule);
+  log.info({ schedule: settings.alchemist.schedule, status: settings.folders.statusFiles }, 'alchemist is watching the status folder');
+  await untilStopped();
+  await task.stop();
+  return 0;
+}
+
+export async function startCommand(_args: string[]): Promise<number> {
+  let demo: Awaited<ReturnType<typeof import('../demo/demo.js').startDemo>> | undefined;
+  if (noSettingsFile()) {
+    const { startDemo } = await import('../demo/demo.js');
+    demo = await startDemo();
+    process.env.DISTILLERY_SETTINGS = demo.settingsFile;
+  }
+  const settings = await settingsOrExit();
+  if (typeof settings === 'number') {
+    await demo?.stop();
+    return settings;
+  }
+  const log = createLogger({ file: settings.folders.logFile, name: 'distillery' });
+  const web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, demo: demo !== undefined, logger: log.child({ part: 'web' }) });
+  const task = scheduleAlchemist(buildWorkerEnv(settings, log.child({ part: 'alchemist' })), settings.alchemist.schedule);
+  console.log(`${demo ? `${demo.banner}\n` : ''}Distillery is running: open ${web.url}/ (Ctrl-C stops it).`);
+  await untilStopped();
+  // A run in progress is not waited for: every step is resumable, and the next start picks it up.
+  console.log('Stopping. A run in progress resumes where it stopped when Distillery starts again.');
+  void task.stop();
+  await web.close();
+  await demo?.stop();
+  process.exit(0);
+}

@@ -1,0 +1,227 @@
+/**
+ * The distill core as the alchemist runs it: the report, then one loop over the collection's
+ * folders that resolves each in ArchivesSpace, converts its scans once to verified lossless
+ * JPEG 2000, packages them as an OCFL object version and hands the folder to each chosen
+ * destination (onsite, cloud, access, in the original's order).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArchivesSpace, Collection } from '../archivesspace/types.js';
+import type { ProcessOutcome, RunContext, RunProcessor } from '../alchemist/worker.js';
+import { discoverFolders } from '../collection/discover.js';
+import { DESTINATION_ORDER, type Destination, type DestinationProcess, type PreparedFolder, type RunScope } from '../destinations/destination.js';
+import type { StepHandle } from '../runs/journal.js';
+import type { RunRequest } from '../runs/types.js';
+import { distillFolder, type FolderTools } from './folder.js';
+
+export interface DistillDeps {
+  aspace: () => ArchivesSpace;
+  /** The destination module for each process, or why it is not available (not configured). */
+  destination: (process: DestinationProcess) => Destination | string;
+  /** Image tools (encoder, warm exiftool pool, id registry) for a run; closed when the run ends. */
+  tools: (collectionId: string) => Promise<FolderTools & { close(): Promise<void> }>;
+  /** Local preservation staging (LOSSLESS_PRESERVATION_FILES). */
+  preservationDir: string;
+  /** The report process; returns plain text (for the page) and data (kept with the run). */
+  report?: (input: { collectionId: string; collectionPath: string; aspace: ArchivesSpace; processes: readonly string[] }) => Promise<{ text: string; data: unknown; problems: number }>;
+}
+
+const TITLES: Record<string, string> = {
+  report: 'Report on available files',
+  metadata: 'Find the collection and its folders in ArchivesSpace',
+  convert: 'Convert scans to lossless JPEG 2000 and verify every pixel',
+  package: 'Package preservation files as OCFL objects',
+  onsite: 'Preservation files onsite (LTO tape)',
+  cloud: 'Preservation files to the cloud (S3 Glacier Deep Archive)',
+  access: 'Access files to Islandora',
+};
+
+export class DistillProcessor implements RunProcessor {
+  constructor(private readonly deps: DistillDeps) {}
+
+  steps(request: RunRequest): { name: string; title: string }[] {
+    const names: string[] = [];
+    if (request.processes.includes('report')) names.push('report');
+    const dests = DESTINATION_ORDER.filter((p) => request.processes.includes(p));
+    if (dests.length) names.push('metadata', 'convert', 'package', ...dests);
+    return names.map((name) => ({ name, title: TITLES[name] ?? name }));
+  }
+
+  async run(ctx: RunContext): Promise<ProcessOutcome> {
+    const { request, journal } = ctx;
+    const aspace = this.deps.aspace();
+    const problems: string[] = [];
+
+    if (request.processes.includes('report')) {
+      const step = journal.step('report');
+      await step.start();
+      if (!this.deps.report) {
+        await step.skipped('the report is not available in this installation');
+      } else {
+        const report = await this.deps.report({ collectionId: request.collectionId, collectionPath: ctx.collectionPath, aspace, processes: request.processes });
+        journal.record.attachments = { ...journal.record.attachments, report: report.data, reportText: report.text };
+        for (const line of report.text.split('\n')) step.line(line);
+        await step.done({ problems: report.problems });
+      }
+    }
+
+    const chosen = DESTINATION_ORDER.filter((p) => request.processes.includes(p));
+    if (chosen.length === 0) return { ok: true };
+
+    // Every chosen process must have a module before anything is converted or sent.
+    const destinations: Destination[] = [];
+    for (const process of chosen) {
+      const d = this.deps.destination(process);
+      if (typeof d === 'string') {
+        const step = journal.step(process);
+        await step.failed(d);
+        return { ok: false, reason: d };
+      }
+      destinations.push(d);
+    }
+
+    const steps = {
+      metadata: journal.step('metadata'),
+      convert: journal.step('convert'),
+      package: journal.step('package'),
+      dest: new Map(destinations.map((d) => [d, journal.step(d.process)])),
+    };
+    await steps.metadata.start();
+
+    let collection: Collection;
+    try {
+      collection = await aspace.findCollection(request.collectionId);
+    } catch (err) {
+      const why = message(err);
+      await steps.metadata.failed(why);
+      return { ok: false, reason: why };
+    }
+    steps.metadata.line(`🗃️ Found ${collection.title} (${collection.id0}) in ArchivesSpace: ${aspace.staffUrl(collection.uri)}`);
+    const collectionDir = join(this.deps.preservationDir, request.collectionId);
+    await mkdir(collectionDir, { recursive: true });
+    const collectionJsonPath = join(collectionDir, `${request.collectionId}.json`);
+    await writeFile(collectionJsonPath, sortedJson(collection.record));
+
+    const { folders, problems: found } = await discoverFolders(ctx.collectionPath, request.collectionId);
+    for (const p of found) {
+      problems.push(`${p.path}: ${p.message}`);
+      steps.metadata.line(`⚠️ ${p.path}: ${p.message}`);
+      steps.metadata.file({ path: p.path, outcome: 'skipped', why: p.message });
+    }
+    if (folders.length === 0) {
+      const why = `No folders with TIFF scans were found in ${ctx.collectionPath}.`;
+      await steps.metadata.failed(why);
+      return { ok: false, reason: why };
+    }
+    const totalImages = folders.reduce((n, f) => n + f.images.length, 0);
+    await Promise.all([steps.convert.start(), steps.package.start(), ...[...steps.dest.values()].map((s) => s.start())]);
+
+    const scope: RunScope = {
+      runId: request.runId,
+      collectionId: request.collectionId,
+      user: request.user,
+      processes: request.processes,
+      reporter: steps.convert,
+      aspace,
+      signal: ctx.signal,
+    };
+    const tools = await this.deps.tools(request.collectionId);
+    const failedDest = new Map<Destination, string>();
+    let imagesDone = 0;
+    let foldersDone = 0;
+    try {
+      for (const d of destinations) {
+        try {
+          await d.begin?.({ ...scope, reporter: steps.dest.get(d)! });
+        } catch (err) {
+          failedDest.set(d, message(err));
+          await steps.dest.get(d)!.failed(message(err));
+        }
+      }
+      for (const folder of folders) {
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        const prepared = await distillFolder({
+          folder,
+          collection,
+          collectionJsonPath,
+          collectionDir,
+          request,
+          aspace,
+          tools,
+          steps,
+          imagesBefore: imagesDone,
+          totalImages,
+          signal: ctx.signal,
+        }).catch((err: unknown) => {
+          const why = message(err);
+          problems.push(`${folder.name}: ${why}`);
+          steps.metadata.line(`⚠️ Unable to process ${folder.path}: ${why}`);
+          steps.metadata.line(`↩️ Skipping ${folder.path} folder.`);
+          steps.metadata.file({ path: folder.path, outcome: 'failed', why });
+          return undefined;
+        });
+        imagesDone += folder.images.length;
+        foldersDone++;
+        steps.metadata.progress(foldersDone, folders.length, folder.name);
+        if (!prepared) continue;
+        for (const f of prepared.failed) problems.push(`${f.path}: ${f.reason}`);
+        await this.deliver(prepared.folder, destinations, failedDest, steps.dest, scope);
+      }
+      for (const d of destinations) {
+        if (failedDest.has(d)) continue;
+        try {
+          await d.finish?.({ ...scope, reporter: steps.dest.get(d)! });
+        } catch (err) {
+          failedDest.set(d, message(err));
+        }
+      }
+    } finally {
+      await tools.close();
+    }
+
+    await steps.metadata.done({ folders: folders.length });
+    const convertProblems = problems.length;
+    if (convertProblems) await steps.convert.failed(`${convertProblems} problem${convertProblems === 1 ? '' : 's'}: ${problems.slice(0, 3).join('; ')}${convertProblems > 3 ? '; …' : ''}`);
+    else await steps.convert.done({ images: totalImages });
+    await steps.package.done({ folders: foldersDone });
+    for (const [d, step] of steps.dest) {
+      const why = failedDest.get(d);
+      if (why) await step.failed(why);
+      else if (step.record.state === 'running') await step.done();
+    }
+
+    const reasons = [...problems.map((p) => p), ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`)];
+    if (reasons.length) {
+      return { ok: false, reason: `${reasons.length} problem${reasons.length === 1 ? '' : 's'} kept this run from finishing: ${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? '; …' : ''}.` };
+    }
+    return { ok: true };
+  }
+
+  /** Hands a prepared folder to each destination; a failing destination does not stop the others. */
+  private async deliver(folder: PreparedFolder, destinations: Destination[], failed: Map<Destination, string>, steps: Map<Destination, StepHandle>, scope: RunScope): Promise<void> {
+    for (const d of destinations) {
+      if (failed.has(d)) continue;
+      const step = steps.get(d)!;
+      try {
+        await d.deliver({ ...scope, reporter: step }, folder);
+        step.file({ path: folder.path, outcome: 'done' });
+      } catch (err) {
+        const why = message(err);
+        step.line(`❌ ${d.process} (${d.platform}) failed for ${folder.name}: ${why}`);
+        step.file({ path: folder.path, outcome: 'failed', why });
+        failed.set(d, `${folder.name}: ${why}`);
+      }
+    }
+  }
+}
+
+export function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The original saved record JSON with sorted keys and a 4-space indent. */
+export function sortedJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(sort(value), null, 4) + '\n';
+}

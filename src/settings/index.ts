@@ -1,0 +1,48 @@
+/**
+ * The whole typed settings object: the core sections every process needs and the sections of
+ * the features a process uses. Each feature validates its own section; every problem from every
+ * section is reported together.
+ */
+import { readArchivesSpaceSettings, type ArchivesSpaceSettings } from '../archivesspace/settings.js';
+import { readIslandoraSettings, type IslandoraSettings } from '../destinations/islandora/settings.js';
+import { readS3Settings, type S3Settings } from '../destinations/s3/settings.js';
+import { readTapeSettings, type TapeSettings } from '../destinations/tape/settings.js';
+import { readImageSettings, type ImageSettings } from '../images/settings.js';
+import { readOcflSettings, type OcflSettings } from '../ocfl/settings.js';
+import { SettingsReader } from './reader.js';
+import { type CoreSettings, readCoreSettings, readSettingsValues, SettingsError, settingsPath } from './settings.js';
+
+export interface Settings extends CoreSettings {
+  aspace: ArchivesSpaceSettings;
+  images: ImageSettings;
+  ocfl: OcflSettings;
+  s3?: S3Settings;
+  tape?: TapeSettings;
+  islandora?: IslandoraSettings;
+}
+
+/** What a process reads: the web server needs only the core; the worker and `check` need all. */
+export type SettingsScope = 'web' | 'worker';
+
+export async function loadSettings(file = settingsPath(), scope: SettingsScope = 'worker', env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
+  const { values, sourceOf } = await readSettingsValues(file, env);
+  const r = new SettingsReader(values, sourceOf);
+  const core = readCoreSettings(file, r, env);
+  const worker = scope === 'worker';
+  const settings = {
+    file,
+    ...core,
+    aspace: worker ? readArchivesSpaceSettings(r) : undefined,
+    images: worker ? readImageSettings(r) : undefined,
+    ocfl: worker ? readOcflSettings(r) : undefined,
+    s3: worker && core.modules.cloud === 's3' ? readS3Settings(r) : undefined,
+    tape: worker && core.modules.onsite === 'tape' ? readTapeSettings(r) : undefined,
+    islandora: worker && core.modules.access === 'islandora' ? readIslandoraSettings(r) : undefined,
+    secretKeys: r.secretKeys,
+    reader: r,
+  } as Settings;
+  if (r.problems.length) throw new SettingsError(file, r.problems);
+  return settings;
+}
+
+export { SettingsError, settingsPath };

@@ -1,0 +1,83 @@
+/**
+ * Builds the worker from settings: the ArchivesSpace client, the image tools, the OCFL staging
+ * root and the destination module chosen for each process. The only place that maps settings to
+ * the typed options of each feature.
+ */
+import { join } from 'node:path';
+import { ArchivesSpaceClient } from './archivesspace/client.js';
+import type { ArchivesSpace } from './archivesspace/types.js';
+import type { WorkerEnv } from './alchemist/worker.js';
+import type { Destination, DestinationProcess } from './destinations/destination.js';
+import { IslandoraDestination } from './destinations/islandora/index.js';
+import { S3Destination } from './destinations/s3/index.js';
+import { TapeDestination } from './destinations/tape/index.js';
+import { DistillProcessor } from './distill/processor.js';
+import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
+import type { Logger } from './log.js';
+import { buildReport, renderReportText } from './report/report.js';
+import { StatusFolder } from './runs/statusFolder.js';
+import type { Settings } from './settings/index.js';
+
+/** The local OCFL storage root inside LOSSLESS_PRESERVATION_FILES. */
+export function storageRootOf(settings: Settings): string {
+  return join(settings.folders.preservation, 'ocfl');
+}
+
+export function archivesSpaceFrom(settings: Settings): ArchivesSpaceClient {
+  return new ArchivesSpaceClient(settings.aspace);
+}
+
+/**
+ * The OCFL object id of a folder: the public URL of its archival object, the address by which
+ * ArchivesSpace itself knows the record (stable across runs, resolvable by people).
+ */
+export function objectIdFor(settings: Settings, archivalObjectUri: string): string {
+  const base = settings.aspace.publicUrl ?? settings.aspace.staffUrl ?? settings.aspace.baseUrl;
+  return `${base.replace(/\/+$/, '')}${archivalObjectUri}`;
+}
+
+export function destinationFor(settings: Settings, process: DestinationProcess): Destination | string {
+  const storageRoot = storageRootOf(settings);
+  switch (process) {
+    case 'cloud':
+      if (!settings.modules.cloud || !settings.s3) return 'CLOUD_PLATFORM is not set in settings.ini: set CLOUD_PLATFORM=s3 and the AWS keys, or do not choose the cloud process.';
+      return new S3Destination({ ...settings.s3, storageRoot });
+    case 'onsite':
+      if (!settings.modules.onsite || !settings.tape) return 'ONSITE_MEDIUM is not set in settings.ini: set ONSITE_MEDIUM=tape and the TAPE_ keys, or do not choose the onsite process.';
+      return new TapeDestination({ ...settings.tape, storageRoot });
+    case 'access':
+      if (!settings.modules.access || !settings.islandora) return 'ACCESS_PLATFORM is not set in settings.ini: set ACCESS_PLATFORM=islandora and the ISLANDORA_ keys, or do not choose the access process.';
+      return new IslandoraDestination({ ...settings.islandora });
+  }
+}
+
+export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
+  const processor = new DistillProcessor({
+    aspace: () => archivesSpaceFrom(settings),
+    destination: (p) => destinationFor(settings, p),
+    preservationDir: settings.folders.preservation,
+    tools: async (collectionId) => {
+      const metadata = metadataWriterFromSettings(settings.images);
+      return {
+        encoder: encoderFromSettings(settings.images),
+        metadata,
+        ids: await ImageIdRegistry.open(join(settings.folders.preservation, collectionId, 'image-ids.json')),
+        concurrency: settings.images.concurrency,
+        storageRoot: storageRootOf(settings),
+        objectId: (uri) => objectIdFor(settings, uri),
+        close: () => metadata.end(),
+      };
+    },
+    report: async ({ collectionId, collectionPath, aspace, processes }) => {
+      const report = await buildReport({ collectionId, collectionPath, aspace: aspace as ArchivesSpace & ArchivesSpaceClient, processes });
+      return { text: renderReportText(report), data: report, problems: report.problems.length };
+    },
+  });
+  return {
+    status: new StatusFolder(settings.folders.statusFiles),
+    folders: settings.folders,
+    processor,
+    log,
+    staleClaimMs: settings.alchemist.staleClaimMinutes * 60_000,
+  };
+}
