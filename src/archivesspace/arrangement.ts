@@ -28,7 +28,11 @@ export function arrangementOf(ao: Json, componentId: string): Arrangement {
   }
   arrangement.collectionDisplay = collection.display_string;
   arrangement.collectionId = collection.identifier;
-  const series = container?.series?.[0];
+  // A box can hold folders of several series; the original took the first listed. Prefer the
+  // series that is one of this folder's ancestors, and fall back to the original's choice.
+  const ancestorRefs = new Set((ao.ancestors ?? []).map((a: Json) => a.ref));
+  const listed: Json[] = container?.series ?? [];
+  const series = listed.find((s) => ancestorRefs.has(s.ref)) ?? listed[0];
   if (series) {
     if (!series.display_string || !series.identifier) {
       throw new ArchivesSpaceError(`Missing series data for: ${componentId}. Give the series a title and a component identifier in ArchivesSpace.`);

@@ -208,7 +208,6 @@ function buildApp(state: StandInState, faults: FaultInjector, opts: StandInOptio
         const hits = new Map<string, StoredRecord>();
         for (const f of fields) {
           for (const value of (params[f.param] as string[] | undefined) ?? []) {
-            let wanted: unknown = value;
             if (f.json) {
               let parsed: unknown;
               try {
@@ -218,11 +217,12 @@ function buildApp(state: StandInState, faults: FaultInjector, opts: StandInOptio
               }
               if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > 4) continue;
               const padded = [...parsed, null, null, null].slice(0, 4);
-              wanted = JSON.stringify(padded.map((p) => (p === null || p === undefined ? null : String(p))));
-              for (const r of state.list(type, repoId)) if (identifierOf(r.data) === wanted) hits.set(r.uri, r);
+              const wanted = JSON.stringify(padded.map((p) => (p === null || p === undefined ? null : String(p))));
+              const key = String(wanted).toLowerCase();
+              for (const r of state.list(type, repoId)) if (identifierOf(r.data).toLowerCase() === key) hits.set(r.uri, r);
               continue;
             }
-            for (const r of state.findBy(type, repoId, f.field, wanted)) hits.set(r.uri, r);
+            for (const r of state.findByIgnoringCase(type, repoId, f.field, value)) hits.set(r.uri, r);
           }
         }
         const resolve = resolveList(params).includes(listKey);

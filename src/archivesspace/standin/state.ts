@@ -160,6 +160,15 @@ export class StandInState {
     return this.list(type, repoId).filter((r) => r.data[field] === value);
   }
 
+  /**
+   * find_by_id matching: equality under MySQL's usual case-insensitive collation, which is why
+   * Distillery re-checks a resource's id_0 case-sensitively.
+   */
+  findByIgnoringCase(type: RecordType, repoId: number, field: string, value: string): StoredRecord[] {
+    const wanted = value.toLowerCase();
+    return this.list(type, repoId).filter((r) => typeof r.data[field] === 'string' && (r.data[field] as string).toLowerCase() === wanted);
+  }
+
   /** Archival objects directly under a resource (parent absent) or under an archival object, in order. */
   childrenOf(uri: string): StoredRecord[] {
     const parentIsResource = uri.includes('/resources/');
