@@ -24,15 +24,17 @@ export async function startWeb(opts: WebAppOptions): Promise<RunningWeb> {
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     server,
+    // Safe to call more than once.
     close: () =>
-      new Promise<void>((resolve, reject) => {
+      (closing ??= new Promise<void>((resolve, reject) => {
         app.closeFollowers();
         server.close((err) => (err ? reject(err) : resolve()));
         // Open event streams would hold close() forever; the pages reconnect to the next process.
         server.closeAllConnections();
-      }),
+      })),
   };
 }
