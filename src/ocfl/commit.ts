@@ -96,7 +96,8 @@ export async function commitVersion(
     const ws = await mkdtemp(join(wsBase, 'commit-'));
     try {
       const versionDir = join(ws, version);
-      const contentDir = join(versionDir, CONTENT_DIRECTORY);
+      const cdName = inv?.contentDirectory ?? CONTENT_DIRECTORY;
+      const contentDir = join(versionDir, cdName);
       const known = inv ? manifestIndex(inv) : new Map<string, string[]>();
       const added = new Map<string, { contentPath: string; sha256: string }>();
       const incoming: LogicalState = new Map();
@@ -118,7 +119,7 @@ export async function commitVersion(
         if (known.has(got.sha512) || added.has(got.sha512)) {
           await rm(dst); // the same bytes are already stored: reference them
         } else {
-          added.set(got.sha512, { contentPath: `${version}/${CONTENT_DIRECTORY}/${f.logicalPath}`, sha256: got.sha256 });
+          added.set(got.sha512, { contentPath: `${version}/${cdName}/${f.logicalPath}`, sha256: got.sha256 });
         }
       }
       await pruneEmptyDirs(contentDir);
@@ -176,6 +177,8 @@ function checkIncoming(files: IncomingFile[]): void {
     if (seen.has(f.logicalPath)) throw new PermanentError(`"${f.logicalPath}" is given twice; each logical path can hold one file.`);
     seen.add(f.logicalPath);
   }
+  const conflict = findConflict(seen);
+  if (conflict) throw new PermanentError(`Logical paths ${conflict[0]} and ${conflict[1]} conflict (one is a folder of the other); rename one.`);
 }
 
 async function refuseIfOccupied(objectRoot: string): Promise<void> {
@@ -237,12 +240,13 @@ function buildInventory(
     type: INVENTORY_TYPE_1_1,
     digestAlgorithm: 'sha512',
     head: version,
-    contentDirectory: prev?.contentDirectory ?? CONTENT_DIRECTORY,
+    // Set in v1 and never changed (E019/E108); an object made elsewhere without it keeps the default.
+    contentDirectory: prev ? prev.contentDirectory : CONTENT_DIRECTORY,
     manifest,
     versions: {
       ...(prev?.versions ?? {}),
       [version]: { created: rfc3339(meta.created ?? new Date()), state: blockState, message: meta.message, user },
     },
-    fixity,
+    ...(Object.values(fixity).some((b) => Object.keys(b).length > 0) ? { fixity } : {}),
   };
 }
