@@ -10,7 +10,7 @@ export class DrushError extends PermanentError {
   constructor(command: string, result: CommandResult) {
     const message = (result.stderr.trim() || result.stdout.trim() || '(no output)')
       .split('\n')
-      .map((l) => l.replace(/\s{2,}\[(error|warning|ok|status)\]\s*$/, ' [$1]').trim())
+      .map((l) => l.replace(/\s*\[(error|warning|ok|status)\]\s*$/, ' [$1]').trim())
       .filter(Boolean)
       .join(' / ');
     super(`drush ${command} failed on the Islandora server (exit ${result.code}): ${message}`);

@@ -72,6 +72,9 @@ export function runProcess(
   });
 }
 
+const SSH_OWN_ERROR =
+  /^(ssh: |Host key verification failed|No \S+ host key is known|\S+: Permission denied \(|Connection (closed|reset) by|kex_exchange_identification|Bad owner or permissions|Load key|Identity file|@@@@|Warning: Identity file)/m;
+
 export class SshTarget {
   constructor(private readonly o: SshOptions) {}
 
@@ -102,7 +105,9 @@ export class SshTarget {
     const remote = argv.map(shQuote).join(' ');
     const r = await runProcess('ssh', [...this.sshOptions(), this.destination(), '--', remote], opts);
     if (r.timedOut) throw new SshError(`${argv[0]} on ${this.label} did not finish within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s; a retry may help.`, true);
-    if (r.code === 255) this.throwSshFailure(r.stderr);
+    // Exit 255 is also what a remote command may return (drush on an uncaught exception): only
+    // ssh's own messages make it a connection failure.
+    if (r.code === 255 && SSH_OWN_ERROR.test(r.stderr)) this.throwSshFailure(r.stderr);
     return r;
   }
 

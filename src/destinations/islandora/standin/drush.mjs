@@ -30,7 +30,7 @@ const isValidPid = (pid) => pid.trim().length <= 64 && PID_RE.test(pid.trim());
 
 /** drush_log / drush_set_error pad the message to 80 columns and append the type. */
 function log(message, type) {
-  process.stderr.write(`${message.padEnd(76)}[${type}]\n`);
+  process.stderr.write(`${message}${' '.repeat(Math.max(1, 76 - message.length))}[${type}]\n`);
 }
 function fail(message, code = 1) {
   log(message, 'error');
