@@ -77,12 +77,13 @@ export function describeS3Error(err: unknown, ctx: S3Context): RetryableS3Error 
   if (status !== undefined && status >= 500) {
     return again(`S3 had a server error (${said}) while Distillery tried to ${ctx.action} ${where(ctx)}.`);
   }
+  // The SDK names a dropped socket TimeoutError with code ECONNRESET: look at the code first.
+  if (status === undefined && (NETWORK_CODES.has(code) || NETWORK_CODES.has(e.code ?? '') || /socket|network|ECONN|EPIPE|hang up/i.test(e.message ?? ''))) {
+    return again(`The connection to S3 failed (${e.code ?? code}: ${e.message ?? ''}) while Distillery tried to ${ctx.action} ${where(ctx)}: check the network.`);
+  }
   if (code === 'RequestTimeout' || code === 'TimeoutError' || code === 'AbortError' || code === 'RequestTimeTooSkewed') {
     if (code === 'RequestTimeTooSkewed') return perm(`S3 says this machine's clock is wrong (${said}): set the clock (NTP) and rerun.`);
     return again(`S3 did not answer in time (${said}) while Distillery tried to ${ctx.action} ${where(ctx)}.`);
-  }
-  if (status === undefined && (NETWORK_CODES.has(code) || NETWORK_CODES.has(e.code ?? '') || /socket|network|ECONN|EPIPE|hang up/i.test(e.message ?? ''))) {
-    return again(`The connection to S3 failed (${e.code ?? code}: ${e.message ?? ''}) while Distillery tried to ${ctx.action} ${where(ctx)}: check the network.`);
   }
   if (status !== undefined && status >= 400) {
     return perm(`S3 refused to ${ctx.action} ${where(ctx)} (${said}: ${e.message ?? ''}).`);
