@@ -1,0 +1,99 @@
+/**
+ * Walks a collection folder the way the original did: every subfolder that holds files is one
+ * archival object's scans, in sorted order; its TIFFs are the images, sorted. Anything that does
+ * not fit (a stray file, a folder of another collection, an empty folder) is returned as a
+ * problem rather than thrown, so a run or a report can list them all at once.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { componentIdFromFolderName } from './componentId.js';
+
+export { componentIdFromFolderName, FolderNameError } from './componentId.js';
+
+export interface DiscoveredImage {
+  path: string;
+  name: string;
+  /** File name without extension, e.g. HBF_001_02_0003. */
+  stem: string;
+  /** Last `_` part of the stem, zero-padded to 4, e.g. "0003". */
+  sequence: string;
+  bytes: number;
+}
+
+export interface DiscoveredFolder {
+  name: string;
+  path: string;
+  componentId: string;
+  images: DiscoveredImage[];
+  /** Paths of files in the folder that are not TIFFs (hidden files are ignored). */
+  otherFiles: string[];
+}
+
+export interface DiscoveryProblem {
+  path: string;
+  message: string;
+}
+
+const TIFF = new Set(['.tif', '.tiff']);
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export async function discoverFolders(
+  collectionPath: string,
+  collectionId: string,
+): Promise<{ folders: DiscoveredFolder[]; problems: DiscoveryProblem[] }> {
+  let entries;
+  try {
+    entries = await readdir(collectionPath, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === 'ENOENT'
+        ? `The collection folder ${collectionPath} does not exist. Check the collection ID (case matters) and that the folder was copied to the originals folder.`
+        : `Cannot read the collection folder ${collectionPath} (${code}). Check its permissions.`,
+    );
+  }
+  const folders: DiscoveredFolder[] = [];
+  const problems: DiscoveryProblem[] = [];
+  for (const entry of entries.sort((a, b) => byName(a.name, b.name))) {
+    const path = join(collectionPath, entry.name);
+    if (entry.name.startsWith('.')) continue;
+    if (!entry.isDirectory()) {
+      problems.push({ path, message: `File "${entry.name}" is outside any folder and is ignored; move it into its folder.` });
+      continue;
+    }
+    const inside = (await readdir(path, { withFileTypes: true })).filter((e) => !e.name.startsWith('.')).sort((a, b) => byName(a.name, b.name));
+    const files = inside.filter((e) => e.isFile());
+    for (const sub of inside.filter((e) => e.isDirectory())) {
+      problems.push({ path: join(path, sub.name), message: `Subfolder "${sub.name}" inside folder ${entry.name} is ignored; folders hold files only.` });
+    }
+    if (files.length === 0) {
+      problems.push({ path, message: `Folder "${entry.name}" is empty and is skipped.` });
+      continue;
+    }
+    let componentId: string;
+    try {
+      componentId = componentIdFromFolderName(entry.name, collectionId);
+    } catch (err) {
+      problems.push({ path, message: (err as Error).message });
+      continue;
+    }
+    const images: DiscoveredImage[] = [];
+    const otherFiles: string[] = [];
+    for (const f of files) {
+      const filePath = join(path, f.name);
+      const ext = extname(f.name);
+      if (!TIFF.has(ext.toLowerCase())) {
+        otherFiles.push(filePath);
+        continue;
+      }
+      const stem = f.name.slice(0, -ext.length);
+      const last = stem.slice(stem.lastIndexOf('_') + 1);
+      if (!stem.startsWith(`${entry.name}_`) || !/^\d+$/.test(last)) {
+        problems.push({ path: filePath, message: `Image "${f.name}" is not named ${entry.name}_<sequence>${ext}; its sequence is taken as "${last}".` });
+      }
+      images.push({ path: filePath, name: f.name, stem, sequence: last.padStart(4, '0'), bytes: (await stat(filePath)).size });
+    }
+    folders.push({ name: entry.name, path, componentId, images, otherFiles });
+  }
+  return { folders, problems };
+}
