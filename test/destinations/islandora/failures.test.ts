@@ -28,8 +28,8 @@ let folder: PreparedFolder;
 /** Records calls only: in these tests nothing may reach ArchivesSpace. */
 const untouchedAspace = {
   calls: 0,
-  async upsertFileVersions() {
-    this.calls++;
+  async upsertFileVersions(): Promise<void> {
+    untouchedAspace.calls++;
   },
   staffUrl: (u: string) => u,
 } as unknown as ArchivesSpace & { calls: number };
