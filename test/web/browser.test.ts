@@ -1,0 +1,116 @@
+/**
+ * A real browser (Debian's Chromium, driven by playwright-core) against the real server: the
+ * archivist fills in the form, and the status page follows the run live while the test plays the
+ * worker through the real StatusFolder. Screenshots go to .artifacts/ (git-ignored).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/runs/types.js';
+import { ALICE, startTestWeb, type TestWeb } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = '.artifacts';
+
+let browser: Browser;
+let t: TestWeb;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/install-system.sh).`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  t = await startTestWeb({ modules: { cloud: 's3', onsite: 'tape' } });
+  await mkdir(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+describe('in a browser', () => {
+  it('submits the form and watches the run live to its final state', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 }, extraHTTPHeaders: { 'x-remote-user': ALICE.email } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
+
+    await page.goto(t.url + '/');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Hello, Alice Archivist');
+    expect(await page.locator('input[value="access"]').isDisabled()).toBe(true);
+    await page.fill('input[name="collection_id"]', 'HaleGE');
+    await page.check('input[value="report"]');
+    await page.check('input[value="cloud"]');
+    await page.screenshot({ path: `${ARTIFACTS}/web-form.png`, fullPage: true });
+    await Promise.all([page.waitForURL(/\/distill\/HaleGE$/), page.click('button[type="submit"]')]);
+    await page.locator('#waiting').waitFor({ state: 'visible' });
+
+    // The worker starts.
+    const record = (await t.status.readRecord('HaleGE'))!;
+    await t.status.appendLines('HaleGE', ['🟢']);
+    await page.locator('#waiting').waitFor({ state: 'hidden' });
+    const running: RunRecord = {
+      ...record,
+      state: 'running',
+      attempts: 1,
+      startedAt: new Date().toISOString(),
+      steps: [
+        { name: 'move', title: 'Move the collection folder to processing', state: 'done' },
+        { name: 'report', title: 'Report on available files', state: 'running', progress: { done: 2, total: 5, detail: 'HaleGE_001_01' } },
+        { name: 'cloud', title: 'Preservation files to the cloud', state: 'pending' },
+      ],
+    };
+    await t.status.writeRecord(running);
+    await t.status.appendLines('HaleGE', [
+      '⏳ Converting HaleGE_001_01_0001.tif to JPEG 2000',
+      '.',
+      '.',
+      '✅ Successfully converted HaleGE_001_01_0001.tif to JPEG 2000. [image 1/5]',
+      'Record: https://aspace.example.edu/resolve/readonly?uri=/repositories/2/digital_objects/7 (staff view)',
+      'Folder title <img src=x onerror="window.__xss=1"> javascript:alert(2)',
+    ]);
+    await expect.poll(() => page.locator('#progress-count').textContent()).toBe('2 of 5 files · HaleGE_001_01');
+    await expect.poll(() => page.locator('#lines .line').count()).toBe(4);
+    await page.screenshot({ path: `${ARTIFACTS}/web-status-running.png`, fullPage: true });
+
+    // Lines are text: the <img> is shown, not made; only the http(s) URL became a link.
+    expect(await page.locator('#lines img').count()).toBe(0);
+    expect(await page.locator('#lines').textContent()).toContain('<img src=x onerror="window.__xss=1">');
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    const links = page.locator('#lines a');
+    expect(await links.count()).toBe(1);
+    expect(await links.getAttribute('href')).toBe('https://aspace.example.edu/resolve/readonly?uri=/repositories/2/digital_objects/7');
+    // The ⏳ line and its dots sit on one line; the ✅ line is a paragraph of its own.
+    expect(await page.locator('#lines .inline').first().textContent()).toBe('⏳ Converting HaleGE_001_01_0001.tif to JPEG 2000..');
+
+    // The worker finishes.
+    await t.status.appendLines('HaleGE', ['🏁 Finished.']);
+    const log = await t.status.archive({
+      ...running,
+      state: 'succeeded',
+      finishedAt: new Date().toISOString(),
+      steps: running.steps.map((s) => ({ ...s, state: 'done', progress: s.progress ? { done: 5, total: 5 } : undefined })),
+      attachments: { reportText: 'folder           images  bytes\nHaleGE_001_01         5  1.2 GB' },
+    });
+    await page.locator('#archived-link').waitFor({ state: 'visible' });
+    expect(await page.locator('#outcome-title').textContent()).toMatch(/^Succeeded · \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(await page.locator('#progress').isHidden()).toBe(true);
+    expect(await page.locator('#report-text').textContent()).toContain('HaleGE_001_01         5  1.2 GB');
+    expect(await page.locator('#archived-href').getAttribute('href')).toBe(`/runs/${log}`);
+    expect(await page.locator('#lines').textContent()).toContain('🏁 Finished.');
+    await page.screenshot({ path: `${ARTIFACTS}/web-status-finished.png`, fullPage: true });
+
+    // A reload shows the same finished run from the archive.
+    await page.reload();
+    await page.locator('#archived-link').waitFor({ state: 'visible' });
+    expect(await page.locator('#lines .line').count()).toBe(5);
+
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
