@@ -130,11 +130,10 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
   const previous = await reusable(jp2Path, recordPath, sourceFacts);
   if (previous) return { ...previous, sequence: img.sequence, sourcePath: img.path };
 
-  const imageId = await opts.ids.idFor(opts.idKey ? opts.idKey(img) : `${basename(dirname(img.path))}/${img.name}`);
   opts.reporter.line(`⏳ Converting ${img.name} to JPEG 2000`);
-
   const inspection = await inspectImage(img.path);
   if (!inspection.ok) throw new Error(inspection.reason);
+  const imageId = await opts.ids.idFor(opts.idKey ? opts.idKey(img) : `${basename(dirname(img.path))}/${img.name}`);
 
   const partialJp2 = join(partialDir, jp2NameFor(img.stem));
   const partialRecord = join(partialDir, recordNameFor(img.stem));
