@@ -81,7 +81,7 @@ describe('in a browser', () => {
     // Lines are text: the <img> is shown, not made; only the http(s) URL became a link.
     expect(await page.locator('#lines img').count()).toBe(0);
     expect(await page.locator('#lines').textContent()).toContain('<img src=x onerror="window.__xss=1">');
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     const links = page.locator('#lines a');
     expect(await links.count()).toBe(1);
     expect(await links.getAttribute('href')).toBe('https://aspace.example.edu/resolve/readonly?uri=/repositories/2/digital_objects/7');
