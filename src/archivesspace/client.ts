@@ -196,6 +196,12 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     return this.opts.publicUrl ? `${this.opts.publicUrl.replace(/\/+$/, '')}${uri}` : undefined;
   }
 
+  /** Logs in and reads the repository, for `distillery check`: one line, never a secret. */
+  async ping(): Promise<string> {
+    const repo = await this.get(this.repositoryUri);
+    return `${this.opts.baseUrl}: logged in as ${this.opts.username}; repository ${this.opts.repositoryId} is ${repo.name} (${repo.repo_code})`;
+  }
+
   // ---- read-only lookups ---------------------------------------------------------------------
 
   async findDigitalObject(digitalObjectId: string): Promise<string | undefined> {

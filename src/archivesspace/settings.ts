@@ -4,7 +4,7 @@ import type { ArchivesSpaceClientOptions } from './client.js';
 
 export interface ArchivesSpaceSettings {
   /** ASPACE_API_URL: the backend API, e.g. https://aspace.example.edu:8089 */
-  apiUrl: string;
+  baseUrl: string;
   username: string;
   password: string;
   /** ASPACE_STAFF_URL: the staff interface, for links in the status stream. */
@@ -19,7 +19,7 @@ export interface ArchivesSpaceSettings {
 
 export function readArchivesSpaceSettings(r: SettingsReader): ArchivesSpaceSettings {
   return {
-    apiUrl: r.url('ASPACE_API_URL', { required: true, help: 'the ArchivesSpace backend API, usually port 8089' }) ?? '',
+    baseUrl: r.url('ASPACE_API_URL', { required: true, help: 'the ArchivesSpace backend API, usually port 8089' }) ?? '',
     username: r.string('ASPACE_USERNAME', { required: true, help: 'an ArchivesSpace user allowed to edit digital objects' }) ?? '',
     password: r.secret('ASPACE_PASSWORD', { required: true, help: "the ArchivesSpace user's password" }) ?? '',
     staffUrl: r.url('ASPACE_STAFF_URL', { help: 'the staff interface, for links to records' }),
@@ -32,7 +32,7 @@ export function readArchivesSpaceSettings(r: SettingsReader): ArchivesSpaceSetti
 /** The client options for these settings. */
 export function clientOptions(s: ArchivesSpaceSettings): ArchivesSpaceClientOptions {
   return {
-    baseUrl: s.apiUrl,
+    baseUrl: s.baseUrl,
     username: s.username,
     password: s.password,
     repositoryId: s.repositoryId,

@@ -37,13 +37,17 @@ describe('collections', () => {
     expect(uris.map((u) => u.level)).toContain('file');
   });
 
+  it('answers ping with the repository, for distillery check', async () => {
+    expect(await t.client.ping()).toMatch(new RegExp(`logged in as \\S+; repository ${t.repositoryId} is `));
+  });
+
   it('says so when no collection has the identifier', async () => {
     await expect(t.client.findCollection(`${C}X`)).rejects.toThrow(`No collection found in ArchivesSpace with the ID: ${C}X`);
   });
 
   it('rejects an identifier that matches only without case, as the original did', async () => {
     const lower = C.toLowerCase();
-    const err = await t.client.findCollection(lower).catch((e: Error) => e);
+    const err = (await t.client.findCollection(lower).catch((e: Error) => e)) as Error;
     // A case-insensitive collation finds the resource and the id_0 check refuses it;
     // a case-sensitive one finds nothing. The stand-in behaves like MySQL's default.
     if (!realServer) {
