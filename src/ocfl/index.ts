@@ -19,3 +19,4 @@ export type { ValidationResult, ValidationIssue } from './validate/result.js';
 export { recoverObject } from './recover.js';
 export { ObjectLockedError } from './lock.js';
 export { companionPath, tokenStorePath } from './companion.js';
+export { tokenizeVersion, auditObject, LocalIms, LOCAL_IMS_HOST, type Ims, type AuditResult } from './ace/index.js';

@@ -24,7 +24,7 @@ interface LockInfo {
   pid: number;
   host: string;
   since: string;
-  objectId: string;
+  what: string;
 }
 
 function alive(pid: number): boolean {
@@ -44,12 +44,16 @@ function isStale(info: LockInfo | undefined, staleAfterMs: number): boolean {
 
 /** Runs `fn` holding the object's lock; always releases it (unless the process dies). */
 export async function withObjectLock<T>(rootPath: string, objectId: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const path = lockPath(rootPath, objectId);
+  return withFileLock(lockPath(rootPath, objectId), `OCFL object ${objectId}`, fn, opts);
+}
+
+/** Runs `fn` holding the lock file `path` (created with O_EXCL); `what` names the resource in messages. */
+export async function withFileLock<T>(path: string, what: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
   await mkdir(dirname(path), { recursive: true });
   const waitMs = opts.waitMs ?? 60_000;
   const staleAfterMs = opts.staleAfterMs ?? 6 * 3600_000;
   const deadline = Date.now() + waitMs;
-  const me: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), objectId };
+  const me: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), what };
   for (;;) {
     try {
       const fh = await open(path, 'wx');
@@ -74,7 +78,7 @@ export async function withObjectLock<T>(rootPath: string, objectId: string, fn: 
     if (Date.now() >= deadline) {
       const who = info ? `process ${info.pid} on ${info.host} since ${info.since}` : 'another process';
       throw new ObjectLockedError(
-        `OCFL object ${objectId} is being written by ${who}. Try again when it has finished; ` +
+        `${what} is being written by ${who}. Try again when it has finished; ` +
           `if that process is gone for good, delete the lock file ${path}.`,
       );
     }
