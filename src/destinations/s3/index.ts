@@ -12,7 +12,8 @@ import { PermanentError, policies } from '../../policies.js';
 import { silentReporter } from '../../runs/reporter.js';
 import type { CheckResult, Destination, PreparedFolder, PreservationPackage, RunScope } from '../destination.js';
 import { collectionJsonKey, folderJsonKey, objectUrl } from './keys.js';
-import { contentPathOf, digestsOf, objectRoot, readInventory, storageRootFiles, versionFiles, type FileToSend } from './objectFiles.js';
+import { filesToSend } from '../../ocfl/index.js';
+import { contentPathOf, digestsOf, objectRoot, readInventory, storageRootFiles, type FileToSend } from './objectFiles.js';
 import { abortOrphanedUploads } from './orphans.js';
 import { mb, SendProgress } from './progress.js';
 import type { S3Settings, StorageClass } from './settings.js';
@@ -42,7 +43,7 @@ export interface S3DestinationOptions {
   queueSize?: number;
   /** The local OCFL storage root the packages live in. */
   storageRoot: string;
-  /** The files a version adds, in upload order; defaults to reading the object's inventory. */
+  /** The files a version adds, in upload order; defaults to the OCFL layer's filesToSend. */
   listFiles?: (pkg: PreservationPackage) => Promise<FileToSend[]>;
 }
 
@@ -107,7 +108,7 @@ export class S3Destination implements Destination {
     if (aborted > 0) reporter.line(`🧹 Aborted ${aborted} unfinished S3 upload(s) left by an earlier run under ${objPrefix}`);
 
     const root = objectRoot(pkg);
-    const listed = await (this.opts.listFiles ?? versionFiles)(pkg);
+    const listed = await (this.opts.listFiles ?? ((p: PreservationPackage) => filesToSend(p.storageRoot, p.objectId, p.version)))(pkg);
     const inv = await readInventory(root);
     const imageKeys = new Map<string, string>();
     const extra: FileToSend[] = [];

@@ -1,24 +1,14 @@
 /**
- * Which files of an OCFL object a version adds, in the order they must reach the bucket: the
- * version's payload, then its inventory and sidecar, the object's NAMASTE declaration, and the
- * root inventory with its sidecar last — so an object is complete in the bucket only when whole.
- *
- * Read from the object's own inventory.json (plain JSON: manifest, fixity and versions). The
- * OCFL layer's `filesToSend` gives the same list; the destination takes either through
- * `S3DestinationOptions.listFiles`.
+ * What the destination reads from an OCFL object beyond the OCFL layer's `filesToSend` (which
+ * gives the version's files in upload order): where each image's bytes live (an unchanged image
+ * stays under the version that first stored it), and the storage root's own files.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PreservationPackage } from '../destination.js';
 
-export interface FileToSend {
-  /** Path relative to the object root (or to the storage root for storage-root files). */
-  path: string;
-  bytes: number;
-  sha512?: string;
-  sha256?: string;
-  kind: 'payload' | 'metadata';
-}
+export type { FileToSend } from '../../ocfl/index.js';
+import type { FileToSend } from '../../ocfl/index.js';
 
 export interface Inventory {
   id: string;
@@ -63,33 +53,6 @@ export function digestsOf(inv: Inventory): Map<string, { sha512?: string; sha256
 
 async function sizeOf(path: string): Promise<number> {
   return (await stat(path)).size;
-}
-
-/** The files a version adds to its object, in upload order (root sidecar last). */
-export async function versionFiles(pkg: PreservationPackage): Promise<FileToSend[]> {
-  const root = objectRoot(pkg);
-  const inv = await readInventory(root);
-  if (!inv.versions[pkg.version]) {
-    throw new Error(`The OCFL object ${pkg.objectId} has no version ${pkg.version} (head is ${inv.head}): the package and the run disagree; run distill again for this folder.`);
-  }
-  const digests = digestsOf(inv);
-  const files: FileToSend[] = [];
-  for (const paths of Object.values(inv.manifest)) {
-    for (const p of paths) {
-      if (!p.startsWith(`${pkg.version}/`)) continue;
-      files.push({ path: p, bytes: await sizeOf(join(root, p)), ...digests.get(p), kind: 'payload' });
-    }
-  }
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const sidecar = `inventory.json.${inv.digestAlgorithm}`;
-  const meta = async (p: string) => files.push({ path: p, bytes: await sizeOf(join(root, p)), kind: 'metadata' });
-  await meta(`${pkg.version}/inventory.json`);
-  await meta(`${pkg.version}/${sidecar}`);
-  for (const name of (await readdir(root)).filter((n) => n.startsWith('0=ocfl_object_')).sort()) await meta(name);
-  for (const p of await walk(root, 'extensions')) await meta(p);
-  await meta('inventory.json');
-  await meta(sidecar);
-  return files;
 }
 
 /** The storage root's own files: NAMASTE, ocfl_layout.json and extension configs. */

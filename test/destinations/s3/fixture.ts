@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PreparedFolder, PreservedImage } from '../../../src/destinations/destination.js';
 import type { ArchivesSpace, FileVersion } from '../../../src/archivesspace/types.js';
+import { objectPath } from '../../../src/ocfl/index.js';
 
 export interface FixtureFile {
   logicalPath: string;
@@ -33,14 +34,15 @@ async function writeContent(path: string, f: FixtureFile): Promise<Written> {
     block.writeUInt32BE(i, 0); // every MiB differs
     const chunk = block.subarray(0, n);
     for (const h of [h512, h256, hmd5]) h.update(chunk);
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
     written += n;
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   return { sha512: h512.digest('hex'), sha256: h256.digest('hex'), md5: hmd5.digest('hex'), bytes: f.size! };
 }
 
-export const OBJECT_PATH = 'abc/def/012/abcdef012-object';
+/** Where the OCFL layer's 0004 layout puts the test object. */
+export const OBJECT_PATH = objectPath('DEMO_001_02');
 
 export async function makeStorageRoot(root: string): Promise<void> {
   await mkdir(join(root, 'extensions/0004-hashed-n-tuple-storage-layout'), { recursive: true });
