@@ -17,6 +17,7 @@ import { formRoutes } from './routes/form.js';
 import { runsRoutes } from './routes/runs.js';
 import { statusRoutes } from './routes/status.js';
 import { securityHeaders } from './security.js';
+import { PrunedMemoryStore } from './sessionStore.js';
 
 export interface WebAppOptions {
   web: WebSettings;
@@ -31,7 +32,7 @@ export interface WebAppOptions {
 }
 
 export interface WebApp extends express.Express {
-  /** Stops the pollers that follow runs (the server calls this on close). */
+  /** Stops the pollers that follow runs and the session pruner (the server calls this on close). */
   closeFollowers(): void;
 }
 
@@ -55,7 +56,12 @@ export function createApp(opts: WebAppOptions): WebApp {
   const trusted = trustedAddresses(web.trustedProxies);
 
   const app = express() as WebApp;
-  app.closeFollowers = () => followers.close();
+  const SESSION_MS = 12 * 60 * 60 * 1000;
+  const store = new PrunedMemoryStore(SESSION_MS);
+  app.closeFollowers = () => {
+    followers.close();
+    store.close();
+  };
   app.disable('x-powered-by');
   // X-Forwarded-Proto is believed from the proxy only, so secure cookies work behind TLS termination.
   app.set('trust proxy', (addr: string) => trusted(addr));
@@ -71,10 +77,11 @@ export function createApp(opts: WebAppOptions): WebApp {
   app.use(
     session({
       name: 'distillery.sid',
+      store,
       secret: web.sessionSecret,
       resave: false,
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: web.secureCookies, maxAge: 12 * 60 * 60 * 1000 },
+      cookie: { httpOnly: true, sameSite: 'lax', secure: web.secureCookies, maxAge: SESSION_MS },
     }),
   );
   const csrf = csrfSync({
@@ -100,9 +107,12 @@ export function createApp(opts: WebAppOptions): WebApp {
 function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let problem: WebProblem;
+    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
     if (err instanceof WebProblem) problem = err;
     else if ((err as { code?: string }).code === 'EBADCSRFTOKEN') problem = problems.badCsrf();
-    else if ((err as { type?: string; status?: number }).status === 413) problem = problems.badRequest('The form sent too much data.');
+    else if (status === 404) problem = problems.notFound('There is no such page in Distillery.');
+    else if (status === 413) problem = problems.badRequest('The form sent too much data.');
+    else if (status !== undefined && status >= 400 && status < 500) problem = problems.badRequest(`The request could not be read (${(err as Error).message}).`);
     else {
       log.error({ err, url: req.originalUrl }, 'request failed');
       problem = new WebProblem(500, 'Something went wrong', 'Distillery could not finish this request. Try again; if it keeps happening, tell Digital Library Development.', (err as Error)?.message);

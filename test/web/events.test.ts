@@ -2,7 +2,7 @@
  * The status page's event stream. The test plays the worker with the real StatusFolder
  * (appendLines, writeRecord, archive) on a real folder, and reads the events over HTTP.
  */
-import { appendFile } from 'node:fs/promises';
+import { appendFile, rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord, RunRequest } from '../../src/runs/types.js';
 import { startWeb } from '../../src/web/server.js';
@@ -151,6 +151,19 @@ describe('status events', () => {
     t = await startTestWeb();
     const events = await readEvents(`${t.url}/distill/NOTHING/events`, { user: ALICE.email });
     expect(events).toEqual([{ event: 'end', data: JSON.stringify({ reason: 'none' }) }]);
+  });
+
+  it('tells the watchers when the stream vanishes without an archived log', async () => {
+    t = await startTestWeb({ follow: { graceTicks: 3 } });
+    await queued(t);
+    await t.status.appendLines('ABC', ['🟢', '❌ something removed the stream']);
+    const reading = readEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email, done: (ev) => ev.some((e) => e.event === 'end') });
+    await sleep(300);
+    await rm(t.status.streamPath('ABC'));
+    await rm(t.status.recordPath('ABC'));
+    const events = await reading;
+    expect(lineTexts(events)).toEqual(['🟢', '❌ something removed the stream']);
+    expect(JSON.parse(events.at(-1)!.data)).toEqual({ reason: 'gone' });
   });
 
   it('keeps a carriage return inside a line from splitting the event', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { StatusFolder } from '../../src/runs/statusFolder.js';
 import type { ModuleSettings, WebSettings } from '../../src/settings/settings.js';
+import type { FollowOptions } from '../../src/web/follow.js';
 import { startWeb, type RunningWeb } from '../../src/web/server.js';
 
 export const ALICE = { email: 'alice@caltech.edu', name: 'Alice Archivist' };
@@ -22,7 +23,7 @@ export interface TestWeb {
   close(): Promise<void>;
 }
 
-export async function startTestWeb(opts: { web?: Partial<WebSettings>; modules?: ModuleSettings; users?: string; demo?: boolean } = {}): Promise<TestWeb> {
+export async function startTestWeb(opts: { web?: Partial<WebSettings>; modules?: ModuleSettings; users?: string; demo?: boolean; follow?: FollowOptions } = {}): Promise<TestWeb> {
   const dir = await mkdtemp(join(tmpdir(), 'distillery-web-'));
   const statusDir = join(dir, 'status');
   const usersFile = join(dir, 'users.csv');
@@ -45,7 +46,7 @@ export async function startTestWeb(opts: { web?: Partial<WebSettings>; modules?:
     modules: opts.modules ?? { cloud: 's3', onsite: 'tape', access: 'islandora' },
     demo: opts.demo,
     logger: pino({ level: 'silent' }),
-    follow: { pollMs: 100 },
+    follow: { pollMs: 100, ...opts.follow },
   });
   return {
     dir,
