@@ -56,6 +56,8 @@ export interface CommitOptions {
   /** Where versions are assembled; defaults to `<root>-distillery/workspace` (must be on the root's file system). */
   workspace?: string;
   lock?: LockOptions;
+  /** Make a version even when the state is unchanged (purge uses this to keep version numbers). */
+  force?: boolean;
   /** Test hook, called after each install step; a throw there leaves the object as a crash would. */
   onStep?: (step: InstallStep) => void | Promise<void>;
 }
@@ -130,7 +132,7 @@ export async function commitVersion(
       const conflict = findConflict(state.keys());
       if (conflict) throw new PermanentError(`Logical paths ${conflict[0]} and ${conflict[1]} conflict (one is a folder of the other); rename one.`);
 
-      if (inv && sameState(stateOf(inv), state)) {
+      if (inv && !opts.force && sameState(stateOf(inv), state)) {
         return { objectId, objectPath: relPath, version: inv.head, changed: false, newContentPaths: [] };
       }
 

@@ -20,3 +20,4 @@ export { recoverObject } from './recover.js';
 export { ObjectLockedError } from './lock.js';
 export { companionPath, tokenStorePath } from './companion.js';
 export { tokenizeVersion, auditObject, LocalIms, LOCAL_IMS_HOST, type Ims, type AuditResult } from './ace/index.js';
+export { purgeFiles, listObjectIds, type PurgeOptions, type PurgeResult } from './purge.js';
