@@ -1,15 +1,12 @@
 /**
  * Fixtures for the Islandora tests: scanned pages with real text (TIFFs written by sharp, one
  * 8-bit RGB and one 16-bit grey, the case where Tesseract silently returns nothing unless it is
- * converted), a PreparedFolder as the distill core hands it over, and a minimal ArchivesSpace
- * client over HTTP against the ArchivesSpace stand-in (src/archivesspace/standin) for the one
- * call this destination makes, upsertFileVersions, kept to the real contract: GET, merge by
- * file_uri, POST back whole with lock_version.
+ * converted) and a PreparedFolder as the distill core hands it over.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { ArchivesSpace, FileVersion } from '../../../src/archivesspace/types.js';
+import type { FolderRecord } from '../../../src/archivesspace/types.js';
 import type { PreparedFolder } from '../../../src/destinations/destination.js';
 
 export async function writePage(path: string, text: string, kind: 'rgb8' | 'grey16'): Promise<void> {
@@ -28,6 +25,8 @@ export interface FolderSpec {
   archivalObjectUri: string;
   digitalObjectUri: string;
   title: string;
+  /** The folder's record as the ArchivesSpace client returned it; made up from the fields above when absent. */
+  record?: FolderRecord & { digitalObjectUri: string };
   pages: { text: string; kind: 'rgb8' | 'grey16' }[];
   seriesDisplay?: string;
   collectionJsonPath?: string;
@@ -36,7 +35,7 @@ export interface FolderSpec {
 export async function makeFolder(root: string, spec: FolderSpec): Promise<PreparedFolder> {
   const dir = join(root, spec.collectionId, spec.componentId);
   await mkdir(dir, { recursive: true });
-  const arrangement = {
+  const arrangement = spec.record?.arrangement ?? {
     repositoryName: 'Test Archives',
     repositoryCode: 'TEST',
     collectionDisplay: 'Papers of Jane & John <Doe>',
@@ -66,7 +65,7 @@ export async function makeFolder(root: string, spec: FolderSpec): Promise<Prepar
   return {
     name: spec.componentId,
     path: dir,
-    record: {
+    record: spec.record ?? {
       componentId: spec.componentId,
       archivalObjectUri: spec.archivalObjectUri,
       archivalObject: { dates: [{ label: 'creation', date_type: 'inclusive', begin: '1921-03', end: '1922' }] },
@@ -79,54 +78,4 @@ export async function makeFolder(root: string, spec: FolderSpec): Promise<Prepar
     images,
     collectionJsonPath: spec.collectionJsonPath,
   };
-}
-
-export async function writeCollectionJson(path: string, id: string, useRestriction: string): Promise<void> {
-  await writeFile(
-    path,
-    JSON.stringify({
-      id_0: id,
-      title: 'Papers of Jane & John <Doe>',
-      notes: [{ type: 'userestrict', publish: true, subnotes: [{ content: useRestriction, publish: true }] }],
-    }),
-  );
-}
-
-/** upsertFileVersions against the stand-in over its REST API; other operations are not used here. */
-export class FileVersionClient implements ArchivesSpace {
-  calls = 0;
-  private session?: string;
-  constructor(private readonly url: string) {}
-
-  private async request(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-    if (!this.session) {
-      const r = await fetch(`${this.url}/users/admin/login`, { method: 'POST', body: new URLSearchParams({ password: 'admin', expiring: 'false' }) });
-      this.session = ((await r.json()) as { session: string }).session;
-    }
-    const r = await fetch(`${this.url}${path}`, {
-      method,
-      headers: { 'X-ArchivesSpace-Session': this.session, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await r.json()) as Record<string, unknown>;
-    if (r.status !== 200) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-
-  async upsertFileVersions(uri: string, fileVersions: FileVersion[]): Promise<void> {
-    this.calls++;
-    const record = await this.request('GET', uri);
-    const existing = (record.file_versions as FileVersion[] | undefined) ?? [];
-    const merged = [...existing.filter((f) => !fileVersions.some((n) => n.file_uri === f.file_uri)), ...fileVersions];
-    await this.request('POST', uri, { ...record, file_versions: merged });
-  }
-
-  staffUrl(uri: string): string {
-    return `http://staff.example.org/resolve/readonly?uri=${encodeURIComponent(uri)}`;
-  }
-  findCollection(): never { throw new Error('not used by the access destination'); }
-  findFolder(): never { throw new Error('not used by the access destination'); }
-  ensureDigitalObject(): never { throw new Error('not used by the access destination'); }
-  ensureComponent(): never { throw new Error('not used by the access destination'); }
-  ensureTapeContainer(): never { throw new Error('not used by the access destination'); }
 }

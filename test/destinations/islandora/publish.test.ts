@@ -2,10 +2,10 @@
  * The Islandora access destination end to end, with real parts: a real OpenSSH server and rsync
  * on loopback (test/support/sshd.ts), the drush stand-in on that account's PATH (Islandora 7,
  * Drupal and Fedora cannot run here; src/destinations/islandora/standin/drush.mjs keeps drush's
- * arguments, streams and exit codes), real sharp, opj_compress and tesseract, and the
- * ArchivesSpace stand-in (src/archivesspace/standin) over HTTP.
+ * arguments, streams and exit codes), real sharp, opj_compress and tesseract, and the project's
+ * ArchivesSpace client against the ArchivesSpace stand-in (src/archivesspace/standin) over HTTP.
  */
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -15,13 +15,14 @@ import type { PreparedFolder, RunScope } from '../../../src/destinations/destina
 import { IslandoraDestination, type IslandoraSettings } from '../../../src/destinations/islandora/index.js';
 import { MemoryReporter } from '../../../src/runs/reporter.js';
 import { startSshd, type SshdHandle } from '../../support/sshd.js';
-import { FileVersionClient, makeFolder, writeCollectionJson } from './fixtures.js';
+import { ArchivesSpaceClient } from '../../../src/archivesspace/client.js';
+import { makeFolder } from './fixtures.js';
 
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
 
 let sshd: SshdHandle;
 let aspace: StandInHandle;
-let client: FileVersionClient;
+let client: ArchivesSpaceClient;
 let work: string;
 let folders: PreparedFolder[];
 
@@ -64,25 +65,35 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'distillery-islandora-'));
   sshd = await startSshd();
   aspace = await startArchivesSpaceStandIn({
-    seed: buildSeed({ collectionId: 'HBF', folders: ['HBF_001_01', 'HBF_001_02'], useRestriction: USE }),
+    seed: buildSeed({
+      collectionId: 'HBF',
+      title: 'Papers of Jane & John <Doe>',
+      useRestriction: USE,
+      folders: [
+        { name: 'HBF_001_01', title: 'Letters & notes <draft>', date: '1921', extent: '2 images' },
+        { name: 'HBF_001_02', title: 'Telegrams', date: '1922' },
+      ],
+    }),
   });
-  client = new FileVersionClient(aspace.url);
+  client = new ArchivesSpaceClient({ baseUrl: aspace.url, username: 'admin', password: 'admin', repositoryId: 2, staffUrl: 'http://staff.example.org' });
+  // The collection JSON and folder records as the distill core gets them.
+  const collection = await client.findCollection('HBF');
   const collectionJsonPath = join(work, 'HBF.json');
-  await writeCollectionJson(collectionJsonPath, 'HBF', USE);
+  await writeFile(collectionJsonPath, JSON.stringify(collection.record));
   folders = [];
   for (const [cid, pages] of [
     ['HBF_001_01', [{ text: 'Distillery letter one', kind: 'rgb8' as const }, { text: 'Second leaf of letters', kind: 'grey16' as const }]],
     ['HBF_001_02', [{ text: 'Telegram from Pasadena', kind: 'grey16' as const }]],
   ] as const) {
-    const ao = aspace.state.findBy('archival_object', 2, 'component_id', cid)[0];
-    const dobj = aspace.state.create('digital_object', 2, { digital_object_id: cid, title: cid, file_versions: [] });
+    const record = await client.ensureDigitalObject(await client.findFolder(cid));
     folders.push(
       await makeFolder(work, {
         collectionId: 'HBF',
         componentId: cid,
-        archivalObjectUri: ao.uri,
-        digitalObjectUri: dobj.uri,
-        title: cid === 'HBF_001_01' ? 'Letters & notes <draft>' : 'Telegrams',
+        archivalObjectUri: record.archivalObjectUri,
+        digitalObjectUri: record.digitalObjectUri,
+        title: record.arrangement.folderTitle,
+        record,
         pages: [...pages],
         collectionJsonPath,
       }),
@@ -141,7 +152,9 @@ describe('Islandora destination', () => {
     // The remote temporary folders were removed.
     expect(await readdir(join(sshd.home, 'tmp'))).toEqual([]);
 
-    // ArchivesSpace: exactly the two file versions per digital object.
+    // ArchivesSpace: exactly the two file versions per digital object, written once per book.
+    const posts = aspace.state.requestLog.filter((r) => r.method === 'POST' && /digital_objects\/\d+$/.test(r.path));
+    expect(posts.map((r) => r.path).sort()).toEqual(folders.map((f) => f.record.digitalObjectUri).sort());
     for (const f of folders) {
       const url = `https://digital.example.org/islandora/object/HBF:${f.record.componentId}`;
       expect(fileVersions(f.record.digitalObjectUri).map((v) => ({ file_uri: v.file_uri, publish: v.publish, xlink_show_attribute: v.xlink_show_attribute }))).toEqual([
@@ -187,22 +200,20 @@ describe('Islandora destination', () => {
     const mods = parser.parse(xml).mods;
     expect(mods['@xmlns']).toBe('http://www.loc.gov/mods/v3');
     expect(mods.titleInfo.title).toBe('Letters & notes <draft>');
-    expect(mods.originInfo.dateCreated).toEqual([
-      { '#text': '1921-03', '@encoding': 'w3cdtf', '@point': 'start' },
-      { '#text': 1922, '@encoding': 'w3cdtf', '@point': 'end' },
-    ]);
+    expect(mods.originInfo.dateCreated).toEqual({ '#text': 1921, '@encoding': 'w3cdtf' });
     expect(mods.physicalDescription.extent).toEqual({ '#text': 2, '@unit': 'images' });
     const [host, record] = mods.relatedItem;
     expect(host['@type']).toBe('host');
     expect(host.titleInfo.title).toBe('Papers of Jane & John <Doe>');
     expect(host.titleInfo.partNumber).toBe('Series 1');
-    expect(host.titleInfo.partName).toBe('Series 1: Correspondence');
+    expect(host.titleInfo.partName).toBe('Series 1');
     expect(record['@xlink:href']).toBe(`https://collections.example.org${folders[0].record.archivalObjectUri}`);
     expect(mods.identifier).toEqual({ '#text': 'HBF_001_01', '@type': 'local' });
     expect(mods.accessCondition).toEqual({ '#text': USE, '@type': 'use and reproduction' });
 
     const page = parser.parse(await readFile(join(book, '0002', 'MODS.xml'), 'utf8')).mods;
-    expect(page.titleInfo.title).toBe('Letters & notes <draft>, 1921 [image 0002/0002]');
+    expect(folders[0].arrangement.folderDisplay).toContain('Letters & notes <draft>');
+    expect(page.titleInfo.title).toBe(`${folders[0].arrangement.folderDisplay} [image 0002/0002]`);
 
     const coll = join(work, 'access', 'HBF', 'collections', 'caltech+HBF');
     expect(parser.parse(await readFile(join(coll, 'MODS.xml'), 'utf8')).mods).toMatchObject({
