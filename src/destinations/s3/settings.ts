@@ -38,7 +38,9 @@ export function readS3Settings(r: SettingsReader): S3Settings {
   const forcePathStyle = r.bool('S3_FORCE_PATH_STYLE', { default: endpoint !== undefined, help: 'path-style URLs (bucket in the path), needed by most S3-compatible stores' });
   const storageClass = r.oneOf('S3_STORAGE_CLASS', STORAGE_CLASSES, { default: 'DEEP_ARCHIVE', help: 'storage class of the preservation files' })!;
   const metadataStorageClass = r.oneOf('S3_METADATA_STORAGE_CLASS', STORAGE_CLASSES, { default: 'STANDARD', help: 'storage class of inventories and JSON, which must stay readable at once' })!;
-  let prefix = r.string('S3_PREFIX', { default: '', help: 'a folder inside the bucket for the storage root, e.g. ocfl/' });
+  // The storage root gets its own folder: the original's JSON keys (<collection>/…) sit at the bucket's top,
+  // and inside a storage root they would be stray files (OCFL E072).
+  let prefix = r.string('S3_PREFIX', { default: 'ocfl/', help: 'the folder inside the bucket that holds the OCFL storage root' });
   if (prefix && !prefix.endsWith('/')) prefix += '/';
   prefix = prefix.replace(/^\/+/, '');
   const partMiB = r.int('S3_PART_SIZE_MB', { default: 8, min: 5, max: 512, help: 'size of one multipart part in MiB' });
