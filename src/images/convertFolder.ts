@@ -12,7 +12,7 @@ import type { Reporter } from '../runs/reporter.js';
 import { fileDigests, type FileDigests } from './digests.js';
 import type { Jp2Encoder } from './encoder.js';
 import type { ImageIdRegistry } from './ids.js';
-import { inspectImage } from './inspect.js';
+import { cleanMessage, inspectImage } from './inspect.js';
 import type { MetadataWriter } from './metadata.js';
 import { pixelSignature, signatureString, type PixelSignature } from './signature.js';
 import { jp2Technical, type Jp2Technical } from './technical.js';
@@ -131,7 +131,7 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
   if (previous) return { ...previous, sequence: img.sequence, sourcePath: img.path };
 
   opts.reporter.line(`⏳ Converting ${img.name} to JPEG 2000`);
-  const inspection = await inspectImage(img.path);
+  const inspection = await inspectImage(img.path, { decode: false });
   if (!inspection.ok) throw new Error(inspection.reason);
   const imageId = await opts.ids.idFor(opts.idKey ? opts.idKey(img) : `${basename(dirname(img.path))}/${img.name}`);
 
@@ -139,11 +139,14 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
   const partialRecord = join(partialDir, recordNameFor(img.stem));
   try {
     const sigOpts = { opjDecompress: opts.opjDecompress, threads: opts.decodeThreads, tmpDir: partialDir, signal: opts.signal };
-    // The TIFF's signature is computed while the encoder runs.
-    const [tiffSig] = await Promise.all([
+    // The TIFF's signature (a full decode, which also catches damaged strips) is computed while the encoder runs.
+    const [sig, enc] = await Promise.allSettled([
       pixelSignature(img.path, sigOpts),
       opts.encoder.encodeLossless(img.path, partialJp2, opts.signal),
     ]);
+    if (sig.status === 'rejected') throw new Error(`truncated or corrupt TIFF: ${cleanMessage(sig.reason)}`);
+    if (enc.status === 'rejected') throw enc.reason;
+    const tiffSig = sig.value;
     await opts.metadata.write(partialJp2, opts.xmp(img, imageId));
     // Checked after the XMP is in: the file we keep is the file we verified.
     const jp2Sig = await pixelSignature(partialJp2, sigOpts);

@@ -43,7 +43,11 @@ const FORMAT_WORDS: Record<string, string> = {
   gif: 'GIF data', bmp: 'BMP data', webp: 'WebP data', zip: 'ZIP archive', unknown: 'not an image format Distillery knows',
 };
 
-export async function inspectImage(path: string): Promise<ImageInspection> {
+/**
+ * `decode: false` stops after the header checks, for callers that decode every pixel anyway
+ * (convertFolder's signature does, and reports a failure there as a corrupt TIFF).
+ */
+export async function inspectImage(path: string, opts: { decode?: boolean } = {}): Promise<ImageInspection> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -79,6 +83,7 @@ export async function inspectImage(path: string): Promise<ImageInspection> {
   };
   if (pages > 1) return { ok: false, ...facts, reason: `multi-page TIFF (${pages} pages) — split it first` };
 
+  if (opts.decode === false) return { ok: true, ...facts };
   // Decode every pixel: the header of a truncated scan reads fine, its strips do not.
   try {
     await pipeline(sharp(path, { failOn: 'error', limitInputPixels: false }).raw(), new Writable({ write(_c, _e, cb) { cb(); } }));

@@ -131,6 +131,13 @@ describe('convertFolder', () => {
       await bad(`${name}_0003`, async (p) => { await makeTiff(`${p}.whole`, { width: 200, height: 100 }); await truncateCopy(`${p}.whole`, p, 0.5); }),
       await bad(`${name}_0004`, (p) => sharp({ create: { width: 30, height: 20, channels: 3, background: '#777' } }).jpeg().toFile(p).then(() => undefined)),
       await bad(`${name}_0005`, (p) => makeTiff(p, { pages: 3 })),
+      await bad(`${name}_0006`, async (p) => {
+        // Header and directory intact, compressed strips scribbled over: only a full decode finds it.
+        await makeTiff(p, { width: 300, height: 200, compression: 'lzw' });
+        const b = await readFile(p);
+        for (let i = 2000; i < 6000; i++) b[i] = 0xff;
+        await writeFile(p, b);
+      }),
     ];
     const outDir = join(root, 'out-bad', name);
     const reporter = new MemoryReporter();
@@ -143,11 +150,22 @@ describe('convertFolder', () => {
       { path: images[2].path, reason: expect.stringMatching(/^truncated or corrupt TIFF: /) },
       { path: images[3].path, reason: 'not a TIFF (JPEG data)' },
       { path: images[4].path, reason: 'multi-page TIFF (3 pages) — split it first' },
+      { path: images[5].path, reason: expect.stringMatching(/^truncated or corrupt TIFF: cannot decode HaleGE_003_01_0006\.tif: /) },
     ]);
     expect(reporter.lines).toContain(`❌ Unable to convert ${name}_0002.tif to JPEG 2000: zero bytes`);
     expect(reporter.lines).toContain(`❌ Unable to convert ${name}_0004.tif to JPEG 2000: not a TIFF (JPEG data)`);
     expect(reporter.files.filter((f) => f.outcome === 'failed').map((f) => f.path).sort()).toEqual(images.slice(1).map((i) => i.path).sort());
     expect((await readdir(outDir)).sort()).toEqual([`${name}_0001-LOSSLESS.jp2`, `${name}_0001-LOSSLESS.json`]);
+  });
+
+  it('reports a missing encoder by its configured path, for every image', async () => {
+    const images = await scanFolder('HaleGE_006_01', 2);
+    const { converted, failed } = await convertFolder({
+      images, outDir: join(root, 'out-missing', 'HaleGE_006_01'), xmp: simpleXmp, metadata, reporter: new MemoryReporter(),
+      encoder: makeEncoder({ tool: 'opj', command: '/nowhere/opj_compress' }), ids: await ImageIdRegistry.open(join(root, 'ids-missing.json')),
+    });
+    expect(converted).toEqual([]);
+    expect(failed.map((f) => f.reason)).toEqual(Array(2).fill('/nowhere/opj_compress was not found: install it or set its path in settings.ini'));
   });
 
   it('refuses a JP2 whose pixels differ from the TIFF by one sample, keeping nothing', async () => {

@@ -1,0 +1,191 @@
+/**
+ * Image benchmark: on generated 24-megapixel 8- and 16-bit RGB TIFFs, the bare lossless JP2 encode
+ * at the chosen parallelism, the full per-image pipeline (inspect, encode, XMP, decode and compare
+ * pixels, digests), their ratio, exiftool warm pool vs one process per file (as the original),
+ * and the peak memory of Distillery and its child processes. Medians of several runs.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import pLimit from 'p-limit';
+import { convertFolder, ImageIdRegistry, MetadataWriter, type FolderImage, type Jp2Encoder } from '../images/index.js';
+import { encoderFromSettings } from '../images/tools.js';
+import { readImageSettings } from '../images/settings.js';
+import { SettingsReader } from '../settings/reader.js';
+import { silentReporter } from '../runs/reporter.js';
+import type { BenchRow } from './types.js';
+
+export interface ImageBenchOptions {
+  quick: boolean;
+  /** Override settings (JP2_ENCODER, IMAGE_CONCURRENCY, …); defaults as a fresh install. */
+  settings?: Record<string, string>;
+  runs?: number;
+}
+
+export async function benchImages(opts: ImageBenchOptions): Promise<BenchRow[]> {
+  const settings = readImageSettings(new SettingsReader(opts.settings ?? {}));
+  const [width, height] = opts.quick ? [1500, 1000] : [6000, 4000];
+  const runs = opts.runs ?? 3;
+  const parallel = settings.concurrency;
+  const encoder = encoderFromSettings(settings);
+  const dir = await mkdtemp(join(tmpdir(), 'distillery-bench-images-'));
+  const rows: BenchRow[] = [
+    { name: `images: ${width}x${height} RGB, ${parallel} at once, encoder ${encoder.name}, ${runs} runs`, value: `${availableParallelism()} cores` },
+  ];
+  const metadata = new MetadataWriter({ maxProcs: availableParallelism() });
+  const memory = new PeakMemory();
+  // One registry for all runs: ids are per source and reused, as in production.
+  const registry = await ImageIdRegistry.open(join(dir, 'ids.json'));
+  try {
+    for (const depth of [8, 16] as const) {
+      const images: FolderImage[] = [];
+      const src = join(dir, `bench${depth}`);
+      await mkdir(src);
+      await writeTiff(join(src, `bench${depth}_0001.tif`), width, height, depth);
+      for (let i = 1; i <= parallel; i++) {
+        const stem = `bench${depth}_${String(i).padStart(4, '0')}`;
+        if (i > 1) await copyFile(join(src, `bench${depth}_0001.tif`), join(src, `${stem}.tif`));
+        images.push({ path: join(src, `${stem}.tif`), name: `${stem}.tif`, stem, sequence: String(i).padStart(4, '0') });
+      }
+      const bare: number[] = [];
+      const full: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const out = join(dir, `bare${depth}-${r}`);
+        await mkdir(out);
+        bare.push((await timed(() => encodeAll(encoder, images, out, parallel))) / images.length);
+        await rm(out, { recursive: true, force: true });
+        const outFull = join(dir, `full${depth}-${r}`);
+        memory.start();
+        full.push((await timed(() => convertFolder({
+          images, outDir: outFull, encoder, metadata, concurrency: parallel, reporter: silentReporter,
+          opjDecompress: settings.opjDecompressCmd, decodeThreads: Math.max(1, Math.floor(availableParallelism() / parallel)),
+          ids: registry, xmp: (img, id) => ({ title: `Bench [image ${img.sequence}]`, identifier: id, publisher: 'Bench', source: 'Bench', rights: 'Bench' }),
+        }).then((res) => { if (res.failed.length) throw new Error(res.failed[0].reason); }))) / images.length);
+        memory.stop();
+        if (r < runs - 1) await rm(outFull, { recursive: true, force: true });
+      }
+      const b = median(bare);
+      const f = median(full);
+      rows.push({ name: `images ${depth}-bit: bare JP2 encode per image`, value: `${b.toFixed(2)} s` });
+      rows.push({ name: `images ${depth}-bit: full pipeline per image`, value: `${f.toFixed(2)} s` });
+      rows.push({ name: `images ${depth}-bit: pipeline / bare encode`, value: (f / b).toFixed(2), goal: '≤ 1.25', ok: f / b <= 1.25 });
+    }
+    rows.push(...(await benchExiftool(dir, metadata)));
+    rows.push({ name: 'images: peak memory (Node + tools, sampled)', value: `${Math.round(memory.peak / 1024 / 1024)} MB` });
+  } finally {
+    memory.stop();
+    await metadata.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function encodeAll(encoder: Jp2Encoder, images: FolderImage[], out: string, parallel: number): Promise<void> {
+  const limit = pLimit(parallel);
+  await Promise.all(images.map((img) => limit(() => encoder.encodeLossless(img.path, join(out, `${img.stem}.jp2`)))));
+}
+
+async function benchExiftool(dir: string, metadata: MetadataWriter): Promise<BenchRow[]> {
+  const jp2s = (await readdir(join(dir))).filter((d) => d.startsWith('full8-'));
+  const sample = join(dir, jp2s[jp2s.length - 1]);
+  const file = (await readdir(sample)).find((f) => f.endsWith('.jp2'));
+  if (!file) return [{ name: 'exiftool', value: 'no JP2 to measure', ok: false }];
+  const n = 8;
+  const copies: string[] = [];
+  for (let i = 0; i < 2 * n; i++) {
+    const p = join(dir, `xmp-${i}.jp2`);
+    await copyFile(join(sample, file), p);
+    copies.push(p);
+  }
+  const xmp = { title: 'T [image 0001]', identifier: 'abcd_efgh', publisher: 'P', source: 'S', rights: 'R' };
+  await metadata.write(copies[0], xmp); // warm: the pool is already running in a real run
+  const warm = (await timed(() => Promise.all(copies.slice(0, n).map((p) => metadata.write(p, xmp))))) / n;
+  const exiftool = createRequire(import.meta.url).resolve('exiftool-vendored.pl/bin/exiftool');
+  const run = promisify(execFile);
+  const cold = (await timed(async () => {
+    // The original: one perl exiftool process per file, one file after another.
+    for (const p of copies.slice(n)) {
+      await run('perl', [exiftool, '-overwrite_original', `-XMP-dc:Title=${xmp.title}`, `-XMP-dc:Identifier=${xmp.identifier}`,
+        `-XMP-dc:Publisher=${xmp.publisher}`, `-XMP-dc:Source=${xmp.source}`, `-XMP-dc:Rights=${xmp.rights}`, p]);
+    }
+  })) / n;
+  return [
+    { name: 'exiftool: XMP write per file, warm pool', value: `${(warm * 1000).toFixed(0)} ms` },
+    { name: 'exiftool: XMP write per file, one process each', value: `${(cold * 1000).toFixed(0)} ms` },
+    { name: 'exiftool: warm pool speed-up', value: `${(cold / warm).toFixed(1)}×`, goal: '≥ 10×', ok: cold / warm >= 10 },
+  ];
+}
+
+async function writeTiff(path: string, width: number, height: number, depth: 8 | 16): Promise<void> {
+  const n = width * height * 3;
+  let x = 2463534242;
+  if (depth === 8) {
+    const b = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      const p = (i / 3) | 0;
+      b[i] = ((p % width) + ((p / width) | 0) + (x & 15)) & 255;
+    }
+    await sharp(b, { raw: { width, height, channels: 3 } }).tiff({ compression: 'none' }).toFile(path);
+  } else {
+    const a = new Uint16Array(n);
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      const p = (i / 3) | 0;
+      a[i] = ((p % width) * 7 + ((p / width) | 0) * 5 + (x & 255)) & 65535;
+    }
+    await sharp(a, { raw: { width, height, channels: 3 } }).toColourspace('rgb16').tiff({ compression: 'none' }).toFile(path);
+  }
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Peak resident memory of this process plus its descendants (the encoders, decoders, exiftool), sampled from /proc. */
+class PeakMemory {
+  peak = 0;
+  private timer?: NodeJS.Timeout;
+  start(): void {
+    this.stop();
+    this.timer = setInterval(() => { void this.sample(); }, 100);
+  }
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+  private async sample(): Promise<void> {
+    try {
+      const parent = new Map<number, number>();
+      const rss = new Map<number, number>();
+      for (const e of await readdir('/proc')) {
+        if (!/^\d+$/.test(e)) continue;
+        try {
+          const stat = await readFile(`/proc/${e}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          parent.set(Number(e), Number(fields[1]));
+          rss.set(Number(e), Number(fields[21]) * 4096);
+        } catch { /* the process ended meanwhile */ }
+      }
+      let total = 0;
+      for (const [pid, bytes] of rss) {
+        let p: number | undefined = pid;
+        while (p && p !== process.pid) p = parent.get(p);
+        if (p === process.pid) total += bytes;
+      }
+      this.peak = Math.max(this.peak, total);
+    } catch { /* /proc unavailable: no number rather than a wrong one */ }
+  }
+}
