@@ -1,0 +1,59 @@
+/** `distillery web`: reads settings.ini, serves the form, stops on SIGTERM; bad settings are listed. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { webCommand } from '../../src/web/cli.js';
+
+let dir: string | undefined;
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('distillery web', () => {
+  it('serves the form from settings.ini and stops on SIGTERM', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'distillery-webcli-'));
+    const port = await freePort();
+    await writeFile(join(dir, 'users.csv'), 'email_address,display_name\nalice@caltech.edu,Alice\n');
+    await writeFile(
+      join(dir, 'settings.ini'),
+      ['[settings]', 'STATUS_FILES=status', 'STAGE_1_ORIGINAL_FILES=s1', 'STAGE_2_ORIGINAL_FILES=s2', 'STAGE_3_ORIGINAL_FILES=s3',
+        'LOSSLESS_PRESERVATION_FILES=pres', `WEB_PORT=${port}`, 'WEB_SESSION_SECRET=0123456789abcdef0123', 'WEB_SECURE_COOKIES=false'].join('\n') + '\n',
+    );
+    vi.stubEnv('DISTILLERY_SETTINGS', join(dir, 'settings.ini'));
+    vi.stubEnv('DISTILLERY_LOG_LEVEL', 'silent');
+    const exit = webCommand([]);
+    let res: Response | undefined;
+    for (let i = 0; i < 100 && !res; i++) {
+      res = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'x-remote-user': 'alice@caltech.edu' } }).catch(() => undefined);
+      if (!res) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(res?.status).toBe(200);
+    expect(await res!.text()).toContain('Hello, Alice');
+    process.emit('SIGTERM');
+    expect(await exit).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+
+  it('lists every settings problem and exits 2', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'distillery-webcli-'));
+    await writeFile(join(dir, 'settings.ini'), '[settings]\nWEB_PORT=http\n');
+    vi.stubEnv('DISTILLERY_SETTINGS', join(dir, 'settings.ini'));
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));
+    expect(await webCommand([])).toBe(2);
+    expect(errors.join('\n')).toMatch(/STATUS_FILES[\s\S]*WEB_PORT/);
+  });
+});
