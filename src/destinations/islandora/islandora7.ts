@@ -8,7 +8,7 @@ import { access } from 'node:fs/promises';
 import { policies, PermanentError, withRetry } from '../../policies.js';
 import type { CheckResult, PreparedFolder, RunScope } from '../destination.js';
 import type { CollectionInfo } from './collectionInfo.js';
-import { Drush, DrushError } from './drush.js';
+import { Drush } from './drush.js';
 import { bookPid, collectionPid } from './pid.js';
 import type { AccessLinks, AccessPlatform } from './platform.js';
 import type { IslandoraSettings } from './settings.js';
@@ -161,4 +161,3 @@ export class Islandora7Platform implements AccessPlatform {
   }
 }
 
-export { DrushError };
