@@ -21,3 +21,4 @@ export { ObjectLockedError } from './lock.js';
 export { companionPath, tokenStorePath } from './companion.js';
 export { tokenizeVersion, auditObject, LocalIms, LOCAL_IMS_HOST, type Ims, type AuditResult } from './ace/index.js';
 export { purgeFiles, listObjectIds, type PurgeOptions, type PurgeResult } from './purge.js';
+export { readOcflSettings, imsFrom, type OcflSettings } from './settings.js';
