@@ -80,6 +80,8 @@
     const outcome = $('outcome');
     outcome.hidden = false;
     outcome.className = 'outcome outcome-' + record.state;
+    // While queued, the waiting note already says so; the box only says who asked for what.
+    $('outcome-title').hidden = record.state === 'queued';
     $('outcome-title').textContent = (STATE_LABELS[record.state] || record.state) +
       (done && record.finishedAt ? ' · ' + when(record.finishedAt) : record.startedAt ? ' · since ' + when(record.startedAt) : '');
     $('outcome-reason').hidden = !record.reason;

@@ -50,7 +50,9 @@ describe('in a browser', () => {
     await Promise.all([page.waitForURL(/\/distill\/HaleGE$/), page.click('button[type="submit"]')]);
     await page.locator('#waiting').waitFor({ state: 'visible' });
 
-    // The worker starts.
+    // The worker claims the run and starts.
+    const [pending] = await t.status.pending();
+    const claim = (await t.status.claim(pending))!;
     const record = (await t.status.readRecord('HaleGE'))!;
     await t.status.appendLines('HaleGE', ['🟢']);
     await page.locator('#waiting').waitFor({ state: 'hidden' });
@@ -97,6 +99,7 @@ describe('in a browser', () => {
       steps: running.steps.map((s) => ({ ...s, state: 'done', progress: s.progress ? { done: 5, total: 5 } : undefined })),
       attachments: { reportText: 'folder           images  bytes\nHaleGE_001_01         5  1.2 GB' },
     });
+    await t.status.release(claim);
     await page.locator('#archived-link').waitFor({ state: 'visible' });
     expect(await page.locator('#outcome-title').textContent()).toMatch(/^Succeeded · \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
     expect(await page.locator('#progress').isHidden()).toBe(true);
@@ -111,6 +114,32 @@ describe('in a browser', () => {
     expect(await page.locator('#lines .line').count()).toBe(5);
 
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a refused run on the form, keeping what was chosen, and lists past runs', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, extraHTTPHeaders: { 'x-remote-user': ALICE.email } });
+    const page = await context.newPage();
+    await t.status.requestRun({ collectionId: 'BUSY', processes: ['report'], user: ALICE });
+    await page.goto(t.url + '/');
+    await page.fill('input[name="collection_id"]', 'BUSY');
+    await page.check('input[value="onsite"]');
+    const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/distilling')), page.click('button[type="submit"]')]);
+    expect(response.status()).toBe(409);
+    expect(await page.locator('.problem').textContent()).toContain('A run of BUSY is already queued; it starts within a minute.');
+    expect(await page.locator('input[value="onsite"]').isChecked()).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/web-form-refused.png`, fullPage: true });
+
+    // The browser itself refuses an ID outside the pattern: nothing is sent.
+    await page.fill('input[name="collection_id"]', '../etc');
+    await page.click('button[type="submit"]');
+    expect(await page.locator('input[name="collection_id"]').evaluate((el) => (el as unknown as { validity: { patternMismatch: boolean } }).validity.patternMismatch)).toBe(true);
+
+    await page.goto(t.url + '/runs');
+    // BUSY waits; HaleGE has ended and is no longer listed as active.
+    expect(await page.locator('table.runs tbody tr').count()).toBe(2);
+    expect(await page.locator('table.runs tbody tr').first().textContent()).toContain('BUSY');
+    await page.screenshot({ path: `${ARTIFACTS}/web-runs.png`, fullPage: true });
     await context.close();
   });
 });
