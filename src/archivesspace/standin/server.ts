@@ -76,7 +76,11 @@ function buildApp(state: StandInState, faults: FaultInjector, opts: StandInOptio
   app.use(express.text({ type: () => true, limit: '50mb' }));
 
   app.use((req, res, next) => {
-    res.on('finish', () => state.requestLog.push({ method: req.method, path: req.path, status: res.statusCode }));
+    res.on('finish', () => {
+      state.requestLog.push({ method: req.method, path: req.path, status: res.statusCode });
+      // The demo runs for days: keep the recent past only.
+      if (state.requestLog.length > 20_000) state.requestLog.splice(0, 10_000);
+    });
     next();
   });
 
