@@ -46,6 +46,13 @@
   }
 
   function addLine(text) {
+    // Keep following the newest line, unless the reader has scrolled up to read.
+    const atBottom = lines.scrollTop + lines.clientHeight >= lines.scrollHeight - 8;
+    appendLine(text);
+    if (atBottom) lines.scrollTop = lines.scrollHeight;
+  }
+
+  function appendLine(text) {
     const inline = INLINE.some((p) => text.startsWith(p));
     if (inline) {
       let group = lines.lastElementChild;
@@ -146,8 +153,11 @@
   });
   source.addEventListener('open', () => { connection.hidden = true; });
   source.addEventListener('error', () => {
-    if (source.readyState === EventSource.CLOSED) return;
+    if (root.dataset.ended) return;
     connection.hidden = false;
-    connection.textContent = 'Connection lost; reconnecting…';
+    // CLOSED here means the server refused the stream (e.g. the sign-in expired): no retry will help.
+    connection.textContent = source.readyState === EventSource.CLOSED
+      ? 'The server refused to send this run’s progress. Reload the page; you may need to sign in again.'
+      : 'Connection lost; reconnecting…';
   });
 })();

@@ -133,6 +133,12 @@ describe('sign-in', () => {
     }
   });
 
+  it('refuses to start with a trusted proxy that is not an address', async () => {
+    t = await startTestWeb();
+    const web = { host: '127.0.0.1', port: 0, usersFile: t.usersFile, identity: 'header' as const, identityHeader: 'x-remote-user', trustedProxies: ['proxy.caltech.edu'], sessionSecret: 'x'.repeat(20), logoutUrl: '/', secureCookies: false };
+    expect(() => createApp({ web, statusFiles: t!.statusDir, modules: {} })).toThrow('WEB_TRUSTED_PROXIES: "proxy.caltech.edu" is not an IP address or CIDR range');
+  });
+
   it('refuses a POST without a valid CSRF token, and writes nothing', async () => {
     t = await startTestWeb();
     const c = new Client(t.url, ALICE.email);

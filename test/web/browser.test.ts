@@ -90,6 +90,12 @@ describe('in a browser', () => {
     // The ⏳ line and its dots sit on one line; the ✅ line is a paragraph of its own.
     expect(await page.locator('#lines .inline').first().textContent()).toBe('⏳ Converting HaleGE_001_01_0001.tif to JPEG 2000..');
 
+    // A reload mid-run shows the same lines once, and the progress again.
+    await page.reload();
+    await expect.poll(() => page.locator('#progress-count').textContent()).toBe('2 of 5 files · HaleGE_001_01');
+    await expect.poll(() => page.locator('#lines .line').count()).toBe(4);
+    expect(await page.locator('#waiting').isHidden()).toBe(true);
+
     // The worker finishes.
     await t.status.appendLines('HaleGE', ['🏁 Finished.']);
     const log = await t.status.archive({
