@@ -1,0 +1,102 @@
+/**
+ * OCFL benchmark: copy-with-fixity (one read, sha512 + sha256, write, fsync) against `sha512sum`
+ * alone on the same file (goal: at least 0.9 of its throughput), and the peak memory of a copy of
+ * a 100 MB and a 4 GB file (goal: about the same — memory must not grow with file size).
+ */
+import { execFile } from 'node:child_process';
+import { open, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { copyWithDigests } from '../ocfl/digest.js';
+import type { BenchRow } from './types.js';
+
+const run = promisify(execFile);
+const MB = 1024 * 1024;
+
+export async function benchOcfl(opts: { bytes?: number; quick?: boolean } = {}): Promise<BenchRow[]> {
+  const bytes = opts.bytes ?? (opts.quick ? 128 * MB : 1024 * MB);
+  const [small, large] = opts.quick ? [16 * MB, 256 * MB] : [100 * MB, 4096 * MB];
+  const dir = await mkdtemp(join(tmpdir(), 'distillery-bench-ocfl-'));
+  const rows: BenchRow[] = [];
+  try {
+    const src = join(dir, 'source.bin');
+    await writeRandomFile(src, bytes);
+    // Warm the page cache for both contenders alike.
+    await run('sha512sum', [src]);
+    const shaTimes: number[] = [];
+    const copyTimes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      shaTimes.push(await timed(() => run('sha512sum', [src])));
+      const dst = join(dir, `copy-${i}.bin`);
+      copyTimes.push(await timed(() => copyWithDigests(src, dst)));
+      await rm(dst);
+    }
+    const sha = (bytes / MB) / (median(shaTimes) / 1000);
+    const copy = (bytes / MB) / (median(copyTimes) / 1000);
+    rows.push({ name: `sha512sum alone, ${Math.round(bytes / MB)} MiB`, value: `${sha.toFixed(0)} MiB/s` });
+    rows.push({ name: 'copy with sha512+sha256+fsync', value: `${copy.toFixed(0)} MiB/s` });
+    rows.push({ name: 'copy-with-fixity / sha512sum', value: (copy / sha).toFixed(2), goal: '>= 0.90', ok: copy / sha >= 0.9 });
+    await rm(src);
+
+    const peaks: number[] = [];
+    for (const size of [small, large]) {
+      const p = join(dir, `mem-${size}.bin`);
+      await writeRandomFile(p, size);
+      peaks.push(await peakRssGrowth(() => copyWithDigests(p, `${p}.copy`)));
+      await rm(p);
+      await rm(`${p}.copy`);
+    }
+    rows.push({ name: `peak memory growth, copy of ${Math.round(small / MB)} MiB`, value: `${(peaks[0] / MB).toFixed(1)} MiB` });
+    rows.push({
+      name: `peak memory growth, copy of ${Math.round(large / MB)} MiB`,
+      value: `${(peaks[1] / MB).toFixed(1)} MiB`,
+      goal: `about the same (< ${((peaks[0] + 16 * MB) / MB).toFixed(0)} MiB)`,
+      ok: peaks[1] <= peaks[0] + 16 * MB,
+    });
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function writeRandomFile(path: string, bytes: number): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    // Random blocks so no layer can compress or deduplicate them away.
+    const blocks = [randomBytes(4 * MB), randomBytes(4 * MB), randomBytes(4 * MB)];
+    for (let off = 0, i = 0; off < bytes; off += 4 * MB, i++) {
+      const b = blocks[i % 3].subarray(0, Math.min(4 * MB, bytes - off));
+      await fh.write(b);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Highest resident-set growth over the starting RSS while `fn` runs, sampled every 10 ms. */
+async function peakRssGrowth(fn: () => Promise<unknown>): Promise<number> {
+  globalThis.gc?.();
+  const base = process.memoryUsage.rss();
+  let peak = base;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
+  try {
+    await fn();
+  } finally {
+    clearInterval(timer);
+  }
+  peak = Math.max(peak, process.memoryUsage.rss());
+  return peak - base;
+}
