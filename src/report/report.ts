@@ -3,6 +3,7 @@
  * find and do for a collection, problems first. It only reads — the collection folder, the TIFF
  * headers and pixels, and ArchivesSpace through read-only lookups — and writes nothing anywhere.
  */
+import pLimit from 'p-limit';
 import { discoverFolders } from '../collection/discover.js';
 import { inspectImage } from '../images/inspect.js';
 import type { ArchivesSpace, ArchivesSpaceLookups, Arrangement } from '../archivesspace/types.js';
@@ -125,8 +126,11 @@ export async function buildReport(opts: ReportOptions): Promise<Report> {
       folder.problems.push(message);
       folderProblems.push({ path, folder: f.name, message });
     };
-    for (const image of f.images) {
-      const r = await inspect(image.path).catch((err: Error) => ({ ok: false, reason: err.message }));
+    // Two decodes at a time: the machine's two cores, without starving a run beside it.
+    const limit = pLimit(2);
+    const checks = await Promise.all(f.images.map((image) => limit(() => inspect(image.path).catch((err: Error) => ({ ok: false, reason: err.message })))));
+    for (const [i, image] of f.images.entries()) {
+      const r = checks[i];
       if (!r.ok) {
         const reason = r.reason ?? 'unreadable';
         folder.unreadable.push({ path: image.path, reason });

@@ -173,6 +173,48 @@ describe('idempotent writes', () => {
   });
 });
 
+describe('digital objects that do not fit', () => {
+  it('refuses a digital object with the folder id that belongs to another record, and two digital object instances', async () => {
+    const repo = `/repositories/${t.repositoryId}`;
+    const C6 = uniqueCollectionId('DX');
+    const [a, b] = [`${C6}_001_01`, `${C6}_001_02`];
+    await t.makeCollection(C6, [{ componentId: a, title: 'A' }, { componentId: b, title: 'B' }]);
+    const d = await t.client.post(`${repo}/digital_objects`, { digital_object_id: a, title: 'A' });
+    const d2 = await t.client.post(`${repo}/digital_objects`, { digital_object_id: `${C6}-other`, title: 'other' });
+    const bUri = (await t.client.findFolder(b)).archivalObjectUri;
+    const bRec = await t.client.get(bUri);
+    bRec.instances.push({ instance_type: 'digital_object', digital_object: { ref: d.uri } });
+    await t.client.post(bUri, bRec);
+    const folderA = await t.client.findFolder(a);
+    await expect(t.client.ensureDigitalObject(folderA)).rejects.toThrow(
+      `A digital object with digital_object_id ${a} already exists (${d.uri}) and is linked to ${bUri}, not to ${folderA.archivalObjectUri}. Resolve the duplicate component id in ArchivesSpace.`,
+    );
+    const again = await t.client.get(bUri);
+    again.instances.push({ instance_type: 'digital_object', digital_object: { ref: d2.uri } });
+    await t.client.post(bUri, again);
+    await expect(t.client.findFolder(b)).rejects.toThrow(`Multiple digital object instances found for component_id: ${b} (${bUri}). Keep one digital object instance in ArchivesSpace and run again.`);
+    if (realServer) {
+      await t.client.delete(d2.uri);
+      await t.client.delete(d.uri);
+    }
+  });
+
+  it('renames a linked digital object whose id drifted from the component id, as the original did', async () => {
+    const repo = `/repositories/${t.repositoryId}`;
+    const C7 = uniqueCollectionId('DR');
+    const a = `${C7}_001_01`;
+    await t.makeCollection(C7, [{ componentId: a, title: 'A' }]);
+    const d = await t.client.post(`${repo}/digital_objects`, { digital_object_id: `${C7}-old`, title: 'A' });
+    const aUri = (await t.client.findFolder(a)).archivalObjectUri;
+    const rec = await t.client.get(aUri);
+    rec.instances.push({ instance_type: 'digital_object', digital_object: { ref: d.uri } });
+    await t.client.post(aUri, rec);
+    const done = await t.client.ensureDigitalObject(await t.client.findFolder(a));
+    expect(done.digitalObjectUri).toBe(d.uri);
+    expect((await t.client.get(d.uri)).digital_object_id).toBe(a);
+  });
+});
+
 describe('arrangement errors', () => {
   it('names a series without identifier and a subseries without component_id', async () => {
     const C2 = uniqueCollectionId('DS');

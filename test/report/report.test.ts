@@ -51,10 +51,14 @@ beforeAll(async () => {
   await scan('RPT_001_05', 1, 6); // already has a digital object with one component
   await scan('RPT_001_05', 2, 7);
 
-  const seed = buildSeed({ collectionId: C, title: 'Report Collection', folders: ['RPT_001_01', 'RPT_001_02', 'RPT_001_04', 'RPT_001_05'] });
+  await scan('RPT_001_06', 1, 8); // a digital object with its id exists, linked to the series instead
+
+  const seed = buildSeed({ collectionId: C, title: 'Report Collection', folders: ['RPT_001_01', 'RPT_001_02', 'RPT_001_04', 'RPT_001_05', 'RPT_001_06'] });
   seed.repositories[0].digital_objects = [
     { digital_object_id: 'RPT_001_05', title: 'Folder RPT_001_05', components: [{ component_id: 'abcd_efgh', label: 'Image 0001', file_versions: [{ file_uri: 's3://x/1.jp2' }] }] },
+    { digital_object_id: 'RPT_001_06', title: 'Misfiled' },
   ];
+  seed.repositories[0].resources![0].children![0].digital_object = 'RPT_001_06';
   const ao5 = seed.repositories[0].resources![0].children![0].children!.find((c) => c.component_id === 'RPT_001_05')!;
   ao5.digital_object = 'RPT_001_05';
   s = await startArchivesSpaceStandIn({ seed });
@@ -85,10 +89,14 @@ describe('buildReport', () => {
       'RPT_001_02/RPT_001_02_0003.tif | RPT_001_02_0003.tif is not a readable TIFF (not a TIFF (JPEG data)); a run would fail this image.',
       'RPT_001_03 | RPT_001_03: No records found with component_id: RPT_001_03. Give the folder\'s archival object this Component Unique Identifier in ArchivesSpace, or rename the folder.',
       'RPT_001_04 | Folder "RPT_001_04" is empty and is skipped.',
+      expect.stringMatching(
+        /^RPT_001_06 \| Digital object RPT_001_06 \(\/repositories\/2\/digital_objects\/\d+\) is linked to \/repositories\/2\/archival_objects\/\d+, not to this folder's archival object; a run would stop on this folder\.$/,
+      ),
     ]);
-    expect(report.totals).toEqual({ folders: 4, images: 8, readableImages: 6, bytes: expect.any(Number), problems: 5 });
+    expect(report.totals).toEqual({ folders: 5, images: 9, readableImages: 7, bytes: expect.any(Number), problems: 6 });
 
-    const [f1, f2, f3, f5] = report.folders;
+    const [f1, f2, f3, f5, f6] = report.folders;
+    expect(f6.digitalObject).toMatchObject({ digitalObjectId: 'RPT_001_06', linked: false });
     expect(f1).toMatchObject({
       name: 'RPT_001_01',
       componentId: 'RPT_001_01',
@@ -109,8 +117,9 @@ describe('buildReport', () => {
     const text = renderReportText(report);
     const lines = text.split('\n');
     expect(lines[0]).toBe('📋 Report on available files: RPT — Report Collection');
-    expect(lines[2]).toMatch(/^ {3}4 folders, 8 images \(6 readable\), [\d.]+ KB; 5 problems\. Nothing was changed\.$/);
-    expect(text.indexOf('⚠️ Problems (5)')).toBeLessThan(text.indexOf('Folder  '));
+    expect(lines[2]).toMatch(/^ {3}5 folders, 9 images \(7 readable\), [\d.]+ KB; 6 problems\. Nothing was changed\.$/);
+    expect(text.indexOf('⚠️ Problems (6)')).toBeLessThan(text.indexOf('Folder  '));
+    expect(text).toMatch(/RPT_001_06\s+1\s+[\d.]+ KB\s+Folder RPT_001_06 \(file\)\s+RPT_001_06 \(unlinked\), 0 components/);
     expect(text).toMatch(/RPT_001_01\s+2\s+[\d.]+ KB\s+Folder RPT_001_01 \(file\)\s+—\s+digital object, 2 components/);
     expect(text).toMatch(/RPT_001_03\s+1\s+[\d.]+ KB\s+— not found/);
     expect(text).toMatch(/RPT_001_05\s+2\s+[\d.]+ KB\s+Folder RPT_001_05 \(file\)\s+RPT_001_05, 1 component\s+1 component/);
