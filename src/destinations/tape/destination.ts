@@ -1,0 +1,261 @@
+/**
+ * Onsite preservation to LTO tape with mt and tar. `deliver()` only collects the run's folders;
+ * `finish()` writes ONE tar file per run (a table of contents, then every OCFL object version this
+ * tape lacks, streamed by tar from the staging root to the drive), reads it back checking every
+ * sha512 against the inventory, and only then records it: tape catalogue first, then ArchivesSpace
+ * (a Tape top container with the tape's indicator, and `tape://<indicator>/<file>/<path>` file versions).
+ */
+import { readInventory, stateOf } from '../../ocfl/index.js';
+import { PermanentError } from '../../policies.js';
+import type { CheckResult, Destination, PreparedFolder, RunScope } from '../destination.js';
+import { findTape, loadCatalogue, locationsOf, nextIndicator, saveCatalogue, type Catalogue, type TapeFileRecord, type TapeRecord } from './catalogue.js';
+import { TapeCommandError, TapeDrive } from './drive.js';
+import { TapeNotReadyError, TapeVerifyError } from './errors.js';
+import { readLabel } from './label.js';
+import { formatBytes, planObjects, verifyRunFile, withScratch, writeRunFile, TOC_FORMAT, type PackageRef, type TableOfContents } from './runFile.js';
+import type { TapeSettings } from './settings.js';
+
+export interface TapeDestinationOptions extends Omit<TapeSettings, 'ignoredKeys'> {
+  /** The local OCFL storage root the packages are in. */
+  storageRoot: string;
+  ignoredKeys?: string[];
+}
+
+export class TapeDestination implements Destination {
+  readonly process = 'onsite' as const;
+  readonly platform = 'tape';
+  readonly drive: TapeDrive;
+  private pending: PreparedFolder[] = [];
+
+  constructor(readonly options: TapeDestinationOptions) {
+    this.drive = new TapeDrive(options);
+  }
+
+  async check(): Promise<CheckResult> {
+    let versions: { tar: string; mt: string };
+    try {
+      versions = await this.drive.versions();
+    } catch (err) {
+      return { ok: false, detail: `tape: ${(err as Error).message}` };
+    }
+    const tools = `${versions.tar}; ${versions.mt}`;
+    try {
+      const cat = await loadCatalogue(this.options.cataloguePath);
+      const tape = await this.identify(cat);
+      return { ok: true, detail: `tape: ${tools}; tape ${tape.indicator} loaded in ${this.drive.device} (${tape.files.length} tape files in the catalogue)` };
+    } catch (err) {
+      return { ok: false, detail: `tape: ${tools}; ${(err as Error).message}` };
+    }
+  }
+
+  async begin(run: RunScope): Promise<void> {
+    this.pending = [];
+    // Fail before hours of image work if the drive is not ready, and say which tape is in it.
+    const cat = await loadCatalogue(this.options.cataloguePath);
+    const tape = await this.identify(cat);
+    run.reporter.line(`📼 Tape ${tape.indicator} is in ${this.drive.device}; this run's preservation packages go to it at the end of the run.`);
+  }
+
+  async deliver(run: RunScope, folder: PreparedFolder): Promise<void> {
+    if (!folder.package) {
+      throw new PermanentError(`${folder.name} has no preservation package (OCFL object): onsite needs it; check the packaging step's messages above and run again.`);
+    }
+    if (!this.pending.some((f) => f.package?.objectId === folder.package!.objectId && f.package.version === folder.package!.version)) this.pending.push(folder);
+    run.reporter.line(`📼 ${folder.name} (${folder.package.objectId} ${folder.package.version}) will be written to tape and verified at the end of the run.`);
+  }
+
+  async finish(run: RunScope): Promise<void> {
+    const folders = this.pending;
+    if (folders.length === 0) return;
+    const reporter = run.reporter;
+    const cat = await loadCatalogue(this.options.cataloguePath);
+    const tape = await this.identify(cat);
+    if (tape.fullAt) throw this.fullError(cat, tape, `Tape ${tape.indicator} is full`);
+
+    const todo: PackageRef[] = [];
+    for (const f of folders) {
+      const p = f.package!;
+      const where = locationsOf(cat, p.objectId, p.version);
+      if (where.length) reporter.line(`↩️ ${f.name}: ${p.objectId} ${p.version} is already on tape ${where[0].tape.indicator} (file ${where[0].file.number}), verified; not written again.`);
+      else todo.push({ storageRoot: p.storageRoot || this.options.storageRoot, objectId: p.objectId, objectPath: p.objectPath, version: p.version });
+    }
+    if (todo.length) await this.writeAndVerify(run, cat, tape, todo);
+    await this.recordInArchivesSpace(run, cat, folders);
+    this.pending = [];
+  }
+
+  /** Positions at the end of data, writes the run file, reads it back; records it in the catalogue. */
+  private async writeAndVerify(run: RunScope, cat: Catalogue, tape: TapeRecord, todo: PackageRef[]): Promise<void> {
+    const reporter = run.reporter;
+    const planned = await planObjects(tape, todo);
+    const objects = planned.map((p) => p.object);
+    const bytes = objects.reduce((s, o) => s + o.files.reduce((t, f) => t + f.bytes, 0), 0);
+    const number = await this.positionAtEnd(cat, tape, run);
+    const record: TapeFileRecord = { number, kind: 'run', state: 'failed', runId: run.runId, collectionId: run.collectionId, writtenAt: new Date().toISOString(), bytes, objects };
+    const toc: TableOfContents = {
+      format: TOC_FORMAT, indicator: tape.indicator, fileNumber: number, runId: run.runId, collectionId: run.collectionId,
+      writtenAt: record.writtenAt!, objects, tape: structuredClone(tape),
+    };
+    await withScratch(async (scratch) => {
+      reporter.line(`📼 Writing tape file ${number} to ${tape.indicator}: ${objects.length} object(s), ${objects.reduce((s, o) => s + o.files.length, 0)} files, ${formatBytes(bytes)}.`);
+      let tocSha512: string;
+      try {
+        tocSha512 = await writeRunFile(this.drive, scratch, toc, planned, reporter);
+      } catch (err) {
+        if (!(err instanceof TapeCommandError)) throw err;
+        if (err.kind === 'write-protected') throw new TapeNotReadyError(`Tape ${tape.indicator} in ${this.drive.device} is write-protected (${err.output}): slide its write-protect tab to "write" or load another labelled tape, then run again.`, 'write-protected');
+        if (err.kind === 'no-tape') throw await this.noTapeError(cat, err);
+        if (err.kind === 'end-of-tape') {
+          tape.files.push({ ...record, state: 'incomplete', problem: err.output });
+          tape.fullAt = new Date().toISOString();
+          await saveCatalogue(this.options.cataloguePath, cat);
+          throw this.fullError(cat, tape, `Tape ${tape.indicator} ran out of space while writing tape file ${number} (${formatBytes(bytes)} to write): ${err.output}.`);
+        }
+        tape.files.push({ ...record, problem: err.output });
+        await saveCatalogue(this.options.cataloguePath, cat);
+        throw new TapeVerifyError(`Writing tape file ${number} on ${tape.indicator} failed; nothing from this run is marked as on tape. ${err.message}`);
+      }
+
+      reporter.line(`🔎 Reading tape file ${number} back from ${tape.indicator} to check every file's SHA-512…`);
+      let lastMember = '(the start of the file)';
+      let result;
+      try {
+        result = await verifyRunFile(this.drive, scratch, number, { tocSha512, objects }, reporter, (p) => { lastMember = p; });
+      } catch (err) {
+        if (!(err instanceof TapeCommandError)) throw err;
+        const object = objects.find((o) => o.files.some((f) => f.path > lastMember))?.objectId ?? objects[objects.length - 1]?.objectId;
+        tape.files.push({ ...record, problem: `read back failed after ${lastMember}: ${err.output}` });
+        await saveCatalogue(this.options.cataloguePath, cat);
+        throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} could not be read back (${err.output}) after ${lastMember}, in object ${object}: nothing from this run is marked as on tape. Run again to write it anew after this file; if it happens again, clean the drive or use another tape.`);
+      }
+      if (result.problems.length) {
+        tape.files.push({ ...record, problem: result.problems.map((p) => `${p.path}: ${p.why}`).join('; ') });
+        await saveCatalogue(this.options.cataloguePath, cat);
+        for (const p of result.problems) reporter.file({ path: p.path, outcome: 'failed', why: `tape ${tape.indicator} file ${number}: ${p.why}` });
+        const names = result.problems.slice(0, 5).map((p) => `${p.path}${p.objectId ? ` (object ${p.objectId})` : ''}: ${p.why}`).join('; ');
+        throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} did not verify: ${result.problems.length} file(s) differ from the OCFL inventory — ${names}${result.problems.length > 5 ? '; …' : ''}. Nothing from this run is marked as on tape. Run again to write it anew; if it happens again, use another tape.`);
+      }
+      tape.files.push({ ...record, state: 'verified', verifiedAt: new Date().toISOString() });
+      await saveCatalogue(this.options.cataloguePath, cat);
+      for (const o of objects) for (const f of o.files) reporter.file({ path: f.path, outcome: 'done', why: `on tape ${tape.indicator} file ${number}, verified` });
+      reporter.line(`✅ Tape file ${number} on ${tape.indicator} verified: ${objects.length} object(s), ${formatBytes(bytes)}.`);
+    });
+  }
+
+  /**
+   * Rewinds and spaces over the files the catalogue knows; files beyond them (a crash after a write)
+   * are kept, recorded as unknown, and written after — never overwritten.
+   */
+  private async positionAtEnd(cat: Catalogue, tape: TapeRecord, run: RunScope): Promise<number> {
+    const known = tape.files.length;
+    try {
+      await this.drive.seekFile(known);
+    } catch (err) {
+      if (err instanceof TapeCommandError && err.kind === 'media') {
+        throw new TapeNotReadyError(`Tape ${tape.indicator} has fewer files than the catalogue records (${known}): is this the right tape? If it is, rebuild its catalogue entry with \`distillery tape catalogue --rebuild\` and run again. (${err.output})`, 'wrong-tape');
+      }
+      throw err;
+    }
+    let extra = 0;
+    for (;;) {
+      try {
+        await this.drive.mt('fsf', 1);
+        extra++;
+      } catch (err) {
+        if (err instanceof TapeCommandError && err.kind === 'media') break; // end of data
+        throw err;
+      }
+    }
+    if (extra > 0) {
+      for (let i = 0; i < extra; i++) tape.files.push({ number: known + i, kind: 'unknown', state: 'unknown', bytes: 0, objects: [], problem: 'on the tape but not in the catalogue' });
+      await saveCatalogue(this.options.cataloguePath, cat);
+      run.reporter.line(`⚠️ Tape ${tape.indicator} holds ${extra} file(s) the catalogue did not know (after file ${known - 1}); they are kept and this run's file goes after them. \`distillery tape catalogue --rebuild\` reads what they are.`);
+      await this.drive.seekFile(known + extra);
+    }
+    return known + extra;
+  }
+
+  /** Top container per tape (once per archival object), a tape:// file version per image. */
+  private async recordInArchivesSpace(run: RunScope, cat: Catalogue, folders: PreparedFolder[]): Promise<void> {
+    for (const folder of folders) {
+      const p = folder.package!;
+      const where = locationsOf(cat, p.objectId, p.version);
+      if (!where.length) continue;
+      const newest = where[where.length - 1];
+      const tape = newest.tape;
+      await run.aspace.ensureTapeContainer(folder.record.archivalObjectUri, tape.indicator, this.options.containerProfileUri);
+      const inv = await readInventory(p.storageRoot || this.options.storageRoot, p.objectId);
+      if (!inv) throw new PermanentError(`There is no OCFL object ${p.objectId} in ${p.storageRoot}.`);
+      const state = stateOf(inv, p.version);
+      for (const image of folder.images) {
+        const digest = state.get(image.logicalPath);
+        const contentPaths = digest ? Object.entries(inv.manifest).find(([d]) => d.toLowerCase() === digest)?.[1] ?? [] : [];
+        const found = findOnTape(cat, tape, contentPaths.map((c) => `${p.objectPath}/${c}`));
+        if (!found) {
+          run.reporter.file({ path: image.jp2Path, outcome: 'failed', why: `not found on any verified tape file (logical path ${image.logicalPath})` });
+          throw new PermanentError(`Image ${image.sequence} of ${folder.name} (${image.logicalPath}) is not in any verified tape file of ${p.objectId}: rebuild the tape catalogue with \`distillery tape catalogue --rebuild\` and run again.`);
+        }
+        await run.aspace.upsertFileVersions(image.componentUri, [{
+          file_uri: `tape://${found.indicator}/${found.fileNumber}/${found.path}`,
+          checksum: image.digests.sha512.toLowerCase(),
+          checksum_method: 'sha-512',
+          file_size_bytes: image.bytes,
+          file_format_name: 'JPEG 2000',
+          file_format_version: image.technical.fileFormatVersion,
+          caption: image.technical.caption,
+          use_statement: 'image-master',
+          publish: false,
+        }]);
+      }
+      run.reporter.line(`📝 Recorded ${folder.name} on tape ${tape.indicator} (file ${newest.file.number}) in ArchivesSpace: ${run.aspace.staffUrl(folder.record.archivalObjectUri)}`);
+    }
+  }
+
+  /** Reads the label and finds (or adopts) the tape's catalogue record. */
+  async identify(cat: Catalogue): Promise<TapeRecord> {
+    let read;
+    try {
+      read = await readLabel(this.drive);
+    } catch (err) {
+      if (err instanceof TapeCommandError && err.kind === 'no-tape') throw await this.noTapeError(cat, err);
+      if (err instanceof TapeCommandError) throw new TapeNotReadyError(`The tape drive ${this.drive.device} is not ready: ${err.message}`, 'drive');
+      throw err;
+    }
+    if (read.kind === 'unlabelled') {
+      throw new TapeNotReadyError(`The tape in ${this.drive.device} is ${read.detail}: label it with \`distillery tape label ${nextIndicator(cat, this.options.indicatorPrefix)}\` (if it may be reused), or load a labelled tape, then run again.`, 'unlabelled');
+    }
+    let tape = findTape(cat, read.label.indicator);
+    if (!tape) {
+      // Labelled elsewhere or the catalogue was lost: adopt it; unknown files are found when positioning.
+      tape = { indicator: read.label.indicator, labelledAt: read.label.labelledAt, blockingFactor: read.label.blockingFactor, files: [{ number: 0, kind: 'label', state: 'verified', bytes: 0, objects: [], writtenAt: read.label.labelledAt }] };
+      cat.tapes.push(tape);
+    }
+    return tape;
+  }
+
+  private async noTapeError(cat: Catalogue, err: TapeCommandError): Promise<TapeNotReadyError> {
+    return new TapeNotReadyError(`No tape in ${this.drive.device} (${err.output}): ${loadAdvice(cat, this.options.indicatorPrefix)}, then run again.`, 'no-tape');
+  }
+
+  private fullError(cat: Catalogue, tape: TapeRecord, what: string): TapeNotReadyError {
+    return new TapeNotReadyError(`${what} Nothing from this run is recorded on it. Load a new tape and label it with \`distillery tape label ${nextIndicator(cat, this.options.indicatorPrefix, tape.indicator)}\`, then run again: the run continues with what is not yet on tape.`, 'full');
+  }
+}
+
+/** Which tape to load: the last one with room, else a new one. */
+export function loadAdvice(cat: Catalogue, prefix: string): string {
+  const open = cat.tapes.filter((t) => !t.fullAt && !t.erasedAt).pop();
+  return open ? `load tape ${open.indicator}` : `load a blank tape and label it with \`distillery tape label ${nextIndicator(cat, prefix)}\``;
+}
+
+/** The tape file holding one of these paths, on this tape first, then on any tape. */
+function findOnTape(cat: Catalogue, preferred: TapeRecord, paths: string[]): { indicator: string; fileNumber: number; path: string } | undefined {
+  const tapes = [preferred, ...cat.tapes.filter((t) => t !== preferred && !t.erasedAt)];
+  for (const t of tapes) {
+    for (const f of [...t.files].reverse()) {
+      if (f.state !== 'verified') continue;
+      for (const o of f.objects) for (const file of o.files) if (paths.includes(file.path)) return { indicator: t.indicator, fileNumber: f.number, path: file.path };
+    }
+  }
+  return undefined;
+}
