@@ -70,7 +70,10 @@ export async function copyWithDigests(
   await mkdir(dirname(dst), { recursive: true });
   const h512 = createHash('sha512');
   const h256 = createHash('sha256');
-  const input = await open(src, 'r');
+  const input = await open(src, 'r').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new PermanentError(`${src} does not exist; it was moved or deleted before it could be preserved. Run the folder again.`);
+    throw err;
+  });
   let output;
   try {
     output = await open(dst, 'wx');

@@ -32,6 +32,12 @@ export async function recoverObject(rootPath: string, objectRoot: string): Promi
     const rootInv = await readFile(join(objectRoot, 'inventory.json')).catch(() => undefined);
     const rootSidecar = await readFile(join(objectRoot, `inventory.json.${alg}`), 'utf8').catch(() => undefined);
     if (rootInv?.equals(inv) && rootSidecar === sidecar) return undefined;
+    // Only the two interrupted states are finished: the root inventory is older than the newest
+    // version (crash after the version rename), or it is already the new one but its sidecar is
+    // not (crash before the sidecar). Anything else is damage a person must look at.
+    const rootHead = rootInv ? (safeParse(rootInv)?.head as string | undefined) : undefined;
+    const rootIsOlder = rootHead !== undefined && versionNumber(rootHead) !== undefined && versionNumber(rootHead)! < versionNumber(v)!;
+    if (!rootIsOlder && !rootInv?.equals(inv)) return undefined;
     const ws = workspacePath(rootPath);
     await mkdir(ws, { recursive: true });
     const tmp = await mkdtemp(join(ws, 'recover-'));
@@ -44,4 +50,12 @@ export async function recoverObject(rootPath: string, objectRoot: string): Promi
     return v;
   }
   return undefined;
+}
+
+function safeParse(b: Buffer): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(b.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
