@@ -7,6 +7,7 @@
  *   purge <root> <id> <path>… --reason "…" [--stub] [--new-id <id>] [--by <name>]
  *   tokens <root> <id> [--version vN] [--ledger <file>]   make ACE tokens (default: every version)
  *   audit <root> <id> [--ledger <file>]                   re-check payload digests and token proofs
+ *   export <root> <id> <folder> [--version vN]   copy a version's files out
  *   recover <root> <id>                finish an install a crash interrupted
  */
 import { readdir } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import { validateObject } from './validate/object.js';
 import { validateStorageRoot } from './validate/storageRoot.js';
 import type { ValidationResult } from './validate/result.js';
 import { objectPath } from './layout.js';
-import { readInventory, diffVersions } from './objectFiles.js';
+import { readInventory, diffVersions, exportVersion } from './objectFiles.js';
 import { stateOf, manifestIndex } from './inventory.js';
 import { purgeFiles, listObjectIds } from './purge.js';
 import { tokenizeVersion, auditObject } from './ace/tokenize.js';
@@ -42,6 +43,7 @@ const USAGE = `usage: distillery ocfl <command>
                                            remove files from every version (the history is rewritten)
   tokens <root> <id> [--version vN] [--ledger <file>]   make ACE tokens for payload files
   audit <root> <id> [--ledger <file>]      re-check payload digests and ACE token proofs
+  export <root> <id> <folder> [--version vN]           copy the files of a version (default: latest) to a new folder
   recover <root> <id>                      finish an install that a crash interrupted
 `;
 
@@ -89,6 +91,8 @@ export async function ocflCommand(args: string[], io: CliIo = defaultIo): Promis
         return await auditCmd(parse(rest, ['ledger']), io);
       case 'recover':
         return await recoverCmd(parse(rest, []), io);
+      case 'export':
+        return await exportCmd(parse(rest, ['version']), io);
       case undefined:
       case 'help':
       case '--help':
@@ -227,5 +231,17 @@ async function recoverCmd(p: Parsed, io: CliIo): Promise<number> {
   const [root, id] = need(p, 2, 'recover <root> <id>');
   const v = await withObjectLock(root, id, () => recoverObject(root, join(root, objectPath(id))));
   io.out(v ? `finished the interrupted install of ${v}\n` : 'nothing to recover\n');
+  return 0;
+}
+
+async function exportCmd(p: Parsed, io: CliIo): Promise<number> {
+  const [root, id, dest] = need(p, 3, 'export <root> <id> <folder> [--version vN]');
+  if ((await readdir(dest).catch(() => [])).length > 0) throw new Error(`${dest} is not empty; export into a new or empty folder.`);
+  const inv = await mustInventory(root, id);
+  const v = p.flags.get('version');
+  const version = typeof v === 'string' ? v : inv.head;
+  if (!inv.versions[version]) throw new Error(`${id} has no version ${version} (versions: ${Object.keys(inv.versions).join(', ')}).`);
+  const files = await exportVersion(root, id, dest, version);
+  io.out(`exported ${files.length} file(s) of ${id} ${version} to ${dest}\n`);
   return 0;
 }

@@ -97,6 +97,10 @@ describe('distillery ocfl ls, show, diff, purge, tokens, audit', () => {
     expect(audit.out).toContain('C v2/content/images/b.jp2 does not match its recorded digests');
     expect(audit.out).toContain('AUDIT FAILED');
     expect((await run('recover', t.root, id)).out).toBe('nothing to recover\n');
+    const exp = await run('export', t.root, id, join(t.dir, 'exported'), '--version', 'v1');
+    expect(exp.out).toBe(`exported 1 file(s) of ${id} v1 to ${join(t.dir, 'exported')}\n`);
+    expect(await readFile(join(t.dir, 'exported', 'a.jp2'), 'utf8')).toBe('image a');
+    expect((await run('export', t.root, id, join(t.dir, 'exported'))).err).toContain('is not empty');
   });
 });
 
