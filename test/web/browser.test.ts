@@ -12,6 +12,8 @@ import { ALICE, startTestWeb, type TestWeb } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = '.artifacts';
+/** Generous: other suites share the two cores. */
+const POLL = { timeout: 15_000 };
 
 let browser: Browser;
 let t: TestWeb;
@@ -41,7 +43,7 @@ describe('in a browser', () => {
     page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
 
     await page.goto(t.url + '/');
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Hello, Alice Archivist');
+    await expect.poll(() => page.locator('h1').textContent(), POLL).toBe('Hello, Alice Archivist');
     expect(await page.locator('input[value="access"]').isDisabled()).toBe(true);
     await page.fill('input[name="collection_id"]', 'HaleGE');
     await page.check('input[value="report"]');
@@ -76,8 +78,8 @@ describe('in a browser', () => {
       'Record: https://aspace.example.edu/resolve/readonly?uri=/repositories/2/digital_objects/7 (staff view)',
       'Folder title <img src=x onerror="window.__xss=1"> javascript:alert(2)',
     ]);
-    await expect.poll(() => page.locator('#progress-count').textContent()).toBe('2 of 5 files · HaleGE_001_01');
-    await expect.poll(() => page.locator('#lines .line').count()).toBe(4);
+    await expect.poll(() => page.locator('#progress-count').textContent(), POLL).toBe('2 of 5 files · HaleGE_001_01');
+    await expect.poll(() => page.locator('#lines .line').count(), POLL).toBe(4);
     await page.screenshot({ path: `${ARTIFACTS}/web-status-running.png`, fullPage: true });
 
     // Lines are text: the <img> is shown, not made; only the http(s) URL became a link.
@@ -92,8 +94,8 @@ describe('in a browser', () => {
 
     // A reload mid-run shows the same lines once, and the progress again.
     await page.reload();
-    await expect.poll(() => page.locator('#progress-count').textContent()).toBe('2 of 5 files · HaleGE_001_01');
-    await expect.poll(() => page.locator('#lines .line').count()).toBe(4);
+    await expect.poll(() => page.locator('#progress-count').textContent(), POLL).toBe('2 of 5 files · HaleGE_001_01');
+    await expect.poll(() => page.locator('#lines .line').count(), POLL).toBe(4);
     expect(await page.locator('#waiting').isHidden()).toBe(true);
 
     // The worker finishes.

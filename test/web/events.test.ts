@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord, RunRequest } from '../../src/runs/types.js';
 import { startWeb } from '../../src/web/server.js';
 import { pino } from 'pino';
-import { ALICE, lineTexts, readEvents, startTestWeb, type SseEvent, type TestWeb } from './helpers.js';
+import { ALICE, lineTexts, openEvents, readEvents, startTestWeb, type SseEvent, type TestWeb } from './helpers.js';
 
 let t: TestWeb | undefined;
 afterEach(async () => {
@@ -17,6 +17,8 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const countLines = (n: number) => (events: SseEvent[]) => lineTexts(events).length >= n;
+const hasState = (state: string) => (events: SseEvent[]) =>
+  events.some((e) => e.event === 'state' && (JSON.parse(e.data) as RunRecord).state === state);
 
 async function queued(t: TestWeb, collectionId = 'ABC'): Promise<RunRequest> {
   return t.status.requestRun({ collectionId, processes: ['report', 'cloud'], user: ALICE });
@@ -41,15 +43,15 @@ describe('status events', () => {
   it('sends the init marker, then each line in order as it is appended, with byte offsets as ids', async () => {
     t = await startTestWeb();
     await queued(t);
-    const url = `${t.url}/distill/ABC/events`;
-    const reading = readEvents(url, { user: ALICE.email, done: countLines(4) });
-    await sleep(300);
+    const reader = await openEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email });
+    await reader.waitFor(hasState('queued'));
     await t.status.appendLines('ABC', ['🟢']);
-    await sleep(250);
+    await reader.waitFor(countLines(1));
     await t.status.appendLines('ABC', ['⏳ Converting ABC_001_01_0001.tif to JPEG 2000', '.']);
-    await sleep(250);
+    await reader.waitFor(countLines(3));
     await t.status.appendLines('ABC', ['✅ Successfully converted ABC_001_01_0001.tif to JPEG 2000. [image 1/5]']);
-    const events = await reading;
+    const events = [...(await reader.waitFor(countLines(4)))];
+    reader.close();
     const lines = events.filter((e) => e.event === 'init' || e.event === 'line');
     expect(lines.map((e) => e.event)).toEqual(['init', 'line', 'line', 'line']);
     expect(lineTexts(events)).toEqual(['🟢', '⏳ Converting ABC_001_01_0001.tif to JPEG 2000', '.', '✅ Successfully converted ABC_001_01_0001.tif to JPEG 2000. [image 1/5]']);
@@ -58,17 +60,20 @@ describe('status events', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     // The queued record came first, so the page can show who asked and what.
     expect(events[0].event).toBe('state');
-    expect((JSON.parse(events[0].data) as RunRecord).state).toBe('queued');
   });
 
   it('holds back a half-written line until its end arrives', async () => {
     t = await startTestWeb();
     await queued(t);
-    const reading = readEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email, done: countLines(2) });
+    const reader = await openEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email });
+    await reader.waitFor(hasState('queued'));
     await appendFile(t.status.streamPath('ABC'), 'first line\nsecond ha');
-    await sleep(400);
+    await reader.waitFor(countLines(1));
+    await sleep(400); // several polls see the half line
+    expect(lineTexts(reader.events)).toEqual(['first line']);
     await appendFile(t.status.streamPath('ABC'), 'lf\n');
-    expect(lineTexts(await reading)).toEqual(['first line', 'second half']);
+    expect(lineTexts(await reader.waitFor(countLines(2)))).toEqual(['first line', 'second half']);
+    reader.close();
   });
 
   it('resumes after a reconnect with Last-Event-ID, without duplicates or gaps', async () => {
@@ -90,30 +95,32 @@ describe('status events', () => {
     t = await startTestWeb();
     await queued(t);
     const url = `${t.url}/distill/ABC/events`;
-    const watchers = [1, 2, 3].map(() => readEvents(url, { user: ALICE.email, done: countLines(6) }));
-    await sleep(200);
+    const watchers = await Promise.all([1, 2, 3].map(() => openEvents(url, { user: ALICE.email })));
+    await Promise.all(watchers.map((w) => w.waitFor(hasState('queued'))));
     for (let i = 1; i <= 5; i++) {
       await t.status.appendLines('ABC', [i === 1 ? '🟢' : `line ${i}`]);
       await sleep(60);
     }
-    const late = readEvents(url, { user: ALICE.email, done: countLines(6) });
-    await sleep(200);
+    await Promise.all(watchers.map((w) => w.waitFor(countLines(5))));
+    const late = await openEvents(url, { user: ALICE.email });
+    await late.waitFor(countLines(5));
     await t.status.appendLines('ABC', ['line 6']);
-    const all = await Promise.all([...watchers, late]);
+    const all = await Promise.all([...watchers, late].map((w) => w.waitFor(countLines(6))));
     const expected = ['🟢', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6'];
     for (const events of all) expect(lineTexts(events)).toEqual(expected);
+    [...watchers, late].forEach((w) => w.close());
   });
 
   it('sends the record as state (steps, progress), then the archived end with the final state', async () => {
     t = await startTestWeb();
     const request = await queued(t);
-    const url = `${t.url}/distill/ABC/events`;
-    const reading = readEvents(url, { user: ALICE.email, done: (ev) => ev.some((e) => e.event === 'end') });
-    await sleep(200);
+    const reader = await openEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email });
+    await reader.waitFor(hasState('queued'));
     await t.status.appendLines('ABC', ['🟢', 'working']);
     await t.status.writeRecord(running(request));
-    await sleep(300);
+    await reader.waitFor(hasState('running'));
     await t.status.appendLines('ABC', ['last words']);
+    await reader.waitFor(countLines(3));
     const finished: RunRecord = {
       ...running(request),
       state: 'failed',
@@ -122,7 +129,7 @@ describe('status events', () => {
     };
     finished.steps[1] = { ...finished.steps[1], state: 'failed', why: 'ArchivesSpace did not answer' };
     const log = await t.status.archive(finished);
-    const events = await reading;
+    const events = await reader.ended;
     const states = events.filter((e) => e.event === 'state').map((e) => JSON.parse(e.data) as RunRecord);
     expect(states.map((s) => s.state)).toEqual(['queued', 'running', 'failed']);
     expect(states[1].steps[1].progress).toEqual({ done: 2, total: 5, detail: 'ABC_001_01' });
@@ -157,11 +164,11 @@ describe('status events', () => {
     t = await startTestWeb({ follow: { graceTicks: 3 } });
     await queued(t);
     await t.status.appendLines('ABC', ['🟢', '❌ something removed the stream']);
-    const reading = readEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email, done: (ev) => ev.some((e) => e.event === 'end') });
-    await sleep(300);
+    const reader = await openEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email });
+    await reader.waitFor(countLines(2));
     await rm(t.status.streamPath('ABC'));
     await rm(t.status.recordPath('ABC'));
-    const events = await reading;
+    const events = await reader.ended;
     expect(lineTexts(events)).toEqual(['🟢', '❌ something removed the stream']);
     expect(JSON.parse(events.at(-1)!.data)).toEqual({ reason: 'gone' });
   });
@@ -208,8 +215,7 @@ describe('RunFollowers', () => {
     const stops = seen.map((s) => followers.follow('ABC', 0, (e) => (e.type === 'line' ? s.push(e.text) : undefined)));
     expect(followers.pollers).toBe(1);
     await t.status.appendLines('ABC', ['shared']);
-    await sleep(300);
-    expect(seen).toEqual([['shared'], ['shared'], ['shared']]);
+    await expect.poll(() => seen, { timeout: 15_000 }).toEqual([['shared'], ['shared'], ['shared']]);
     stops.forEach((stop) => stop());
     expect(followers.pollers).toBe(0);
     followers.close();

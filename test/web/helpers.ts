@@ -113,57 +113,114 @@ export interface SseEvent {
   data: string;
 }
 
+export interface EventReader {
+  events: SseEvent[];
+  /** Resolves once `pred(events)` holds; rejects after `timeoutMs` or if the stream ends first. */
+  waitFor(pred: (events: SseEvent[]) => boolean, timeoutMs?: number): Promise<SseEvent[]>;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<SseEvent[]>;
+  close(): void;
+}
+
+/** Opens an event stream and collects its events as they arrive. */
+export async function openEvents(url: string, opts: { user?: string; lastEventId?: string } = {}): Promise<EventReader> {
+  const controller = new AbortController();
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  if (opts.user) headers['x-remote-user'] = opts.user;
+  if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
+  const res = await fetch(url, { headers, signal: controller.signal });
+  if (res.status !== 200) throw new Error(`events: HTTP ${res.status} ${await res.text()}`);
+  const events: SseEvent[] = [];
+  const waiters = new Set<() => void>();
+  let done = false;
+  const ended = (async () => {
+    const decoder = new TextDecoder();
+    let buf = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(chunk, { stream: true });
+        let cut: number;
+        while ((cut = buf.indexOf('\n\n')) !== -1) {
+          const ev = parseBlock(buf.slice(0, cut));
+          buf = buf.slice(cut + 2);
+          if (ev) events.push(ev);
+        }
+        waiters.forEach((w) => w());
+      }
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw err;
+    } finally {
+      done = true;
+      waiters.forEach((w) => w());
+    }
+    return events;
+  })();
+  ended.catch(() => undefined); // a broken stream shows up as a failed waitFor
+  return {
+    events,
+    ended,
+    close: () => controller.abort(),
+    waitFor: (pred, timeoutMs = 20_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (pred(events)) {
+            cleanup();
+            resolve(events);
+          } else if (done) {
+            cleanup();
+            reject(new Error(`events: the stream ended first; got ${JSON.stringify(events)}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`events: timed out; got ${JSON.stringify(events)}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+function parseBlock(block: string): SseEvent | undefined {
+  const ev: SseEvent = { event: 'message', data: '' };
+  let hasData = false;
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) continue;
+    const i = line.indexOf(':');
+    const field = i === -1 ? line : line.slice(0, i);
+    const value = i === -1 ? '' : line.slice(i + 1).replace(/^ /, '');
+    if (field === 'event') ev.event = value;
+    else if (field === 'id') ev.id = value;
+    else if (field === 'data') {
+      ev.data += (hasData ? '\n' : '') + value;
+      hasData = true;
+    }
+  }
+  return hasData ? ev : undefined;
+}
+
 /**
- * Reads server-sent events until `done(events)` is true or the stream ends; aborts after
- * `timeoutMs` (generous: the machine is shared).
+ * Reads events until `done(events)` holds, or until the server ends the stream when no `done` is
+ * given; fails after `timeoutMs` (generous: the machine is shared).
  */
 export async function readEvents(
   url: string,
   opts: { user?: string; lastEventId?: string; done?: (events: SseEvent[]) => boolean; timeoutMs?: number } = {},
 ): Promise<SseEvent[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), opts.timeoutMs ?? 20_000);
-  const headers: Record<string, string> = { accept: 'text/event-stream' };
-  if (opts.user) headers['x-remote-user'] = opts.user;
-  if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
-  const events: SseEvent[] = [];
+  const reader = await openEvents(url, opts);
   try {
-    const res = await fetch(url, { headers, signal: controller.signal });
-    if (res.status !== 200) throw new Error(`events: HTTP ${res.status} ${await res.text()}`);
-    const decoder = new TextDecoder();
-    let buf = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buf += decoder.decode(chunk, { stream: true });
-      let cut: number;
-      while ((cut = buf.indexOf('\n\n')) !== -1) {
-        const block = buf.slice(0, cut);
-        buf = buf.slice(cut + 2);
-        const ev: SseEvent = { event: 'message', data: '' };
-        let hasData = false;
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) continue;
-          const i = line.indexOf(':');
-          const field = i === -1 ? line : line.slice(0, i);
-          const value = i === -1 ? '' : line.slice(i + 1).replace(/^ /, '');
-          if (field === 'event') ev.event = value;
-          else if (field === 'id') ev.id = value;
-          else if (field === 'data') {
-            ev.data += (hasData ? '\n' : '') + value;
-            hasData = true;
-          }
-        }
-        if (hasData) events.push(ev);
-      }
-      if (opts.done?.(events)) break;
-    }
-  } catch (err) {
-    if ((err as Error).name !== 'AbortError') throw err;
-    throw new Error(`events: timed out; got ${JSON.stringify(events)}`);
+    if (opts.done) return [...(await reader.waitFor(opts.done, opts.timeoutMs))];
+    await reader.waitFor(() => false, opts.timeoutMs).catch((err: Error) => {
+      if (!err.message.includes('ended first')) throw err;
+    });
+    return [...reader.events];
   } finally {
-    clearTimeout(timer);
-    controller.abort();
+    reader.close();
   }
-  return events;
 }
 
 /** The text of line events, in order. */
