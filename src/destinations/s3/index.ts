@@ -59,6 +59,7 @@ export class S3Destination implements Destination {
   private readonly uploader: Uploader;
   private readonly prefix: string;
   private readonly queueSize: number;
+  private readonly partSize: number;
   private bucketChecked = false;
   private storageRootSent = false;
   private readonly collectionJsonSent = new Set<string>();
@@ -67,6 +68,7 @@ export class S3Destination implements Destination {
     const partSize = opts.partSizeBytes ?? 8 * 1024 * 1024;
     if (partSize < 5 * 1024 * 1024) throw new PermanentError(`The S3 part size must be at least 5 MiB (S3's minimum), not ${partSize} bytes: raise S3_PART_SIZE_MB.`);
     this.queueSize = opts.queueSize ?? 4;
+    this.partSize = partSize;
     this.prefix = opts.prefix ?? '';
     this.client = new S3Client({
       region: opts.region,
@@ -140,6 +142,10 @@ export class S3Destination implements Destination {
       }
     }
 
+    // A collection JSON larger than a part goes multipart outside the object's prefix: clean up after it too.
+    for (const p of plan) {
+      if (p.bytes > this.partSize && !p.key.startsWith(objPrefix)) await abortOrphanedUploads(this.client, this.uploader, this.opts.bucket, p.key, run);
+    }
     const payload = plan.filter((p) => p.kind === 'payload');
     const metadata = plan.filter((p) => p.kind === 'metadata');
     const progress = new SendProgress(reporter, plan.reduce((n, p) => n + p.bytes, 0), plan.length);
