@@ -53,6 +53,7 @@ export class TapeDestination implements Destination {
     // Fail before hours of image work if the drive is not ready, and say which tape is in it.
     const cat = await loadCatalogue(this.options.cataloguePath);
     const tape = await this.identify(cat);
+    if (tape.fullAt) throw this.fullError(cat, tape, `Tape ${tape.indicator} is full (since ${tape.fullAt}).`);
     run.reporter.line(`📼 Tape ${tape.indicator} is in ${this.drive.device}; this run's preservation packages go to it at the end of the run.`);
   }
 
@@ -70,7 +71,7 @@ export class TapeDestination implements Destination {
     const reporter = run.reporter;
     const cat = await loadCatalogue(this.options.cataloguePath);
     const tape = await this.identify(cat);
-    if (tape.fullAt) throw this.fullError(cat, tape, `Tape ${tape.indicator} is full`);
+    if (tape.fullAt) throw this.fullError(cat, tape, `Tape ${tape.indicator} is full (since ${tape.fullAt}).`);
 
     const todo: PackageRef[] = [];
     for (const f of folders) {

@@ -89,6 +89,16 @@ export function runCommand(cmd: string, args: string[], opts: RunOptions = {}): 
   });
 }
 
+/**
+ * mt's or tar's message without the lines that only say it gave up ("Error is not recoverable:
+ * exiting now"), on one line: the cause is what the operator needs.
+ */
+export function tidy(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const useful = lines.filter((l) => !/Error is not recoverable: exiting now|Exiting with failure status due to previous errors|Child returned status/.test(l));
+  return (useful.length ? useful : lines).join('; ');
+}
+
 const CHECKPOINT = 'distillery-checkpoint';
 function isCheckpoint(line: string): boolean {
   return line.includes(CHECKPOINT);
@@ -118,8 +128,9 @@ export class TapeDrive {
     const args = [...this.rshArgs(), '-f', this.options.device, op, ...(count === undefined ? [] : [String(count)])];
     const r = await runCommand(this.options.mtCommand, args);
     if (r.code !== 0) {
-      const out = `${r.stderr} ${r.stdout}`.trim();
-      throw new TapeCommandError(classify(out), `${this.options.mtCommand} ${op}`, out, `mt ${op}${count === undefined ? '' : ` ${count}`} on ${this.options.device} failed: ${out || `exit code ${r.code}`}`);
+      const raw = `${r.stderr}\n${r.stdout}`.trim();
+      const out = tidy(raw);
+      throw new TapeCommandError(classify(raw), `${this.options.mtCommand} ${op}`, out, `mt ${op}${count === undefined ? '' : ` ${count}`} on ${this.options.device} failed: ${out || `exit code ${r.code}`}`);
     }
   }
 
@@ -137,7 +148,8 @@ export class TapeDrive {
   async tar(what: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const r = await runCommand(this.options.tarCommand, [...this.tarDeviceArgs(), ...args], opts);
     if (r.code !== 0) {
-      throw new TapeCommandError(classify(r.stderr), `${this.options.tarCommand}`, r.stderr, `tar (${what}) on ${this.options.device} failed: ${r.stderr || `exit code ${r.code}`}`);
+      const out = tidy(r.stderr);
+      throw new TapeCommandError(classify(r.stderr), `${this.options.tarCommand}`, out, `tar (${what}) on ${this.options.device} failed: ${out || `exit code ${r.code}`}`);
     }
     return r;
   }
@@ -155,7 +167,8 @@ export class TapeDrive {
   /** Versions of mt and tar, for `distillery check`. */
   async versions(): Promise<{ tar: string; mt: string }> {
     const first = async (cmd: string): Promise<string> => {
-      const r = await runCommand(cmd, ['--version']).catch((e: Error) => ({ code: 1, stdout: '', stderr: e.message }));
+      // A missing command already says so in full (runCommand's not-found message): pass it on as is.
+      const r = await runCommand(cmd, ['--version']);
       const text = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
       if (r.code !== 0 && !/\d+\.\d+/.test(text)) throw new Error(`${cmd} --version failed: ${text || `exit code ${r.code}`}`);
       return text;
