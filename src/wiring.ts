@@ -12,6 +12,7 @@ import { IslandoraDestination } from './destinations/islandora/index.js';
 import { S3Destination } from './destinations/s3/index.js';
 import { TapeDestination } from './destinations/tape/index.js';
 import { DistillProcessor } from './distill/processor.js';
+import { imsFrom, removeLocalPayload } from './ocfl/index.js';
 import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
 import type { Logger } from './log.js';
 import { buildReport, renderReportText } from './report/report.js';
@@ -65,9 +66,16 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
         concurrency: settings.images.concurrency,
         storageRoot: storageRootOf(settings),
         objectId: (uri) => objectIdFor(settings, uri),
+        ims: imsFrom(settings.ocfl, storageRootOf(settings)),
         close: () => metadata.end(),
       };
     },
+    releasePayload: settings.ocfl.keepLocalPayload
+      ? undefined
+      : {
+          processes: (['cloud', 'onsite'] as const).filter((p) => settings.modules[p]),
+          release: (pkg) => removeLocalPayload(pkg.storageRoot, pkg.objectId),
+        },
     report: async ({ collectionId, collectionPath, aspace, processes }) => {
       const report = await buildReport({ collectionId, collectionPath, aspace: aspace as ArchivesSpace & ArchivesSpaceClient, processes });
       return { text: renderReportText(report), data: report, problems: report.problems.length };

@@ -89,6 +89,8 @@ function demoSettings(p: DemoPaths, s: DemoServices): string {
     `LOG_FILE=${join(p.dataDir, 'distillery.log')}`,
     `USERS_FILE=${p.usersFile}`,
     'WEB_IDENTITY=debug',
+    // Every 5 seconds rather than every minute, so a demo run starts at once.
+    'ALCHEMIST_SCHEDULE=*/5 * * * * *',
     'WEB_SECURE_COOKIES=false',
     'WEB_HOST=127.0.0.1',
     `WEB_PORT=${process.env.DISTILLERY_WEB_PORT ?? 1234}`,

@@ -1,10 +1,29 @@
 /**
- * The demo's stand-ins for the outside systems, each on loopback, each labelled as a stand-in.
+ * The stand-ins for the outside systems, each on loopback, each labelled as a stand-in: the
+ * ArchivesSpace stand-in server, a real S3-compatible server (fauxqs), the rmt tape stand-in driven
+ * by real GNU tar and mt, and a real OpenSSH server with the drush stand-in as the Islandora host.
+ * Used by the demo (state kept under its data folder) and by the end-to-end trials.
  */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { demoSeed, startArchivesSpaceStandIn } from '../archivesspace/standin/index.js';
+import { demoSeed, startArchivesSpaceStandIn, type Seed, type StandInHandle } from '../archivesspace/standin/index.js';
+import { startSshd, type SshdHandle } from '../destinations/islandora/standin/sshd.js';
+import { startLocalS3Server, type S3TestServer } from '../destinations/s3/localServer.js';
+import { TapeDrive } from '../destinations/tape/drive.js';
+import { readLabel, writeLabel } from '../destinations/tape/label.js';
+import { createTape, createTapeLibrary, loadTape } from '../destinations/tape/standin/rmt-standin.js';
+import { writeStandinRsh } from '../destinations/tape/standin/rsh.js';
+
+export const DEMO_BUCKET = 'distillery-preservation';
+export const DEMO_TAPES = ['LTO-000001', 'LTO-000002', 'LTO-000003'];
 
 export interface DemoServices {
+  aspace: StandInHandle;
+  s3: S3TestServer;
+  sshd: SshdHandle;
+  /** The tape library folder of the rmt stand-in (one folder per tape, drive.json says which is loaded). */
+  tapeLibrary: string;
   /** settings.ini lines that point Distillery at the stand-ins. */
   settings: string[];
   /** One line per stand-in for the start-up banner. */
@@ -12,24 +31,101 @@ export interface DemoServices {
   stop(): Promise<void>;
 }
 
-export async function startDemoServices(dataDir: string): Promise<DemoServices> {
+export interface ServiceOptions {
+  /** ArchivesSpace seed; the demo collection by default. */
+  seed?: Seed;
+  /** Bytes one stand-in tape holds (to exercise a full tape). */
+  tapeCapacity?: number;
+}
+
+export async function startDemoServices(dataDir: string, opts: ServiceOptions = {}): Promise<DemoServices> {
   const stops: (() => Promise<void>)[] = [];
   const settings: string[] = [];
   const describe: string[] = [];
   try {
-    const aspace = await startArchivesSpaceStandIn({ seed: demoSeed(), host: '127.0.0.1', port: 0, stateFile: join(dataDir, 'archivesspace-standin.json') });
+    await mkdir(dataDir, { recursive: true });
+    const aspace = await startArchivesSpaceStandIn({ seed: opts.seed ?? demoSeed(), host: '127.0.0.1', port: 0, stateFile: join(dataDir, 'archivesspace-standin.json') });
     stops.push(() => aspace.close());
-    settings.push(`ASPACE_API_URL=${aspace.url}`, 'ASPACE_USERNAME=admin', 'ASPACE_PASSWORD=admin', `ASPACE_STAFF_URL=${aspace.url}/staff`, `ASPACE_PUBLIC_URL=${aspace.url}/public`);
+    settings.push(
+      `ASPACE_API_URL=${aspace.url}`,
+      'ASPACE_USERNAME=admin',
+      'ASPACE_PASSWORD=admin',
+      `ASPACE_STAFF_URL=${aspace.url}/staff`,
+      `ASPACE_PUBLIC_URL=${aspace.url}/public`,
+    );
     describe.push(`ArchivesSpace: stand-in server at ${aspace.url} (records kept in archivesspace-standin.json)`);
+
+    const s3 = await startLocalS3Server({ storageDir: join(dataDir, 's3') });
+    stops.push(() => s3.stop());
+    await s3.createBucket(DEMO_BUCKET).catch(() => undefined);
+    settings.push(
+      'CLOUD_PLATFORM=s3',
+      `S3_ENDPOINT=${s3.endpoint}`,
+      `AWS_ACCESS_KEY=${s3.accessKeyId}`,
+      `AWS_SECRET_KEY=${s3.secretAccessKey}`,
+      `AWS_REGION=${s3.region}`,
+      `PRESERVATION_BUCKET=${DEMO_BUCKET}`,
+    );
+    describe.push(`S3: local S3-compatible server (fauxqs) at ${s3.endpoint}, bucket ${DEMO_BUCKET} (objects kept in s3/)`);
+
+    const tapeLibrary = join(dataDir, 'tape-library');
+    const rsh = await prepareTapeLibrary(tapeLibrary, opts.tapeCapacity);
+    settings.push(
+      'ONSITE_MEDIUM=tape',
+      'TAPE_DEVICE=localhost:/dev/nst0',
+      'TAPE_MT_CMD=mt-gnu',
+      `TAPE_RSH_CMD=${rsh}`,
+      'TAPE_BLOCKING_FACTOR=64',
+      'TAPE_INDICATOR_PREFIX=LTO-',
+      `TAPE_CATALOGUE=${join(dataDir, 'status', 'tape-catalogue.json')}`,
+    );
+    describe.push(`Tape: rmt tape stand-in with tapes ${DEMO_TAPES.join(', ')} in tape-library/ (real GNU tar and mt)`);
+
+    const sshd = await startSshd({ dir: join(dataDir, 'islandora-host') });
+    stops.push(() => sshd.stop());
+    settings.push(
+      'ACCESS_PLATFORM=islandora',
+      `ISLANDORA_SSH_HOST=${sshd.host}`,
+      `ISLANDORA_SSH_PORT=${sshd.port}`,
+      `ISLANDORA_SSH_USER=${sshd.user}`,
+      `ISLANDORA_SSH_KEY=${sshd.keyPath}`,
+      `ISLANDORA_KNOWN_HOSTS=${sshd.knownHostsPath}`,
+      `ISLANDORA_WEBROOT=${sshd.webroot}`,
+      'ISLANDORA_URL=https://islandora.example.edu',
+      `COMPRESSED_ACCESS_FILES=${join(dataDir, 'access')}`,
+      'ISLANDORA_NAMESPACE=demo',
+    );
+    describe.push(`Islandora: OpenSSH server on ${sshd.host}:${sshd.port} with a drush stand-in (books recorded in islandora-host/)`);
+
+    return {
+      aspace,
+      s3,
+      sshd,
+      tapeLibrary,
+      settings,
+      describe,
+      async stop() {
+        for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      },
+    };
   } catch (err) {
-    await Promise.all(stops.map((s) => s()));
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
     throw err;
   }
-  return {
-    settings,
-    describe,
-    async stop() {
-      for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    },
-  };
+}
+
+/** A library of labelled tapes with the first loaded, made once; returns the rsh script. */
+async function prepareTapeLibrary(library: string, capacity?: number): Promise<string> {
+  const rsh = writeStandinRsh(join(library, '..', 'tape-rsh'), library);
+  if (existsSync(join(library, 'drive.json'))) return rsh;
+  const faults = capacity ? { capacityBytes: capacity } : {};
+  createTapeLibrary(library, {}, null);
+  for (const t of DEMO_TAPES) createTape(library, t, faults);
+  const drive = new TapeDrive({ device: 'localhost:/dev/nst0', mtCommand: 'mt-gnu', tarCommand: 'tar', rshCommand: rsh, blockingFactor: 64 });
+  for (const t of DEMO_TAPES) {
+    loadTape(library, t);
+    if ((await readLabel(drive)).kind !== 'labelled') await writeLabel(drive, t);
+  }
+  loadTape(library, DEMO_TAPES[0]);
+  return rsh;
 }

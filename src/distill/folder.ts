@@ -7,13 +7,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchivesSpace, Collection } from '../archivesspace/types.js';
 import type { DiscoveredFolder } from '../collection/discover.js';
-import { folderId, folderPrefix } from '../destinations/s3/keys.js';
+import { folderId, folderPrefix } from '../collection/folderPaths.js';
 import type { PreparedFolder, PreservedImage } from '../destinations/destination.js';
 import { convertFolder, xmpFields, type ImageIdRegistry, type Jp2Encoder, type MetadataWriter } from '../images/index.js';
-import { commitVersion, ensureStorageRoot } from '../ocfl/index.js';
+import { existsSync } from 'node:fs';
+import { commitVersion, ensureStorageRoot, tokenizeVersion, tokenStorePath, type Ims } from '../ocfl/index.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
-import { sortedJson } from './processor.js';
+import { preservedRecordJson } from './processor.js';
 
 export interface FolderTools {
   encoder: Jp2Encoder;
@@ -24,6 +25,8 @@ export interface FolderTools {
   storageRoot: string;
   /** The stable URI an OCFL object gets for an archival object. */
   objectId: (archivalObjectUri: string) => string;
+  /** Issues the ACE-format fixity tokens of each new version's payload. */
+  ims: Ims;
 }
 
 export interface FolderInput {
@@ -65,7 +68,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
     },
     signal: input.signal,
   });
-  await writeFile(folderJsonPath, sortedJson({ ...record.archivalObject, arrangement: record.arrangement }));
+  await writeFile(folderJsonPath, preservedRecordJson({ ...record.archivalObject, arrangement: record.arrangement }));
 
   // 3. One component per image, in sequence order (created once; found again on a rerun).
   const prefix = folderPrefix(record.arrangement, folder.name).replace(/^[^/]+\//, '');
@@ -106,6 +109,11 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       ? `📦 ${folder.name}: OCFL object ${objectId} ${commit.version} (${commit.newContentPaths.length} new file${commit.newContentPaths.length === 1 ? '' : 's'}).`
       : `📦 ${folder.name}: OCFL object ${objectId} unchanged at ${commit.version}.`,
   );
+  // 5. ACE-format tokens for the version's payload, once (a rerun after a crash adds what is missing).
+  if (!existsSync(tokenStorePath(tools.storageRoot, objectId, commit.version))) {
+    const store = await tokenizeVersion(tools.storageRoot, objectId, commit.version, tools.ims);
+    steps.package.line(`🔏 ${folder.name}: fixity tokens for ${commit.version} in ${store}`);
+  }
   steps.package.file({ path: folder.path, outcome: 'done' });
 
   return {

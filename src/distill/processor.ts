@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ArchivesSpace, Collection } from '../archivesspace/types.js';
 import type { ProcessOutcome, RunContext, RunProcessor } from '../alchemist/worker.js';
 import { discoverFolders } from '../collection/discover.js';
-import { DESTINATION_ORDER, type Destination, type DestinationProcess, type PreparedFolder, type RunScope } from '../destinations/destination.js';
+import { DESTINATION_ORDER, type Destination, type DestinationProcess, type PreparedFolder, type PreservationPackage, type RunScope } from '../destinations/destination.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
 import { distillFolder, type FolderTools } from './folder.js';
@@ -23,6 +23,11 @@ export interface DistillDeps {
   /** Local preservation staging (LOSSLESS_PRESERVATION_FILES). */
   preservationDir: string;
   /** The report process; returns plain text (for the page) and data (kept with the run). */
+  /**
+   * KEEP_LOCAL_PAYLOAD=false: removes an object's local payload once every preservation process
+   * named here verified it in the run (never when one of them was not chosen or failed).
+   */
+  releasePayload?: { processes: DestinationProcess[]; release: (pkg: PreservationPackage) => Promise<void> };
   report?: (input: { collectionId: string; collectionPath: string; aspace: ArchivesSpace; processes: readonly string[] }) => Promise<{ text: string; data: unknown; problems: number }>;
 }
 
@@ -100,7 +105,7 @@ export class DistillProcessor implements RunProcessor {
     const collectionDir = join(this.deps.preservationDir, request.collectionId);
     await mkdir(collectionDir, { recursive: true });
     const collectionJsonPath = join(collectionDir, `${request.collectionId}.json`);
-    await writeFile(collectionJsonPath, sortedJson(collection.record));
+    await writeFile(collectionJsonPath, preservedRecordJson(collection.record as Record<string, unknown>));
 
     const { folders, problems: found } = await discoverFolders(ctx.collectionPath, request.collectionId);
     for (const p of found) {
@@ -127,6 +132,7 @@ export class DistillProcessor implements RunProcessor {
     };
     const tools = await this.deps.tools(request.collectionId);
     const failedDest = new Map<Destination, string>();
+    const delivered: PreparedFolder[] = [];
     let imagesDone = 0;
     let foldersDone = 0;
     try {
@@ -165,6 +171,7 @@ export class DistillProcessor implements RunProcessor {
         steps.metadata.progress(foldersDone, folders.length, folder.name);
         if (!prepared) continue;
         for (const f of prepared.failed) problems.push(`${f.path}: ${f.reason}`);
+        delivered.push(prepared.folder);
         await this.deliver(prepared.folder, destinations, failedDest, steps.dest, scope);
       }
       for (const d of destinations) {
@@ -175,6 +182,7 @@ export class DistillProcessor implements RunProcessor {
           failedDest.set(d, message(err));
         }
       }
+      await this.releasePayload(delivered, destinations, failedDest, steps.package);
     } finally {
       await tools.close();
     }
@@ -197,6 +205,22 @@ export class DistillProcessor implements RunProcessor {
     return { ok: true };
   }
 
+  /** Frees local disk only when every preservation destination holds a verified copy. */
+  private async releasePayload(folders: PreparedFolder[], destinations: Destination[], failed: Map<Destination, string>, step: StepHandle): Promise<void> {
+    const rule = this.deps.releasePayload;
+    if (!rule || rule.processes.length === 0) return;
+    const verified = (p: DestinationProcess) => destinations.some((d) => d.process === p && !failed.has(d));
+    if (!rule.processes.every(verified)) {
+      step.line(`💾 Local preservation files kept: ${rule.processes.filter((p) => !verified(p)).join(' and ')} did not verify a copy in this run.`);
+      return;
+    }
+    for (const f of folders) {
+      if (!f.package) continue;
+      await rule.release(f.package);
+      step.line(`🧹 ${f.name}: local payload of ${f.package.objectId} removed; every preservation copy is verified (inventories kept).`);
+    }
+  }
+
   /** Hands a prepared folder to each destination; a failing destination does not stop the others. */
   private async deliver(folder: PreparedFolder, destinations: Destination[], failed: Map<Destination, string>, steps: Map<Destination, StepHandle>, scope: RunScope): Promise<void> {
     for (const d of destinations) {
@@ -217,6 +241,21 @@ export class DistillProcessor implements RunProcessor {
 
 export function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Bookkeeping that changes whenever anyone (including Distillery itself) saves a record. Left out
+ * of the preserved copy, with the instances that only say where copies are, so a rerun that
+ * changes nothing descriptive makes no new OCFL version.
+ */
+const VOLATILE = new Set(['lock_version', 'system_mtime', 'user_mtime', 'last_modified_by']);
+
+/** The record as preserved: descriptive metadata without volatile bookkeeping and instances. */
+export function preservedRecordJson(record: Record<string, unknown>): string {
+  const strip = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(strip) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !VOLATILE.has(k)).map(([k, x]) => [k, strip(x)])) : v;
+  const { instances: _locations, ...rest } = record;
+  return sortedJson(strip(rest));
 }
 
 /** The original saved record JSON with sorted keys and a 4-space indent. */

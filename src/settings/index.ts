@@ -42,6 +42,11 @@ export async function loadSettings(file = settingsPath(), scope: SettingsScope =
     reader: r,
   } as Settings;
   if (r.problems.length) throw new SettingsError(file, r.problems);
+  // Islandora links each book to the archival object's public page: ArchivesSpace's public URL
+  // unless a different base is set for it.
+  if (settings.islandora && values.ISLANDORA_RECORD_LINK_BASE === undefined && settings.aspace.publicUrl) {
+    settings.islandora.recordLinkBase = settings.aspace.publicUrl.replace(/\/+$/, '');
+  }
   return settings;
 }
 

@@ -15,7 +15,7 @@
  * the client sends, and bad keys are modelled by a fault proxy in the tests that need them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -111,8 +111,14 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((r) => child.once('exit', () => r()));
 }
 
-export async function startLocalS3Server(): Promise<S3TestServer> {
-  const storageDir = await mkdtemp(join(tmpdir(), 'distillery-s3-'));
+/**
+ * Starts the server. With `storageDir` (the demo) objects are kept there across restarts and
+ * stop() leaves them; without it they go in a temporary folder stop() removes.
+ */
+export async function startLocalS3Server(opts: { storageDir?: string } = {}): Promise<S3TestServer> {
+  const keep = opts.storageDir !== undefined;
+  const storageDir = opts.storageDir ?? (await mkdtemp(join(tmpdir(), 'distillery-s3-')));
+  await mkdir(storageDir, { recursive: true });
   let { child, port } = await launch(storageDir, 0);
   const endpoint = `http://127.0.0.1:${port}`;
   const creds = { accessKeyId: 'test-access-key', secretAccessKey: 'test-secret-key', region: 'us-west-2' };
@@ -125,7 +131,7 @@ export async function startLocalS3Server(): Promise<S3TestServer> {
       const done = exited(child);
       child.kill('SIGTERM');
       await done;
-      await rm(storageDir, { recursive: true, force: true });
+      if (!keep) await rm(storageDir, { recursive: true, force: true });
     },
     async kill() {
       const done = exited(child);

@@ -1,10 +1,11 @@
 /**
- * Test harness: a real OpenSSH server (Debian openssh-server) started by hand on 127.0.0.1 with
+ * The Islandora host's stand-in for tests and the demo: a real OpenSSH server (Debian openssh-server) started by hand on 127.0.0.1 with
  * its own config, a fresh host key and user key, and a HOME holding the Islandora drush stand-in
  * on PATH plus a Drupal root for `--root`. No systemd here, so sshd is started in the foreground
  * mode it allows (-D) as our child and stopped by stop().
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile, readFile, rm, copyFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,10 +15,9 @@ import { fileURLToPath } from 'node:url';
 
 const run = promisify(execFile);
 
-const DRUSH_STANDIN = resolve(
-  fileURLToPath(new URL('.', import.meta.url)),
-  '../../src/destinations/islandora/standin/drush.mjs',
-);
+// The drush stand-in is plain JavaScript kept beside this file in src/ (the build does not copy it).
+const here = fileURLToPath(new URL('.', import.meta.url));
+const DRUSH_STANDIN = existsSync(join(here, 'drush.mjs')) ? join(here, 'drush.mjs') : resolve(here, '../../../../src/destinations/islandora/standin/drush.mjs');
 
 function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -64,8 +64,14 @@ async function waitForListening(port: number, child: ChildProcess, logPath: stri
   throw new Error(`sshd did not listen on port ${port} within 10 s`);
 }
 
-export async function startSshd(): Promise<SshdHandle> {
-  const dir = await mkdtemp(join(tmpdir(), 'distillery-sshd-'));
+/**
+ * Starts the server. With `dir` (the demo) its keys and the stand-in's state are kept there across
+ * restarts and stop() leaves them; without it everything is in a temporary folder stop() removes.
+ */
+export async function startSshd(opts: { dir?: string } = {}): Promise<SshdHandle> {
+  const keep = opts.dir !== undefined;
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'distillery-sshd-')));
+  await mkdir(dir, { recursive: true });
   const home = join(dir, 'home');
   const webroot = join(home, 'drupal');
   await mkdir(join(home, 'bin'), { recursive: true });
@@ -78,8 +84,8 @@ export async function startSshd(): Promise<SshdHandle> {
 
   const hostKey = join(dir, 'ssh_host_ed25519_key');
   const keyPath = join(dir, 'id_ed25519');
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'distillery-test-host', '-f', hostKey]);
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'distillery-test-user', '-f', keyPath]);
+  if (!existsSync(hostKey)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'distillery-test-host', '-f', hostKey]);
+  if (!existsSync(keyPath)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'distillery-test-user', '-f', keyPath]);
   await copyFile(`${keyPath}.pub`, join(dir, 'authorized_keys'));
 
   const user = (await run('id', ['-un'])).stdout.trim();
@@ -131,10 +137,10 @@ export async function startSshd(): Promise<SshdHandle> {
           child.kill('SIGTERM');
           await exited;
         }
-        await rm(dir, { recursive: true, force: true });
+        if (!keep) await rm(dir, { recursive: true, force: true });
       },
     };
   }
-  await rm(dir, { recursive: true, force: true });
+  if (!keep) await rm(dir, { recursive: true, force: true });
   throw lastError;
 }
