@@ -42,7 +42,8 @@ export class TapeDestination implements Destination {
     try {
       const cat = await loadCatalogue(this.options.cataloguePath);
       const tape = await this.identify(cat);
-      return { ok: true, detail: `tape: ${tools}; tape ${tape.indicator} loaded in ${this.drive.device} (${tape.files.length} tape files in the catalogue)` };
+      const obsolete = this.options.ignoredKeys?.length ? `; ${this.options.ignoredKeys.join(', ')} in settings.ini ${this.options.ignoredKeys.length === 1 ? 'is' : 'are'} no longer used (the drive is reached with mt and tar): remove ${this.options.ignoredKeys.length === 1 ? 'it' : 'them'}` : '';
+      return { ok: true, detail: `tape: ${tools}; tape ${tape.indicator} loaded in ${this.drive.device} (${tape.files.length} tape files in the catalogue)${obsolete}` };
     } catch (err) {
       return { ok: false, detail: `tape: ${tools}; ${(err as Error).message}` };
     }

@@ -96,7 +96,14 @@ export function runCommand(cmd: string, args: string[], opts: RunOptions = {}): 
 export function tidy(output: string): string {
   const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
   const useful = lines.filter((l) => !/Error is not recoverable: exiting now|Exiting with failure status due to previous errors|Child returned status/.test(l));
-  return (useful.length ? useful : lines).join('; ');
+  // tar repeats a read error once per retry: say it once, with how often.
+  const counted: { line: string; n: number }[] = [];
+  for (const l of useful.length ? useful : lines) {
+    const last = counted[counted.length - 1];
+    if (last?.line === l) last.n++;
+    else counted.push({ line: l, n: 1 });
+  }
+  return counted.map((c) => (c.n > 1 ? `${c.line} (${c.n} times)` : c.line)).join('; ');
 }
 
 const CHECKPOINT = 'distillery-checkpoint';

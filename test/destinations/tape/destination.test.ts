@@ -100,4 +100,7 @@ test('check() names tar, mt and the loaded tape', async () => {
   const r = await new TapeDestination(env.options).check();
   expect(r.ok).toBe(true);
   expect(r.detail).toMatch(/^tape: tar \(GNU tar\) 1\.\d+; .*; tape LTO-000001 loaded in /);
+  // The original's ssh/LTFS keys are accepted but unused: check says so.
+  const old = await new TapeDestination({ ...env.options, ignoredKeys: ['TAPE_SSH_HOST', 'TAPE_LTFS_CMD'] }).check();
+  expect(old.detail).toMatch(/; TAPE_SSH_HOST, TAPE_LTFS_CMD in settings\.ini are no longer used \(the drive is reached with mt and tar\): remove them$/);
 });
