@@ -27,6 +27,10 @@ export async function checkCommand(_args: string[]): Promise<number> {
   if (settings.secretKeys.size) {
     console.log(`Secrets (values never shown): ${[...settings.secretKeys].map((k) => `${k} ${settings.reader.has(k) ? 'set' : 'not set'}`).join(', ')}`);
   }
+  const obsolete = [...settings.obsoleteKeys, ...(settings.tape?.ignoredKeys ?? [])];
+  if (obsolete.length) console.log(`Not needed any more (the original's keys; they can be removed): ${obsolete.join(', ')}`);
+  const unread = settings.reader.unreadKeys();
+  if (unread.length) console.log(`Ignored (nothing reads them; a typo?): ${unread.join(', ')}`);
   const rows: Row[] = [];
   for (const [name, dir] of Object.entries({
     STATUS_FILES: settings.folders.statusFiles,

@@ -39,6 +39,16 @@ export class SettingsReader {
     return t === '' ? undefined : t;
   }
 
+  /** Every key some part of Distillery asked for (to find keys nothing reads: typos, leftovers). */
+  get keysRead(): ReadonlySet<string> {
+    return this.used;
+  }
+
+  /** Keys present in settings.ini (or the environment) that nothing read. */
+  unreadKeys(): string[] {
+    return Object.keys(this.values).filter((k) => !this.used.has(k)).sort();
+  }
+
   has(key: string): boolean {
     return this.raw(key) !== undefined;
   }

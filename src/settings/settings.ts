@@ -3,6 +3,7 @@
  * `[settings]` section of KEY=value lines) with environment overrides (`DISTILLERY_<KEY>`), and
  * validated as a whole: every problem is reported at once, by key, with what to do.
  */
+import cron from 'node-cron';
 import { readFile } from 'node:fs/promises';
 import { resolve, dirname, isAbsolute } from 'node:path';
 import { parse as parseIni } from 'ini';
@@ -61,11 +62,19 @@ export interface CoreSettings {
   modules: ModuleSettings;
   web: WebSettings;
   alchemist: AlchemistSettings;
+  /** The original's keys found in settings.ini that Distillery no longer needs (reported by check). */
+  obsoleteKeys: string[];
   /** Keys whose values are secret (never printed). */
   secretKeys: ReadonlySet<string>;
   /** Every key's value as read, for feature sections. */
   reader: SettingsReader;
 }
+
+/**
+ * The original's tools Distillery no longer runs: it hashes in-process (SHA512SUM_CMD, CUT_CMD),
+ * makes derivatives with sharp and OpenJPEG (MAGICK_CMD) and logs in one place (ISLANDORA_LOG_FILE).
+ */
+const OBSOLETE_KEYS = ['CUT_CMD', 'MAGICK_CMD', 'SHA512SUM_CMD', 'ISLANDORA_LOG_FILE'];
 
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
@@ -162,11 +171,16 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
     logoutUrl: r.string('WEB_LOGOUT_URL', { default: '/Shibboleth.sso/Logout' }),
     secureCookies: r.bool('WEB_SECURE_COOKIES', { default: identity === 'header' }),
   };
+  const schedule = r.string('ALCHEMIST_SCHEDULE', { default: '* * * * *' });
+  if (!cron.validate(schedule)) {
+    r.problem('ALCHEMIST_SCHEDULE', `is not a cron schedule: "${schedule}". Use five fields (minute hour day month weekday), e.g. "* * * * *" for every minute.`);
+  }
   const alchemist: AlchemistSettings = {
-    schedule: r.string('ALCHEMIST_SCHEDULE', { default: '* * * * *' }),
+    schedule,
     staleClaimMinutes: r.int('ALCHEMIST_STALE_CLAIM_MINUTES', { default: 10, min: 1, max: 24 * 60 }),
   };
-  return { folders, modules, web, alchemist };
+  const obsoleteKeys = OBSOLETE_KEYS.filter((k) => r.has(k));
+  return { folders, modules, web, alchemist, obsoleteKeys };
 }
 
 /** Reads and validates the core settings; throws SettingsError listing every problem. */
