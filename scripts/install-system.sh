@@ -13,6 +13,7 @@ PACKAGES=(
   openssh-client
   rsync
   chromium           # real browser for the page tests
+  fonts-noto-color-emoji  # the status lines use emoji; without a font the browser shows boxes
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
