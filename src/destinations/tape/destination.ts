@@ -125,7 +125,9 @@ export class TapeDestination implements Destination {
         result = await verifyRunFile(this.drive, scratch, number, { tocSha512, objects }, reporter, (p) => { lastMember = p; });
       } catch (err) {
         if (!(err instanceof TapeCommandError)) throw err;
-        const object = objects.find((o) => o.files.some((f) => f.path > lastMember))?.objectId ?? objects[objects.length - 1]?.objectId;
+        // tar reads members in the order they were written: the failure is in the one after the last read.
+        const order = objects.flatMap((o) => o.files.map((f) => ({ path: f.path, objectId: o.objectId })));
+        const object = (order[order.findIndex((x) => x.path === lastMember) + 1] ?? order[order.length - 1])?.objectId;
         tape.files.push({ ...record, problem: `read back failed after ${lastMember}: ${err.output}` });
         await saveCatalogue(this.options.cataloguePath, cat);
         throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} could not be read back (${err.output}) after ${lastMember}, in object ${object}: nothing from this run is marked as on tape. Run again to write it anew after this file; if it happens again, clean the drive or use another tape.`);

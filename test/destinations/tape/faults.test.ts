@@ -102,9 +102,15 @@ test.skipIf(REAL_DEVICE)('a tape file corrupted on the media is caught at verify
 test.skipIf(REAL_DEVICE)('a read error at verify fails the step naming tape, file and object', async () => {
   env = await tapeEnv({ A: {} }, 'A');
   await label('LTO-000001');
-  setTapeFaults(env.library, 'A', { readErrors: [{ file: 1, offset: 20_000 }] });
+  // Past F1 (the table of contents, two 30 KB images, its inventories): in F2's images, so F2 is named.
+  setTapeFaults(env.library, 'A', { readErrors: [{ file: 1, offset: 100_000 }] });
   const f1 = await makeFolder(env, 'F1', [{ seq: '0001' }, { seq: '0002' }]);
-  await expect(runOnce([f1])).rejects.toThrow(new RegExp(`^Tape LTO-000001, file 1 could not be read back \\(tar: localhost\\\\:/dev/nst0: Cannot read: Input/output error \\(\\d+ times\\); tar: Too many errors, quitting\\) after .*, in object ${f1.package!.objectId.replace(/[.]/g, '\\.')}: nothing from this run is marked as on tape`, 's'));
+  const f2 = await makeFolder(env, 'F2', [{ seq: '0001' }, { seq: '0002' }]);
+  const aspace = new RecordingArchivesSpace();
+  await expect(runOnce([f1, f2], aspace)).rejects.toThrow(new RegExp(`^Tape LTO-000001, file 1 could not be read back \\(tar: localhost\\\\:/dev/nst0: Cannot read: Input/output error \\(\\d+ times\\); tar: Too many errors, quitting\\) after \\S+, in object ${f2.package!.objectId.replace(/[.]/g, '\\.')}: nothing from this run is marked as on tape\\. Run again to write it anew after this file; if it happens again, clean the drive or use another tape\\.$`, 's'));
+  expect((await loadCatalogue(env.options.cataloguePath)).tapes[0].files.map((f) => f.state)).toEqual(['verified', 'failed']);
+  expect(aspace.fileVersions.size).toBe(0);
+  expect(aspace.containers).toEqual([]);
 });
 
 test('a missing tar or mt is named with what to do', async () => {
