@@ -3,6 +3,7 @@
  * the features a process uses. Each feature validates its own section; every problem from every
  * section is reported together.
  */
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { readArchivesSpaceSettings, type ArchivesSpaceSettings } from '../archivesspace/settings.js';
 import { readIslandoraSettings, type IslandoraSettings } from '../destinations/islandora/settings.js';
 import { readS3Settings, type S3Settings } from '../destinations/s3/settings.js';
@@ -42,6 +43,8 @@ export async function loadSettings(file = settingsPath(), scope: SettingsScope =
     reader: r,
   } as Settings;
   if (r.problems.length) throw new SettingsError(file, r.problems);
+  // Relative paths in feature sections are relative to settings.ini, as the core folders are.
+  if (settings.tape && !isAbsolute(settings.tape.cataloguePath)) settings.tape.cataloguePath = resolve(dirname(file), settings.tape.cataloguePath);
   // Islandora links each book to the archival object's public page: ArchivesSpace's public URL
   // unless a different base is set for it.
   if (settings.islandora && values.ISLANDORA_RECORD_LINK_BASE === undefined && settings.aspace.publicUrl) {

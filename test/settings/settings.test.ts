@@ -125,3 +125,10 @@ test("the original's settings.ini keys that are no longer needed load and are na
   expect(s.tape?.ignoredKeys).toEqual(['TAPE_LTFS_CMD']);
   expect(s.reader.unreadKeys()).toEqual([]);
 });
+
+test('relative folders are relative to settings.ini, the tape catalogue included', async () => {
+  const file = await exampleWithSecrets('STATUS_FILES=status\n');
+  const s = await loadSettings(file, 'worker', {});
+  expect(s.folders.statusFiles).toBe(join(dir, 'status'));
+  expect(s.tape?.cataloguePath).toBe(join(dir, 'status', 'tape-catalogue.json'));
+});
