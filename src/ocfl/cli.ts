@@ -4,7 +4,7 @@
  *   ls <root>                          objects in a storage root
  *   show <root> <id>                   versions, files and fixity of an object
  *   diff <root> <id> <vN> <vM>         what changed between two versions
- *   purge <root> <id> <path>… --reason "…" [--stub] [--new-id <id>] [--by <name>]
+ *   purge <root> <id> <path>… --reason "…" [--stub] [--new-id <id>] [--by <name>] [--email <address>]
  *   tokens <root> <id> [--version vN] [--ledger <file>]   make ACE tokens (default: every version)
  *   audit <root> <id> [--ledger <file>]                   re-check payload digests and token proofs
  *   export <root> <id> <folder> [--version vN]   copy a version's files out
@@ -39,7 +39,7 @@ const USAGE = `usage: distillery ocfl <command>
   ls <root>                                list the objects in a storage root
   show <root> <id>                         versions, files and fixity of an object
   diff <root> <id> <vN> <vM>               what changed between two versions
-  purge <root> <id> <logical-path>... --reason "..." [--stub] [--new-id <id>] [--by <name>]
+  purge <root> <id> <logical-path>... --reason "..." [--stub] [--new-id <id>] [--by <name>] [--email <address>]
                                            remove files from every version (the history is rewritten)
   tokens <root> <id> [--version vN] [--ledger <file>]   make ACE tokens for payload files
   audit <root> <id> [--ledger <file>]      re-check payload digests and ACE token proofs
@@ -84,7 +84,7 @@ export async function ocflCommand(args: string[], io: CliIo = defaultIo): Promis
       case 'diff':
         return await diffCmd(parse(rest, []), io);
       case 'purge':
-        return await purgeCmd(parse(rest, ['reason', 'new-id', 'by', 'ledger']), io);
+        return await purgeCmd(parse(rest, ['reason', 'new-id', 'by', 'email', 'ledger']), io);
       case 'tokens':
         return await tokensCmd(parse(rest, ['version', 'ledger']), io);
       case 'audit':
@@ -189,11 +189,14 @@ async function purgeCmd(p: Parsed, io: CliIo): Promise<number> {
   const reason = p.flags.get('reason');
   if (typeof reason !== 'string' || !reason.trim()) throw new UsageError('--reason "..." is required; it is recorded in the object.');
   const by = typeof p.flags.get('by') === 'string' ? (p.flags.get('by') as string) : userInfo().username;
+  // OCFL wants a version's user to have an address (W008 otherwise): the stub's only version is ours.
+  const email = p.flags.get('email');
+  if (email !== undefined && (typeof email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(email))) throw new UsageError('--email needs an address such as archivist@example.edu.');
   const ledger = p.flags.get('ledger');
   const ims = new LocalIms(typeof ledger === 'string' ? ledger : defaultLedgerPath(root));
   const r = await purgeFiles(root, id, paths, {
     reason,
-    user: { name: by },
+    user: typeof email === 'string' ? { name: by, address: `mailto:${email}` } : { name: by },
     stub: p.flags.has('stub'),
     newId: typeof p.flags.get('new-id') === 'string' ? (p.flags.get('new-id') as string) : undefined,
     ims,

@@ -56,6 +56,7 @@ describe('distillery ocfl validate', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('unknown command "frobnicate"');
     expect((await run('purge', '/x', 'id', 'a.txt')).err).toContain('--reason "..." is required');
+    expect((await run('purge', '/x', 'id', 'a.txt', '--reason', 'x', '--email', 'nobody')).err).toContain('--email needs an address such as archivist@example.edu.');
   });
 });
 
@@ -101,6 +102,33 @@ describe('distillery ocfl ls, show, diff, purge, tokens, audit', () => {
     expect(exp.out).toBe(`exported 1 file(s) of ${id} v1 to ${join(t.dir, 'exported')}\n`);
     expect(await readFile(join(t.dir, 'exported', 'a.jp2'), 'utf8')).toBe('image a');
     expect((await run('export', t.root, id, join(t.dir, 'exported'))).err).toContain('is not empty');
+  });
+});
+
+describe('distillery ocfl purge --stub', () => {
+  it('moves the purged history to --new-id and leaves a valid stub at the old id that states the reason', async () => {
+    const t = await tempRoot();
+    cleanup = t.cleanup;
+    const id = 'https://aspace.example.edu/repositories/2/archival_objects/8';
+    const newId = `${id}-purged`;
+    const f = await writeFiles(join(t.dir, 'in'), { 'a.jp2': 'image a', 'private.jp2': 'private' });
+    await commitVersion(t.root, id, [{ logicalPath: 'a.jp2', sourcePath: f['a.jp2'] }, { logicalPath: 'private.jp2', sourcePath: f['private.jp2'] }], META);
+
+    const r = await run('purge', t.root, id, 'private.jp2', '--reason', 'donor request', '--stub', '--new-id', newId, '--by', 'Head Archivist', '--email', 'head@example.edu');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`the history is now object ${newId}; ${id} is a stub pointing to it.`);
+    expect((await run('ls', t.root)).out.split('\n').filter(Boolean).map((l) => l.split('\t')[0])).toEqual([id, newId]);
+    const stub = await run('show', t.root, id);
+    expect(stub.out).toContain('REDIRECT.json');
+    expect(stub.out).toContain(newId);
+    expect(stub.out).toContain('Head Archivist <head@example.edu>');
+    expect(stub.out).toContain('Reason: donor request');
+    const redirect = JSON.parse(await readFile(join(t.root, objectPath(id), 'v1/content/REDIRECT.json'), 'utf8'));
+    expect(redirect).toMatchObject({ redirectTo: newId, reason: 'donor request' });
+    const moved = await run('show', t.root, newId);
+    expect(moved.out).toContain('a.jp2');
+    expect(moved.out).not.toContain('private.jp2\n');
+    expect(await run('validate', t.root)).toMatchObject({ code: 0, out: 'valid (2 objects, 0 warning(s))\n' });
   });
 });
 
