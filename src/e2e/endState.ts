@@ -50,6 +50,8 @@ export interface EndStateInput {
   /** Fingerprint of the collection folder as submitted. */
   originals: Map<string, string>;
   processes: readonly string[];
+  /** Where the originals must be now; the processed folder (STAGE_3/<collection>) by default. */
+  originalsDir?: string;
 }
 
 export interface EndState {
@@ -76,7 +78,7 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
   };
 
   // 1. Originals: every submitted file, byte for byte, in the processed folder.
-  const processed = join(settings.folders.stage3, collectionId);
+  const processed = input.originalsDir ?? join(settings.folders.stage3, collectionId);
   const now = existsSync(processed) ? await fingerprint(processed) : new Map<string, string>();
   for (const [path, sha] of input.originals) {
     const got = now.get(path);

@@ -1,0 +1,89 @@
+/**
+ * `distillery alchemist --once` as a child process, and the crash: SIGKILL to the child's whole
+ * process group (node and the tools it runs: opj_compress, exiftool, tar and the rmt link, ssh) at
+ * a moment chosen from the run's own status stream, as when the worker's machine loses power.
+ */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BIN, type E2EStack } from './stack.js';
+
+/** The phases a crash is aimed at, each found by the line the run writes as it enters it. */
+export const PHASES = {
+  conversion: { pattern: /⏳ Converting /u, maxDelayMs: 1500 },
+  /** The commit of a folder's OCFL version follows its last converted image. */
+  'ocfl install': { pattern: /✅ Successfully converted .*\[image (\d+)\/\d+\]/u, maxDelayMs: 400 },
+  'multipart upload': { pattern: /☁️ Sending /u, maxDelayMs: 1500 },
+  'tape write': { pattern: /📼 Writing tape file /u, maxDelayMs: 1200 },
+  'ArchivesSpace writes': { pattern: /📝 Recorded |📁 /u, maxDelayMs: 300 },
+} as const;
+export type Phase = keyof typeof PHASES;
+export const PHASE_NAMES = Object.keys(PHASES) as Phase[];
+
+export interface KillPlan {
+  collectionId: string;
+  phase: Phase;
+  /** Which matching line (1-based) starts the countdown. */
+  occurrence: number;
+  delayMs: number;
+}
+
+export interface PassOutcome {
+  killed: boolean;
+  /** The line after which the kill was aimed, when it was delivered. */
+  killedAfter?: string;
+  exitCode: number | null;
+  ms: number;
+  output: string;
+}
+
+/** One `alchemist --once` pass; with a plan, killed at the planned moment (if the run reaches it). */
+export async function alchemistPass(stack: E2EStack, kill?: KillPlan): Promise<PassOutcome> {
+  const started = Date.now();
+  // Its own process group, so the kill takes the tools it started with it.
+  const child = spawn(process.execPath, [BIN, 'alchemist', '--once'], { env: stack.childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
+  child.stderr!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  let done = false;
+  let killedAfter: string | undefined;
+  let killed = false;
+  const watcher = kill
+    ? (async () => {
+        const stream = join(stack.statusDir, `${kill.collectionId}-processing`);
+        const { pattern, maxDelayMs } = PHASES[kill.phase];
+        while (!done) {
+          const text = await readFile(stream, 'utf8').catch(() => '');
+          const hits = text.split('\n').filter((l) => pattern.test(l));
+          if (hits.length >= kill.occurrence) {
+            killedAfter = hits[kill.occurrence - 1];
+            await sleep(Math.min(kill.delayMs, maxDelayMs));
+            if (done) return;
+            try {
+              process.kill(-child.pid!, 'SIGKILL');
+              killed = true;
+            } catch {
+              /* it ended on its own just now */
+            }
+            return;
+          }
+          await sleep(50);
+        }
+      })()
+    : Promise.resolve();
+  const exitCode = await exited;
+  done = true;
+  await watcher;
+  // Whatever of the group outlived the leader (a tool mid-write) goes too: a crash leaves nothing running.
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    /* the group is gone */
+  }
+  return { killed: killed && exitCode === null, killedAfter: killed ? killedAfter : undefined, exitCode, ms: Date.now() - started, output };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((ok) => setTimeout(ok, ms));
+}

@@ -1,0 +1,157 @@
+/**
+ * The collections the end-to-end trials submit: folders spread over series and subseries, 8- and
+ * 16-bit, grey and RGB scans, a few large enough that S3 sends them in parts, and (in the main
+ * collection) bad files that must be reported by name and never lost. Everything is generated
+ * from a seed, so a run can be repeated exactly.
+ */
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildSeed, type Seed, type SeriesSpec } from '../archivesspace/standin/index.js';
+import type { SeedArchivalObject, SeedResource, SeedTopContainer } from '../archivesspace/standin/types.js';
+import { writeSampleScan } from '../demo/sampleScans.js';
+
+export interface ImagePlan {
+  width: number;
+  height: number;
+  depth: 8 | 16;
+  channels: 1 | 3;
+}
+
+/** A file that must be reported and kept, but cannot be preserved. */
+export interface BadFile {
+  name: string;
+  kind: 'zero-byte' | 'truncated';
+}
+
+export interface FolderPlan {
+  name: string;
+  images: ImagePlan[];
+  bad: BadFile[];
+}
+
+export interface CollectionPlan {
+  id: string;
+  folders: FolderPlan[];
+  series: SeriesSpec[];
+}
+
+export type CollectionSize = 'full' | 'quick' | 'trial';
+
+/** Deterministic pseudo-random numbers (the trials are repeatable from their seed). */
+export function random(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 0x1_0000_0000;
+  };
+}
+
+const SMALL: ImagePlan[] = [
+  { width: 900, height: 700, depth: 8, channels: 3 },
+  { width: 800, height: 1000, depth: 8, channels: 1 },
+  { width: 700, height: 900, depth: 16, channels: 1 },
+  { width: 640, height: 480, depth: 16, channels: 3 },
+];
+/** About 60 MB of pixels: the JPEG 2000 goes to S3 in several 5 MB parts. */
+const LARGE: ImagePlan = { width: 4600, height: 4400, depth: 8, channels: 3 };
+/** About 16 MB of pixels: enough for a two- or three-part upload in the quick trials. */
+const MEDIUM: ImagePlan = { width: 2600, height: 2000, depth: 8, channels: 3 };
+
+/**
+ * full: 3 series (two with subseries), 26 folders, about 55 images, 2 large ones and bad files.
+ * quick: 2 series (one subseries), 4 folders, one medium image and one bad file.
+ * trial: like quick without bad files (a crash trial must end in success).
+ */
+export function planCollection(id: string, size: CollectionSize, seed: number): CollectionPlan {
+  const rnd = random(seed);
+  const folders: FolderPlan[] = [];
+  let box = 0;
+  const folder = (count: number, extra: ImagePlan[] = []): string => {
+    box++;
+    const name = `${id}_${String(Math.ceil(box / 3)).padStart(3, '0')}_${String(((box - 1) % 3) + 1).padStart(2, '0')}`;
+    const images = Array.from({ length: count }, () => SMALL[Math.floor(rnd() * SMALL.length)]);
+    folders.push({ name, images: [...images, ...extra], bad: [] });
+    return name;
+  };
+  const many = (n: number, perFolder: () => number) => Array.from({ length: n }, () => folder(perFolder()));
+  const oneToThree = () => 1 + Math.floor(rnd() * 3);
+  let series: SeriesSpec[];
+  if (size === 'full') {
+    series = [
+      { title: 'Correspondence', identifier: '1', subseries: [
+        { title: 'Incoming', identifier: '1.1', folders: many(5, oneToThree) },
+        { title: 'Outgoing', identifier: '1.2', folders: [...many(4, oneToThree), folder(1, [LARGE])] },
+      ] },
+      { title: 'Photographs', identifier: '2', folders: [...many(7, oneToThree), folder(0, [LARGE])] },
+      { title: 'Notebooks', identifier: '3', subseries: [
+        { title: 'Field notebooks', identifier: '3.1', folders: many(4, oneToThree) },
+        { title: 'Laboratory notebooks', identifier: '3.2', folders: many(4, oneToThree) },
+      ] },
+    ];
+  } else {
+    series = [
+      { title: 'Correspondence', identifier: '1', subseries: [{ title: 'Incoming', identifier: '1.1', folders: [folder(2), folder(1)] }] },
+      { title: 'Photographs', identifier: '2', folders: [folder(1), folder(0, [MEDIUM])] },
+    ];
+  }
+  if (size !== 'trial') {
+    // Bad files beside good ones: reported by name, kept with the originals, never preserved.
+    const f = folders[1];
+    const next = (k: number) => `${f.name}_${String(f.images.length + k).padStart(4, '0')}.tif`;
+    f.bad.push({ name: next(1), kind: 'zero-byte' });
+    if (size === 'full') f.bad.push({ name: next(2), kind: 'truncated' });
+  }
+  return { id, folders, series };
+}
+
+export function imageName(folder: FolderPlan, i: number): string {
+  return `${folder.name}_${String(i + 1).padStart(4, '0')}.tif`;
+}
+
+/** Writes the scans (and bad files) of a collection into the originals folder. */
+export async function writeCollection(plan: CollectionPlan, stage1: string, seed: number): Promise<void> {
+  let n = seed * 1000;
+  for (const f of plan.folders) {
+    const dir = join(stage1, plan.id, f.name);
+    await mkdir(dir, { recursive: true });
+    for (const [i, img] of f.images.entries()) {
+      await writeSampleScan(join(dir, imageName(f, i)), { ...img, seed: ++n, label: `${f.name} page ${i + 1}` });
+    }
+    for (const b of f.bad) {
+      if (b.kind === 'zero-byte') await writeFile(join(dir, b.name), '');
+      else {
+        // The first part of a real scan: a valid header whose strips end early.
+        const whole = join(dir, `${b.name}.whole`);
+        await writeSampleScan(whole, { width: 600, height: 400, depth: 8, channels: 3, seed: ++n });
+        const bytes = await readFile(whole);
+        await writeFile(join(dir, b.name), bytes.subarray(0, Math.floor(bytes.length / 3)));
+        await unlink(whole);
+      }
+    }
+  }
+}
+
+export function imageCount(plan: CollectionPlan): number {
+  return plan.folders.reduce((s, f) => s + f.images.length, 0);
+}
+
+/** Every collection in one repository, so one ArchivesSpace stand-in holds all of them. */
+export function mergedSeed(plans: CollectionPlan[]): Seed {
+  const resources: SeedResource[] = [];
+  const containers: SeedTopContainer[] = [];
+  for (const p of plans) {
+    const repo = buildSeed({ collectionId: p.id, title: `End-to-end collection ${p.id}`, series: p.series }).repositories[0];
+    // A box belongs to one collection, so box 1 of two collections is two top containers.
+    const own = (indicator: string) => `${p.id}-${indicator}`;
+    const rename = (aos: SeedArchivalObject[] | undefined): void => {
+      for (const ao of aos ?? []) {
+        if (ao.top_container) ao.top_container = own(ao.top_container);
+        rename(ao.children);
+      }
+    };
+    for (const r of repo.resources ?? []) rename(r.children);
+    resources.push(...(repo.resources ?? []));
+    for (const t of repo.top_containers ?? []) containers.push({ ...t, indicator: own(t.indicator) });
+  }
+  return { repositories: [{ id: 2, repo_code: 'E2E', name: 'End-to-end Archives', resources, top_containers: containers }] };
+}
