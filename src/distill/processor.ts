@@ -200,7 +200,9 @@ export class DistillProcessor implements RunProcessor {
 
     const reasons = [...problems.map((p) => p), ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`)];
     if (reasons.length) {
-      return { ok: false, reason: `${reasons.length} problem${reasons.length === 1 ? '' : 's'} kept this run from finishing: ${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? '; …' : ''}.` };
+      const listed = `${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? '; …' : ''}`;
+      // Most reasons are sentences already: end with one full stop, never "..".
+      return { ok: false, reason: `${reasons.length} problem${reasons.length === 1 ? '' : 's'} kept this run from finishing: ${listed}${/[.!?…]$/.test(listed) ? '' : '.'}` };
     }
     return { ok: true };
   }
