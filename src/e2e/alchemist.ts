@@ -13,7 +13,7 @@ export const PHASES = {
   conversion: { pattern: /⏳ Converting /u, maxDelayMs: 1500 },
   /** The commit of a folder's OCFL version follows its last converted image. */
   'ocfl install': { pattern: /✅ Successfully converted .*\[image (\d+)\/\d+\]/u, maxDelayMs: 400 },
-  'multipart upload': { pattern: /☁️ Sending /u, maxDelayMs: 1500 },
+  'multipart upload': { pattern: /☁️ Sending /u, maxDelayMs: 700 },
   'tape write': { pattern: /📼 Writing tape file /u, maxDelayMs: 1200 },
   'ArchivesSpace writes': { pattern: /📝 Recorded |📁 /u, maxDelayMs: 300 },
 } as const;

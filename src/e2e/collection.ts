@@ -8,6 +8,7 @@ import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildSeed, type Seed, type SeriesSpec } from '../archivesspace/standin/index.js';
 import type { SeedArchivalObject, SeedResource, SeedTopContainer } from '../archivesspace/standin/types.js';
+import sharp from 'sharp';
 import { writeSampleScan } from '../demo/sampleScans.js';
 
 export interface ImagePlan {
@@ -15,6 +16,8 @@ export interface ImagePlan {
   height: number;
   depth: 8 | 16;
   channels: 1 | 3;
+  /** A grainy photograph (hardly compressible), so its JPEG 2000 is large enough for a multipart upload. */
+  grain?: boolean;
 }
 
 /** A file that must be reported and kept, but cannot be preserved. */
@@ -54,8 +57,8 @@ const SMALL: ImagePlan[] = [
 ];
 /** About 60 MB of pixels: the JPEG 2000 goes to S3 in several 5 MB parts. */
 const LARGE: ImagePlan = { width: 4600, height: 4400, depth: 8, channels: 3 };
-/** About 16 MB of pixels: enough for a two- or three-part upload in the quick trials. */
-const MEDIUM: ImagePlan = { width: 2600, height: 2000, depth: 8, channels: 3 };
+/** A grainy 8 MB photograph: its JPEG 2000 goes to S3 in two 5 MB parts in the quick trials. */
+const MEDIUM: ImagePlan = { width: 2000, height: 1400, depth: 8, channels: 3, grain: true };
 
 /**
  * full: 3 series (two with subseries), 26 folders, about 55 images, 2 large ones and bad files.
@@ -115,7 +118,8 @@ export async function writeCollection(plan: CollectionPlan, stage1: string, seed
     const dir = join(stage1, plan.id, f.name);
     await mkdir(dir, { recursive: true });
     for (const [i, img] of f.images.entries()) {
-      await writeSampleScan(join(dir, imageName(f, i)), { ...img, seed: ++n, label: `${f.name} page ${i + 1}` });
+      if (img.grain) await writeGrainyPhoto(join(dir, imageName(f, i)), img, ++n);
+      else await writeSampleScan(join(dir, imageName(f, i)), { ...img, seed: ++n, label: `${f.name} page ${i + 1}` });
     }
     for (const b of f.bad) {
       if (b.kind === 'zero-byte') await writeFile(join(dir, b.name), '');
@@ -129,6 +133,17 @@ export async function writeCollection(plan: CollectionPlan, stage1: string, seed
       }
     }
   }
+}
+
+/** A photograph with heavy film grain: a gradient plus noise that lossless coding cannot squeeze. */
+async function writeGrainyPhoto(path: string, img: ImagePlan, seed: number): Promise<void> {
+  const rnd = random(seed);
+  const raw = Buffer.alloc(img.width * img.height * img.channels);
+  for (let i = 0; i < raw.length; i++) {
+    const x = Math.floor(i / img.channels) % img.width;
+    raw[i] = Math.min(255, Math.floor((x / img.width) * 128 + rnd() * 128));
+  }
+  await sharp(raw, { raw: { width: img.width, height: img.height, channels: img.channels } }).tiff({ compression: 'none' }).toFile(path);
 }
 
 export function imageCount(plan: CollectionPlan): number {

@@ -260,7 +260,10 @@ async function crashTrials(stack: E2EStack, url: string, browser: FormBrowser, p
     const images = imageCount(plan);
     // How many lines of that phase the run writes, so the kill lands anywhere among them.
     const lines = { conversion: images, 'ocfl install': images, 'multipart upload': plan.folders.length, 'tape write': 1, 'ArchivesSpace writes': plan.folders.length * 2 }[phase];
-    const kill: KillPlan = { collectionId: plan.id, phase, occurrence: 1 + Math.floor(rnd() * lines), delayMs: Math.floor(rnd() * PHASES[phase].maxDelayMs) };
+    // The upload aimed at is the folder whose image S3 receives in parts (folders are sent in order).
+    const multipart = 1 + plan.folders.findIndex((f) => f.images.some((img) => img.grain));
+    const occurrence = phase === 'multipart upload' && multipart > 0 ? multipart : 1 + Math.floor(rnd() * lines);
+    const kill: KillPlan = { collectionId: plan.id, phase, occurrence, delayMs: Math.floor(rnd() * PHASES[phase].maxDelayMs) };
     await browser.submit(url, plan.id, PROCESSES);
     const run = await runToEnd(stack, plan.id, kill);
     const end = await checkEndState({
