@@ -32,6 +32,8 @@ export interface PassOutcome {
   killed: boolean;
   /** The line after which the kill was aimed, when it was delivered. */
   killedAfter?: string;
+  /** The last line the run had written when it was killed. */
+  lastLine?: string;
   exitCode: number | null;
   ms: number;
   output: string;
@@ -49,6 +51,7 @@ export async function alchemistPass(stack: E2EStack, kill?: KillPlan): Promise<P
   let done = false;
   let killedAfter: string | undefined;
   let killed = false;
+  let lastLine: string | undefined;
   const watcher = kill
     ? (async () => {
         const stream = join(stack.statusDir, `${kill.collectionId}-processing`);
@@ -63,6 +66,7 @@ export async function alchemistPass(stack: E2EStack, kill?: KillPlan): Promise<P
             try {
               process.kill(-child.pid!, 'SIGKILL');
               killed = true;
+              lastLine = (await readFile(stream, 'utf8').catch(() => '')).trimEnd().split('\n').at(-1);
             } catch {
               /* it ended on its own just now */
             }
@@ -81,7 +85,7 @@ export async function alchemistPass(stack: E2EStack, kill?: KillPlan): Promise<P
   } catch {
     /* the group is gone */
   }
-  return { killed: killed && exitCode === null, killedAfter: killed ? killedAfter : undefined, exitCode, ms: Date.now() - started, output };
+  return { killed: killed && exitCode === null, killedAfter: killed ? killedAfter : undefined, lastLine, exitCode, ms: Date.now() - started, output };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -9,7 +9,7 @@
  * are printed and saved as JSON (.artifacts/e2e-report.json); exit code 1 when one misses its goal.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -88,6 +88,7 @@ export async function runE2E(o: E2EOptions): Promise<E2EReport> {
         killsDelivered: crash.trials.filter((t) => t.killed).length,
         killsByPhase: Object.fromEntries(PHASE_NAMES.map((p) => [p, crash.trials.filter((t) => t.killed && t.phase === p).length])),
         restarts: crash.trials.reduce((s, t) => s + t.passes - 1, 0),
+        uploadsCleaned: crash.trials.reduce((s, t) => s + t.uploadsCleaned, 0),
         secondsPerTrial: crash.trials.length ? round(crash.trials.reduce((s, t) => s + t.seconds, 0) / crash.trials.length) : 0,
         trialsDetail: crash.trials,
       },
@@ -129,34 +130,41 @@ function add(t: Tally, f: EndState['figures']): void {
 }
 
 /** The newest finished run of a collection. */
-async function lastRun(status: StatusFolder, collectionId: string): Promise<{ count: number; record?: RunRecord }> {
+async function lastRun(status: StatusFolder, collectionId: string): Promise<{ count: number; record?: RunRecord; log?: string }> {
   const runs = (await status.archived(collectionId)).filter((r) => r.record);
-  const record = runs.map((r) => r.record!).sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt))).at(-1);
-  return { count: runs.length, record };
+  const last = runs.sort((a, b) => String(a.record!.finishedAt).localeCompare(String(b.record!.finishedAt))).at(-1);
+  return { count: runs.length, record: last?.record, log: last ? join(status.dir, last.log) : undefined };
+}
+
+/** Files of a collection still waiting or claimed in the status folder (none once a run has truly ended). */
+async function leftInQueue(stack: E2EStack, collectionId: string): Promise<string[]> {
+  return (await readdir(stack.statusDir)).filter((n) => n.startsWith(`${collectionId}-init-`) || n.startsWith(`${collectionId}-claimed-`) || n === `${collectionId}-processing`);
 }
 
 /**
  * Passes of `alchemist --once` until the run of a collection is archived with a final state: the
  * first pass possibly killed, each later one resuming what the dead one left.
  */
-async function runToEnd(stack: E2EStack, collectionId: string, kill?: KillPlan): Promise<{ record?: RunRecord; passes: number; killed: boolean; killedAfter?: string; seconds: number }> {
+async function runToEnd(stack: E2EStack, collectionId: string, kill?: KillPlan): Promise<{ record?: RunRecord; log?: string; passes: number; killed: boolean; killedAfter?: string; lastLine?: string; seconds: number }> {
   const status = new StatusFolder(stack.statusDir);
   const before = (await lastRun(status, collectionId)).count;
   const started = Date.now();
   let killed = false;
   let killedAfter: string | undefined;
+  let lastLine: string | undefined;
   for (let pass = 1; pass <= 5; pass++) {
     const outcome = await alchemistPass(stack, pass === 1 ? kill : undefined);
     if (outcome.killed) {
       killed = true;
       killedAfter = outcome.killedAfter;
+      lastLine = outcome.lastLine;
     } else if (outcome.exitCode !== 0) {
       throw new Error(`alchemist --once exited with ${outcome.exitCode}:\n${outcome.output}`);
     }
     const now = await lastRun(status, collectionId);
-    if (now.count > before) return { record: now.record, passes: pass, killed, killedAfter, seconds: round((Date.now() - started) / 1000) };
+    if (now.count > before) return { record: now.record, log: now.log, passes: pass, killed, killedAfter, lastLine, seconds: round((Date.now() - started) / 1000) };
   }
-  return { passes: 5, killed, killedAfter, seconds: round((Date.now() - started) / 1000) };
+  return { passes: 5, killed, killedAfter, lastLine, seconds: round((Date.now() - started) / 1000) };
 }
 
 async function mainRun(stack: E2EStack, url: string, browser: FormBrowser, plan: CollectionPlan, o: E2EOptions): Promise<Tally & { report: E2EReport['main'] }> {
@@ -232,6 +240,11 @@ async function mainRun(stack: E2EStack, url: string, browser: FormBrowser, plan:
     const page = await browser.statusText(url, plan.id);
     if (secondState === 'succeeded' && !page.includes('Finished')) problems.push(`the status page of ${plan.id} does not show the finished run`);
   }
+  const left = await leftInQueue(stack, plan.id);
+  if (left.length) {
+    tally.untruthful++;
+    problems.push(`the status folder still holds ${left.join(', ')} after the run ended`);
+  }
   const images = imageCount(plan);
   return {
     ...tally,
@@ -273,13 +286,17 @@ async function crashTrials(stack: E2EStack, url: string, browser: FormBrowser, p
     add(tally, end.figures);
     const state = run.record?.state ?? 'no final state';
     const problems = [...end.problems];
-    if (state === 'succeeded' && end.problems.length) tally.untruthful++;
+    const left = await leftInQueue(stack, plan.id);
+    if (left.length) problems.push(`the status folder still holds ${left.join(', ')} after the run ended`);
+    const log = run.log ? await readFile(run.log, 'utf8').catch(() => '') : '';
+    const uploadsCleaned = [...log.matchAll(/🧹 Aborted (\d+) unfinished S3 upload/gu)].reduce((n, m) => n + Number(m[1]), 0);
+    if (state === 'succeeded' && problems.length) tally.untruthful++;
     else if (state === 'no final state' || (state === 'failed' && !run.record?.reason)) tally.untruthful++;
     if (state !== 'succeeded') {
       tally.notCompleted++;
       problems.unshift(`run ended "${state}"${run.record?.reason ? `: ${run.record.reason}` : ''}`);
     }
-    const trial: CrashTrial = { collectionId: plan.id, phase, killed: run.killed, killedAfter: run.killedAfter, passes: run.passes, finalState: state, problems, seconds: run.seconds };
+    const trial: CrashTrial = { collectionId: plan.id, phase, killed: run.killed, killedAfter: run.killedAfter, lastLine: run.lastLine, uploadsCleaned, passes: run.passes, finalState: state, problems, seconds: run.seconds };
     trials.push(trial);
     o.log(`Trial ${i + 1}/${plans.length} ${plan.id}: ${run.killed ? `killed during ${phase} (after "${(run.killedAfter ?? '').slice(0, 70)}")` : `not killed (the run ended before ${phase})`}, ${run.passes} pass(es), ${state}, ${run.seconds} s${problems.length ? ` — ${problems.slice(0, 3).join('; ')}` : ''}`);
   }

@@ -8,7 +8,11 @@ export interface CrashTrial {
   phase: string;
   /** The stream line the kill was aimed after; absent when the run ended before that moment. */
   killedAfter?: string;
+  /** The last line the run had written when it was killed. */
+  lastLine?: string;
   killed: boolean;
+  /** Unfinished multipart uploads the resumed run found and aborted (a kill that landed mid-upload). */
+  uploadsCleaned: number;
   /** alchemist --once passes it took (1 + restarts). */
   passes: number;
   finalState: string;
@@ -39,6 +43,7 @@ export interface E2EReport {
     killsDelivered: number;
     killsByPhase: Record<string, number>;
     restarts: number;
+    uploadsCleaned: number;
     secondsPerTrial: number;
     trialsDetail: CrashTrial[];
   };
@@ -83,9 +88,9 @@ export function renderReport(r: E2EReport): string {
   rows.push(`  bad files set aside, submitted again: ${r.main.secondRun.state} in ${r.main.secondRun.seconds} s; ${r.main.imagesPerMinute} images/min`);
   for (const p of r.main.problems) rows.push(`  ✗ ${p}`);
   rows.push('');
-  rows.push(`Crash trials: ${r.crash.trials}, kills delivered ${r.crash.killsDelivered} (${Object.entries(r.crash.killsByPhase).map(([k, v]) => `${k} ${v}`).join(', ')}), restarts ${r.crash.restarts}, ${r.crash.secondsPerTrial} s per trial`);
+  rows.push(`Crash trials: ${r.crash.trials}, kills delivered ${r.crash.killsDelivered} (${Object.entries(r.crash.killsByPhase).map(([k, v]) => `${k} ${v}`).join(', ')}), restarts ${r.crash.restarts}, interrupted uploads cleaned ${r.crash.uploadsCleaned}, ${r.crash.secondsPerTrial} s per trial`);
   for (const t of r.crash.trialsDetail) {
-    rows.push(`  ${pad(t.collectionId, 10)} ${pad(t.phase, 21)} ${t.killed ? 'killed' : 'ran out'} ${pad(String(t.passes), 2)} pass(es) → ${pad(t.finalState, 9)} ${t.seconds} s${t.problems.length ? `  ✗ ${t.problems.slice(0, 3).join('; ')}` : ''}`);
+    rows.push(`  ${pad(t.collectionId, 8)} ${pad(t.phase, 21)} ${t.killed ? 'killed ' : 'ran out'} ${t.passes} passes → ${pad(t.finalState, 9)} ${pad(`${t.seconds} s`, 7)} ${t.killed ? `last line: ${(t.lastLine ?? '').slice(0, 60)}` : ''}${t.problems.length ? `  ✗ ${t.problems.slice(0, 3).join('; ')}` : ''}`);
   }
   rows.push('');
   rows.push(`${pad('Figure', 40)} ${pad('value', 6)} goal`);
