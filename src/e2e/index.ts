@@ -275,7 +275,12 @@ async function crashTrials(stack: E2EStack, url: string, browser: FormBrowser, p
     const lines = { conversion: images, 'ocfl install': images, 'multipart upload': plan.folders.length, 'tape write': 1, 'ArchivesSpace writes': plan.folders.length * 2 }[phase];
     // The upload aimed at is the folder whose image S3 receives in parts (folders are sent in order).
     const multipart = 1 + plan.folders.findIndex((f) => f.images.some((img) => img.grain));
-    const occurrence = phase === 'multipart upload' && multipart > 0 ? multipart : 1 + Math.floor(rnd() * lines);
+    // A folder's OCFL version is committed right after its last image is converted: aim there.
+    const folderEnds = plan.folders.map((_, j) => plan.folders.slice(0, j + 1).reduce((n, f) => n + f.images.length, 0));
+    const occurrence =
+      phase === 'multipart upload' && multipart > 0 ? multipart
+      : phase === 'ocfl install' ? folderEnds[Math.floor(rnd() * folderEnds.length)]
+      : 1 + Math.floor(rnd() * lines);
     const kill: KillPlan = { collectionId: plan.id, phase, occurrence, delayMs: Math.floor(rnd() * PHASES[phase].maxDelayMs) };
     await browser.submit(url, plan.id, PROCESSES);
     const run = await runToEnd(stack, plan.id, kill);
