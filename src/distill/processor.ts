@@ -4,7 +4,7 @@
  * JPEG 2000, packages them as an OCFL object version and hands the folder to each chosen
  * destination (onsite, cloud, access, in the original's order).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchivesSpace, Collection } from '../archivesspace/types.js';
 import type { ProcessOutcome, RunContext, RunProcessor } from '../alchemist/worker.js';
@@ -219,6 +219,8 @@ export class DistillProcessor implements RunProcessor {
     for (const f of folders) {
       if (!f.package) continue;
       await rule.release(f.package);
+      // The working JP2s are the same bytes again; a later rerun converts them anew from the scans.
+      for (const img of f.images) await unlink(img.jp2Path).catch(() => undefined);
       step.line(`🧹 ${f.name}: local payload of ${f.package.objectId} removed; every preservation copy is verified (inventories kept).`);
     }
   }

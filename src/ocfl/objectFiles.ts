@@ -29,6 +29,8 @@ export interface FileToSend {
   sha512?: string;
   sha256?: string;
   kind: 'payload' | 'metadata';
+  /** A payload file removed from this disk after it was sent (KEEP_LOCAL_PAYLOAD=false); bytes unknown. */
+  heldElsewhere?: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface FileToSend {
  * payload, then `vN/inventory.json` and its sidecar, the object declaration, the root inventory
  * and the root sidecar LAST — a copy is only complete (and valid) once its sidecar arrives.
  */
-export async function filesToSend(rootPath: string, objectId: string, version: string): Promise<FileToSend[]> {
+export async function filesToSend(rootPath: string, objectId: string, version: string, opts: { includeHeldElsewhere?: boolean } = {}): Promise<FileToSend[]> {
   const objectRoot = join(rootPath, objectPath(objectId));
   const inv = await mustRead(rootPath, objectId);
   if (!inv.versions[version]) throw new PermanentError(`${objectId} has no version ${version} (head is ${inv.head}).`);
@@ -48,6 +50,10 @@ export async function filesToSend(rootPath: string, objectId: string, version: s
   payload.sort(([a], [b]) => (a < b ? -1 : 1));
   for (const [p, d] of payload) {
     const s = await stat(join(objectRoot, p)).catch(() => undefined);
+    if (!s && opts.includeHeldElsewhere && (await payloadHeldElsewhere(rootPath, objectId))) {
+      out.push({ path: p, bytes: 0, sha512: d, sha256: sha256Of.get(p), kind: 'payload', heldElsewhere: true });
+      continue;
+    }
     if (!s) throw new PermanentError(`${p} of ${objectId} is not on this disk (its payload was removed after it was sent); it cannot be sent again from here.`);
     out.push({ path: p, bytes: s.size, sha512: d, sha256: sha256Of.get(p), kind: 'payload' });
   }

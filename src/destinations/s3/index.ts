@@ -110,7 +110,7 @@ export class S3Destination implements Destination {
     if (aborted > 0) reporter.line(`🧹 Aborted ${aborted} unfinished S3 upload(s) left by an earlier run under ${objPrefix}`);
 
     const root = objectRoot(pkg);
-    const listed = await (this.opts.listFiles ?? ((p: PreservationPackage) => filesToSend(p.storageRoot, p.objectId, p.version)))(pkg);
+    const listed = await (this.opts.listFiles ?? ((p: PreservationPackage) => filesToSend(p.storageRoot, p.objectId, p.version, { includeHeldElsewhere: true })))(pkg);
     const inv = await readInventory(root);
     const imageKeys = new Map<string, string>();
     const extra: FileToSend[] = [];
@@ -132,7 +132,8 @@ export class S3Destination implements Destination {
       plan.push(await this.jsonSpec(folder.collectionJsonPath, collectionJsonKey(run.collectionId)));
     }
     if (folder.folderJsonPath) plan.push(await this.jsonSpec(folder.folderJsonPath, folderJsonKey(folder.arrangement, folder.name)));
-    for (const e of extra) {
+    // Files no longer on local disk (an earlier version, or payload released after it was sent) must already be in the bucket.
+    for (const e of [...extra, ...listed.filter((f) => f.heldElsewhere)]) {
       if (!(await exists(join(root, e.path)))) {
         // Payload of earlier versions may be gone locally (payloadLocal false): then it must already be in the bucket.
         const head = await this.uploader.head(`${objPrefix}${e.path}`, run);
