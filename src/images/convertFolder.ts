@@ -5,7 +5,7 @@
  * and a sidecar record (`<stem>-LOSSLESS.json`) written last lets a rerun skip verified images.
  */
 import { availableParallelism } from 'node:os';
-import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { Reporter } from '../runs/reporter.js';
@@ -137,6 +137,12 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
 
   const partialJp2 = join(partialDir, jp2NameFor(img.stem));
   const partialRecord = join(partialDir, recordNameFor(img.stem));
+  // The JP2 and the decode that checks it need about twice the TIFF's size. Do not start without
+  // it: vips spins instead of failing when the disk fills under jp2ksave, and a JP2 cut short by a
+  // full disk would otherwise be reported as an unreadable image.
+  const need = source.size * 2;
+  const free = await freeBytes(partialDir);
+  if (free !== undefined && free < need) throw new Error(noSpace(opts.outDir, free, need, img.name));
   try {
     const sigOpts = { opjDecompress: opts.opjDecompress, threads: opts.decodeThreads, tmpDir: partialDir, signal: opts.signal };
     // The TIFF's signature (a full decode, which also catches damaged strips) is computed while the encoder runs.
@@ -165,10 +171,30 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     await rename(partialJp2, jp2Path);
     await rename(partialRecord, recordPath);
     return { sequence: img.sequence, sourcePath: img.path, imageId, jp2Path, bytes, digests, technical, signature: record.signature };
+  } catch (err) {
+    // Checked before the partial files are removed: a disk that filled mid-way says so, whatever the tool said.
+    const left = await freeBytes(partialDir);
+    if (left !== undefined && left < Math.max(need, 1 << 20)) throw new Error(noSpace(opts.outDir, left, need, img.name));
+    throw err;
   } finally {
     await rm(partialJp2, { force: true });
     await rm(partialRecord, { force: true });
   }
+}
+
+/** Bytes an unprivileged writer may still use in `dir`, or undefined when the file system does not say. */
+async function freeBytes(dir: string): Promise<number | undefined> {
+  try {
+    const fs = await statfs(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+function noSpace(dir: string, free: number, need: number, name: string): string {
+  const kb = (n: number) => `${Math.round(n / 1024).toLocaleString('en-US')} KB`;
+  return `No space left on device in ${dir}: ${kb(free)} free, about ${kb(need)} needed to convert ${name}. Free space in LOSSLESS_PRESERVATION_FILES (or give it a larger disk), then run again; retrying before that cannot help.`;
 }
 
 /** A previous run's JP2, if its record matches the unchanged TIFF and the JP2's bytes still match the record. */

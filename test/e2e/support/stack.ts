@@ -130,13 +130,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 }
 
 /** Writes small sample scans `<folder>_0001.tif`…; returns their paths. */
-export async function writeFolder(stack: Stack, collectionId: string, folder: string, images: number, opts: { seed?: number; depth?: 8 | 16 } = {}): Promise<string[]> {
+export async function writeFolder(stack: Stack, collectionId: string, folder: string, images: number, opts: { seed?: number; depth?: 8 | 16; width?: number; height?: number } = {}): Promise<string[]> {
   const dir = join(stack.stage1, collectionId, folder);
   await mkdir(dir, { recursive: true });
   const out: string[] = [];
   for (let i = 1; i <= images; i++) {
     const p = join(dir, `${folder}_${String(i).padStart(4, '0')}.tif`);
-    await writeSampleScan(p, { seed: (opts.seed ?? 1) * 100 + i, depth: opts.depth, width: 240, height: 180, label: `${folder} ${i}` });
+    await writeSampleScan(p, { seed: (opts.seed ?? 1) * 100 + i, depth: opts.depth, width: opts.width ?? 240, height: opts.height ?? 180, label: `${folder} ${i}` });
     out.push(p);
   }
   return out;
