@@ -41,12 +41,14 @@ export interface PassOutcome {
 
 /** One `alchemist --once` pass; with a plan, killed at the planned moment (if the run reaches it). */
 export async function alchemistPass(stack: E2EStack, kill?: KillPlan): Promise<PassOutcome> {
+  if (interrupted) throw new Error('the session was interrupted');
   const started = Date.now();
   // Its own process group, so the kill takes the tools it started with it.
   const child = spawn(process.execPath, [BIN, 'alchemist', '--once'], { env: stack.childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
   child.stderr!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
+  running.add(child.pid!);
   const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
   let done = false;
   let killedAfter: string | undefined;
@@ -80,12 +82,29 @@ export async function alchemistPass(stack: E2EStack, kill?: KillPlan): Promise<P
   done = true;
   await watcher;
   // Whatever of the group outlived the leader (a tool mid-write) goes too: a crash leaves nothing running.
+  killGroup(child.pid!);
+  running.delete(child.pid!);
+  return { killed: killed && exitCode === null, killedAfter: killed ? killedAfter : undefined, lastLine, exitCode, ms: Date.now() - started, output };
+}
+
+/** Process groups of the passes under way (stopped when the session is interrupted). */
+const running = new Set<number>();
+/** Once interrupted, no pass starts again. */
+let interrupted = false;
+
+function killGroup(pid: number): void {
   try {
-    process.kill(-child.pid!, 'SIGKILL');
+    process.kill(-pid, 'SIGKILL');
   } catch {
     /* the group is gone */
   }
-  return { killed: killed && exitCode === null, killedAfter: killed ? killedAfter : undefined, lastLine, exitCode, ms: Date.now() - started, output };
+}
+
+/** Ends every pass under way with its tools (Ctrl-C on the session). */
+export function killRunningPasses(): void {
+  interrupted = true;
+  for (const pid of running) killGroup(pid);
+  running.clear();
 }
 
 function sleep(ms: number): Promise<void> {

@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkEndState, fingerprint, type EndState } from './endState.js';
-import { alchemistPass, PHASE_NAMES, PHASES, type KillPlan } from './alchemist.js';
+import { alchemistPass, killRunningPasses, PHASE_NAMES, PHASES, type KillPlan } from './alchemist.js';
 import { openBrowser, type FormBrowser } from './browser.js';
 import { imageCount, mergedSeed, planCollection, random, writeCollection, type CollectionPlan } from './collection.js';
 import { goalsMet, renderReport, type CrashTrial, type E2EReport } from './report.js';
@@ -61,6 +61,16 @@ export async function runE2E(o: E2EOptions): Promise<E2EReport> {
     throw err;
   });
   let browser: FormBrowser | undefined;
+  // Ctrl-C: stop the passes, the browser, the web process and the stand-ins, and remove the temp folder.
+  const interrupt = (signal: NodeJS.Signals) => {
+    o.log(`\nInterrupted (${signal}): stopping the alchemist, the web form and the stand-ins…`);
+    killRunningPasses();
+    void Promise.allSettled([browser?.close(), web.stop(), stack.stop()])
+      .then(() => (o.keep ? undefined : rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   try {
     browser = await openBrowser();
     o.log(`Web form at ${web.url}; stand-ins: ${stack.services.describe.length}`);
@@ -97,11 +107,13 @@ export async function runE2E(o: E2EOptions): Promise<E2EReport> {
     };
     return report;
   } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
     await browser?.close().catch(() => undefined);
     await web.stop();
     await stack.stop();
     if (o.keep) o.log(`Kept ${dataDir}`);
-    else await rm(dataDir, { recursive: true, force: true });
+    else await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }
 
