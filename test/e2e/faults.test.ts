@@ -11,18 +11,31 @@
  * ArchivesSpace stand-in server with its fault injector, the rmt tape stand-in with its tape faults
  * (capacity, read errors), the drush stand-in (Islandora).
  *
- *  fault                                   outcome (test name)
- *  ArchivesSpace 500 twice                 retried, run succeeds
- *  ArchivesSpace 500 every time            run fails: "… Stand-in fault: internal server error … (gave up after 5 attempts, short request policy)"; rerun completes
- *  ArchivesSpace time-out on a create      retried without a duplicate digital object, run succeeds
- *  ArchivesSpace stale lock_version        re-read and re-applied, run succeeds
- *  S3 500 / SlowDown / connection reset    retried, run succeeds
- *  S3 500 every time                       run fails naming S3 and the status; rerun completes
- *  S3 wrong stored checksum                run fails naming the checksum mismatch; rerun completes
- *  full disk in the preservation folder    run fails: "no space left" naming the folder; rerun after space is freed completes
- *  tape fills                              run fails naming the next tape to load; rerun after loading it completes
- *  tape read fails at verify               run fails naming the tape and the read error; rerun completes
- *  SSH refused                             run fails naming the Islandora host and "refused"; rerun completes
+ *  fault                                 outcome and message (the run's reason, after "N problem(s) kept this run from finishing: ")
+ *  ArchivesSpace 500 (passing)           retried; the run succeeds
+ *  ArchivesSpace 500 (persisting)        <F>: ArchivesSpace answered 500 to POST /repositories/2/digital_objects: Stand-in fault: internal server
+ *                                        error. A retry may help; if it persists, check the ArchivesSpace server's log. (gave up after 5 attempts,
+ *                                        short request policy) — then a rerun completes
+ *  ArchivesSpace time-out on a create    retried; exactly one digital object; the run succeeds
+ *  ArchivesSpace stale lock_version      re-read and re-applied; the run succeeds
+ *  S3 500 / SlowDown / reset (passing)   retried, each said in the stream ("🔁 S3 had a server error (500 InternalError)…", "🔁 S3 asked
+ *                                        Distillery to slow down (503 SlowDown)…", "🔁 The connection to S3 failed…"); the run succeeds
+ *  S3 500 (persisting)                   cloud: <F>: 4 of 4 preservation file(s) of <F> were not stored in S3 (first: S3 had a server error (500
+ *                                        InternalError) while Distillery tried to send s3://… A rerun resumes where this one stopped. (gave up after
+ *                                        5 attempts, long request policy)). The object's inventory was not sent, so the bucket holds no incomplete
+ *                                        version of <object> — then a rerun completes
+ *  S3 wrong stored checksum              cloud: … S3 holds <key> with SHA-256 <x> but Distillery computed <y> from the local file: the copy in the
+ *                                        bucket is not intact. … — then a rerun completes
+ *  full disk (tmpfs) in preservation     <tiff>: No space left on device in <dir>: N KB free, about M KB needed to convert <name>. Free space in
+ *                                        LOSSLESS_PRESERVATION_FILES (or give it a larger disk), then run again; … — after remounting larger, a rerun completes
+ *  tape fills                            onsite: Tape <T> ran out of space while writing tape file N (…): tar: …: Cannot write: No space left on
+ *                                        device. Nothing from this run is recorded on it. Load a new tape and label it with `distillery tape label
+ *                                        <next>`, then run again … — after loading <next>, a rerun completes
+ *  tape read fails at verify             onsite: Tape <T>, file N could not be read back (tar: …: Cannot read: Input/output error; …): nothing from
+ *                                        this run is marked as on tape. Run again to write it anew after this file; … — then a rerun completes
+ *  SSH refused                           access: <F>: SSH connection to <user>@127.0.0.1:1 was refused: is sshd running there, and are
+ *                                        ISLANDORA_SSH_HOST and ISLANDORA_SSH_PORT right? … (gave up after 3 attempts, remote command policy)
+ *                                        — with the right port again, a rerun completes
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -103,7 +116,7 @@ describe('ArchivesSpace', () => {
     const originals = await prepare('ASPDOWN');
     s.services.aspace.faults.failNext({ method: 'POST', path: '/digital_objects' }, 1000);
     try {
-      await expectFailed('ASPDOWN', originals, /internal server error.*gave up after 5 attempts, short request policy/s);
+      await expectFailed('ASPDOWN', originals, /ASPDOWN_001_01: ArchivesSpace answered 500 to POST \/repositories\/2\/digital_objects: Stand-in fault: internal server error\. A retry may help; if it persists, check the ArchivesSpace server's log\. \(gave up after 5 attempts, short request policy\)/);
     } finally {
       s.services.aspace.faults.clear();
     }
@@ -114,8 +127,15 @@ describe('ArchivesSpace', () => {
   test('a time-out on a create that the server still carries out: retried without a duplicate digital object', async () => {
     const originals = await prepare('ASPSLOW');
     // Longer than ASPACE_TIMEOUT_SECONDS=2: the client gives up, the server creates the record anyway.
+    const log = s.services.aspace.state.requestLog;
+    const creates = () => log.filter((e) => e.method === 'POST' && /\/digital_objects$/.test(e.path)).length;
+    const before = creates(); // the log holds up to 20,000 requests: far more than this file makes
     s.services.aspace.faults.delayNext({ method: 'POST', path: '/digital_objects' }, 3_000, 1);
     await expectSucceeds('ASPSLOW');
+    // The server carried out the slow create; the client, having timed out, looked the record up
+    // again instead of creating a second one.
+    expect(creates() - before).toBe(1);
+    expect(s.services.aspace.state.list('digital_object').filter((d) => d.data.digital_object_id === 'ASPSLOW_001_01')).toHaveLength(1);
     await expectComplete('ASPSLOW', originals);
   }, 120_000);
 
@@ -154,7 +174,7 @@ describe('S3', () => {
     const originals = await prepare('S3DOWN');
     s3Rule = (r) => (r.method === 'PUT' ? { kind: 'respond', status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' } : undefined);
     try {
-      await expectFailed('S3DOWN', originals, /cloud: .*(InternalError|internal error)/s);
+      await expectFailed('S3DOWN', originals, /cloud: S3DOWN_001_01: 4 of 4 preservation file\(s\) of S3DOWN_001_01 were not stored in S3 \(first: S3 had a server error \(500 InternalError\) while Distillery tried to send s3:\/\/distillery-preservation\/ocfl\/.* A rerun resumes where this one stopped\. \(gave up after 5 attempts, long request policy\)\)\. The object's inventory was not sent, so the bucket holds no incomplete version of /);
     } finally {
       s3Rule = () => undefined;
     }
@@ -229,7 +249,7 @@ describe('local disk, tape and SSH', () => {
     // Every file that could be written next on this tape fails on read.
     setTapeFaults(s.services.tapeLibrary, loaded, { readErrors: Array.from({ length: 20 }, (_, i) => ({ file: i + 1, offset: 1024 })) });
     try {
-      await expectFailed('TAPEREAD', originals, new RegExp(`onsite: .*${loaded}.*(Input/output error|read error)`, 'is'));
+      await expectFailed('TAPEREAD', originals, new RegExp(`onsite: Tape ${loaded}, file \\d+ could not be read back \\(tar: .*Cannot read: Input/output error.*: nothing from this run is marked as on tape\\. Run again to write it anew after this file`));
     } finally {
       setTapeFaults(s.services.tapeLibrary, loaded, { readErrors: [] });
     }
@@ -243,7 +263,7 @@ describe('local disk, tape and SSH', () => {
     // A port nothing listens on: the connection is refused.
     await s.reload(withSetting(lines, 'ISLANDORA_SSH_PORT', '1'));
     try {
-      await expectFailed('SSHNO', originals, /access: .*refused/is);
+      await expectFailed('SSHNO', originals, /access: SSHNO_001_01: SSH connection to \S+@127\.0\.0\.1:1 was refused: is sshd running there, and are ISLANDORA_SSH_HOST and ISLANDORA_SSH_PORT right\? .*\(gave up after 3 attempts, remote command policy\)/);
     } finally {
       await s.reload(lines);
     }
