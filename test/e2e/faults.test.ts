@@ -18,6 +18,7 @@
  *                                        short request policy) — then a rerun completes
  *  ArchivesSpace time-out on a create    retried; exactly one digital object; the run succeeds
  *  ArchivesSpace stale lock_version      re-read and re-applied; the run succeeds
+ *  ArchivesSpace session expiry (412)    signed in again; the run succeeds
  *  S3 500 / SlowDown / reset (passing)   retried, each said in the stream ("🔁 S3 had a server error (500 InternalError)…", "🔁 S3 asked
  *                                        Distillery to slow down (503 SlowDown)…", "🔁 The connection to S3 failed…"); the run succeeds
  *  S3 500 (persisting)                   cloud: <F>: 4 of 4 preservation file(s) of <F> were not stored in S3 (first: S3 had a server error (500
@@ -47,7 +48,7 @@ import { loadTape, readDrive, setTapeFaults } from '../../src/destinations/tape/
 import { startFaultProxy, type Fault, type FaultProxy, type SeenRequest } from '../destinations/s3/faultProxy.js';
 import { ALL, endState, runCollection, startStack, writeFolder, type CollectionSpec, type Stack } from './support/stack.js';
 
-const CASES = ['ASP500', 'ASPDOWN', 'ASPSLOW', 'ASPLOCK', 'S3BLIP', 'S3DOWN', 'S3SUM', 'DISK', 'TAPEFULL', 'TAPEREAD', 'SSHNO'];
+const CASES = ['ASP500', 'ASPDOWN', 'ASPSLOW', 'ASPLOCK', 'ASPSESS', 'S3BLIP', 'S3DOWN', 'S3SUM', 'DISK', 'TAPEFULL', 'TAPEREAD', 'SSHNO'];
 const COLLECTIONS: CollectionSpec[] = CASES.map((id) => ({ id, folders: [`${id}_001_01`] }));
 
 let s: Stack;
@@ -145,6 +146,18 @@ describe('ArchivesSpace', () => {
     s.services.aspace.faults.staleLockNext({ path: /\/archival_objects\/\d+$/ }, 1);
     await expectSucceeds('ASPLOCK');
     await expectComplete('ASPLOCK', originals);
+  }, 120_000);
+
+  test('sessions that expire during the run: signed in again, the run succeeds', async () => {
+    const originals = await prepare('ASPSESS');
+    const expire = setInterval(() => s.services.aspace.faults.expireSessions(), 1_000);
+    try {
+      await expectSucceeds('ASPSESS');
+    } finally {
+      clearInterval(expire);
+    }
+    expect(s.services.aspace.state.requestLog.filter((e) => e.status === 412).length).toBeGreaterThan(0);
+    await expectComplete('ASPSESS', originals);
   }, 120_000);
 });
 
