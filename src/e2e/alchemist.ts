@@ -11,12 +11,25 @@ import { BIN, type E2EStack } from './stack.js';
 /** The phases a crash is aimed at, each found by the line the run writes as it enters it. */
 export const PHASES = {
   conversion: { pattern: /⏳ Converting /u, maxDelayMs: 1500 },
-  /** The commit of a folder's OCFL version follows its last converted image. */
-  'ocfl install': { pattern: /✅ Successfully converted .*\[image (\d+)\/\d+\]/u, maxDelayMs: 400 },
-  'multipart upload': { pattern: /☁️ Sending /u, maxDelayMs: 700 },
-  'tape write': { pattern: /📼 Writing tape file /u, maxDelayMs: 1200 },
-  'ArchivesSpace writes': { pattern: /📝 Recorded |📁 /u, maxDelayMs: 300 },
+  /** The commit of a folder's OCFL version follows its last converted image at once. */
+  'ocfl install': { pattern: /✅ Successfully converted .*\[image (\d+)\/\d+\]/u, maxDelayMs: 60 },
+  /** An 8 MB upload to a local server takes a few hundred milliseconds. */
+  'multipart upload': { pattern: /☁️ Sending /u, maxDelayMs: 250 },
+  'tape write': { pattern: /📼 Writing tape file /u, maxDelayMs: 500 },
+  'ArchivesSpace writes': { pattern: /📝 Recorded |📁 /u, maxDelayMs: 150 },
 } as const;
+
+/** Where a kill actually landed, read from the last line the run had written. */
+export function landedIn(lastLine: string | undefined): string {
+  const l = lastLine ?? '';
+  if (/⏳ Converting |✅ Successfully converted |♻️ /u.test(l)) return 'conversion';
+  if (/📦 |🔏 /u.test(l)) return 'ocfl install';
+  if (/☁️ Sending |🧹 Aborted/u.test(l)) return 'multipart upload';
+  if (/📼 Writing tape file |🔎 Reading tape file /u.test(l)) return 'tape write';
+  if (/📝 Recorded |📁 |🗃️ /u.test(l)) return 'ArchivesSpace writes';
+  if (/Making access copies|Published|Islandora/u.test(l)) return 'access';
+  return 'other';
+}
 export type Phase = keyof typeof PHASES;
 export const PHASE_NAMES = Object.keys(PHASES) as Phase[];
 

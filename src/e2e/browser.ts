@@ -11,7 +11,7 @@ export interface FormBrowser {
   /** Submits the form for a collection with the given processes; returns the status page's heading text. */
   submit(url: string, collectionId: string, processes: readonly string[]): Promise<string>;
   /** Text of the status page of a collection (what the archivist reads at the end). */
-  statusText(url: string, collectionId: string): Promise<string>;
+  statusText(url: string, collectionId: string, waitFor?: RegExp): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -39,10 +39,12 @@ export async function openBrowser(): Promise<FormBrowser> {
         await page.close();
       }
     },
-    async statusText(url, collectionId) {
+    async statusText(url, collectionId, waitFor) {
       const page = await context.newPage();
       try {
         await page.goto(`${url}/distill/${encodeURIComponent(collectionId)}`);
+        // The stream arrives after the page: wait (generously, on a busy machine) for the line that ends it.
+        if (waitFor) await page.getByText(waitFor).first().waitFor({ timeout: 20_000 }).catch(() => undefined);
         return (await page.locator('body').innerText()) ?? '';
       } finally {
         await page.close();

@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkEndState, fingerprint, type EndState } from './endState.js';
-import { alchemistPass, killRunningPasses, PHASE_NAMES, PHASES, type KillPlan } from './alchemist.js';
+import { alchemistPass, killRunningPasses, landedIn, PHASE_NAMES, PHASES, type KillPlan } from './alchemist.js';
 import { openBrowser, type FormBrowser } from './browser.js';
 import { imageCount, mergedSeed, planCollection, random, writeCollection, type CollectionPlan } from './collection.js';
 import { goalsMet, renderReport, type CrashTrial, type E2EReport } from './report.js';
@@ -97,6 +97,7 @@ export async function runE2E(o: E2EOptions): Promise<E2EReport> {
         trials: crash.trials.length,
         killsDelivered: crash.trials.filter((t) => t.killed).length,
         killsByPhase: Object.fromEntries(PHASE_NAMES.map((p) => [p, crash.trials.filter((t) => t.killed && t.phase === p).length])),
+        killsLandedIn: crash.trials.filter((t) => t.killed).reduce<Record<string, number>>((m, t) => ({ ...m, [t.landedIn!]: (m[t.landedIn!] ?? 0) + 1 }), {}),
         restarts: crash.trials.reduce((s, t) => s + t.passes - 1, 0),
         uploadsCleaned: crash.trials.reduce((s, t) => s + t.uploadsCleaned, 0),
         secondsPerTrial: crash.trials.length ? round(crash.trials.reduce((s, t) => s + t.seconds, 0) / crash.trials.length) : 0,
@@ -249,8 +250,8 @@ async function mainRun(stack: E2EStack, url: string, browser: FormBrowser, plan:
     problems.push(...end2.problems.map((p) => `second run: ${p}`));
     if (secondState !== 'succeeded') tally.notCompleted++;
     else if (end2.problems.length) tally.untruthful++;
-    const page = await browser.statusText(url, plan.id);
-    if (secondState === 'succeeded' && !page.includes('Finished')) problems.push(`the status page of ${plan.id} does not show the finished run`);
+    const page = secondState === 'succeeded' ? await browser.statusText(url, plan.id, new RegExp(`Finished .* for ${plan.id}\\.`)) : '';
+    if (secondState === 'succeeded' && !page.includes('Finished')) problems.push(`the status page of ${plan.id} does not show the finished run: ${page.slice(-300)}`);
   }
   const left = await leftInQueue(stack, plan.id);
   if (left.length) {
@@ -313,7 +314,7 @@ async function crashTrials(stack: E2EStack, url: string, browser: FormBrowser, p
       tally.notCompleted++;
       problems.unshift(`run ended "${state}"${run.record?.reason ? `: ${run.record.reason}` : ''}`);
     }
-    const trial: CrashTrial = { collectionId: plan.id, phase, killed: run.killed, killedAfter: run.killedAfter, lastLine: run.lastLine, uploadsCleaned, passes: run.passes, finalState: state, problems, seconds: run.seconds };
+    const trial: CrashTrial = { collectionId: plan.id, phase, killed: run.killed, killedAfter: run.killedAfter, lastLine: run.lastLine, landedIn: run.killed ? landedIn(run.lastLine) : undefined, uploadsCleaned, passes: run.passes, finalState: state, problems, seconds: run.seconds };
     trials.push(trial);
     o.log(`Trial ${i + 1}/${plans.length} ${plan.id}: ${run.killed ? `killed during ${phase} (after "${(run.killedAfter ?? '').slice(0, 70)}")` : `not killed (the run ended before ${phase})`}, ${run.passes} pass(es), ${state}, ${run.seconds} s${problems.length ? ` — ${problems.slice(0, 3).join('; ')}` : ''}`);
   }

@@ -10,6 +10,8 @@ export interface CrashTrial {
   killedAfter?: string;
   /** The last line the run had written when it was killed. */
   lastLine?: string;
+  /** The phase that last line belongs to (the kill is aimed at a phase; this is where it landed). */
+  landedIn?: string;
   killed: boolean;
   /** Unfinished multipart uploads the resumed run found and aborted (a kill that landed mid-upload). */
   uploadsCleaned: number;
@@ -42,6 +44,8 @@ export interface E2EReport {
     trials: number;
     killsDelivered: number;
     killsByPhase: Record<string, number>;
+    /** Kills by the phase the run was in when it died (read from its last line). */
+    killsLandedIn: Record<string, number>;
     restarts: number;
     uploadsCleaned: number;
     secondsPerTrial: number;
@@ -88,9 +92,9 @@ export function renderReport(r: E2EReport): string {
   rows.push(`  bad files set aside, submitted again: ${r.main.secondRun.state} in ${r.main.secondRun.seconds} s; ${r.main.imagesPerMinute} images/min`);
   for (const p of r.main.problems) rows.push(`  ✗ ${p}`);
   rows.push('');
-  rows.push(`Crash trials: ${r.crash.trials}, kills delivered ${r.crash.killsDelivered} (${Object.entries(r.crash.killsByPhase).map(([k, v]) => `${k} ${v}`).join(', ')}), restarts ${r.crash.restarts}, interrupted uploads cleaned ${r.crash.uploadsCleaned}, ${r.crash.secondsPerTrial} s per trial`);
+  rows.push(`Crash trials: ${r.crash.trials}, kills delivered ${r.crash.killsDelivered} (${Object.entries(r.crash.killsByPhase).map(([k, v]) => `${k} ${v}`).join(', ')}), landed in ${Object.entries(r.crash.killsLandedIn).map(([k, v]) => `${k} ${v}`).join(', ')}; restarts ${r.crash.restarts}, interrupted uploads cleaned ${r.crash.uploadsCleaned}, ${r.crash.secondsPerTrial} s per trial`);
   for (const t of r.crash.trialsDetail) {
-    rows.push(`  ${pad(t.collectionId, 8)} ${pad(t.phase, 21)} ${t.killed ? 'killed ' : 'ran out'} ${t.passes} passes → ${pad(t.finalState, 9)} ${pad(`${t.seconds} s`, 7)} ${t.killed ? `last line: ${(t.lastLine ?? '').slice(0, 60)}` : ''}${t.problems.length ? `  ✗ ${t.problems.slice(0, 3).join('; ')}` : ''}`);
+    rows.push(`  ${pad(t.collectionId, 8)} ${pad(t.phase, 21)} ${t.killed ? 'killed ' : 'ran out'} ${t.passes} passes → ${pad(t.finalState, 9)} ${pad(`${t.seconds} s`, 7)} ${t.killed ? `in ${pad(t.landedIn ?? '', 20)} last line: ${(t.lastLine ?? '').slice(0, 50)}` : ''}${t.problems.length ? `  ✗ ${t.problems.slice(0, 3).join('; ')}` : ''}`);
   }
   rows.push('');
   rows.push(`${pad('Figure', 40)} ${pad('value', 6)} goal`);
