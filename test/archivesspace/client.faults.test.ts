@@ -11,7 +11,7 @@ import { buildSeed, startArchivesSpaceStandIn, type StandInHandle } from '../../
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
 let s: StandInHandle;
 let client: ArchivesSpaceClient;
-const folders = ['HBF_001_01', 'HBF_001_02', 'HBF_001_03', 'HBF_001_04'];
+const folders = ['HBF_001_01', 'HBF_001_02', 'HBF_001_03', 'HBF_001_04', 'HBF_001_05'];
 
 beforeAll(async () => {
   s = await startArchivesSpaceStandIn({ seed: buildSeed({ collectionId: 'HBF', folders }) });
@@ -57,6 +57,34 @@ describe('retries', () => {
     expect(after[1]).toEqual({ method: 'POST', path: '/users/admin/login', status: 200 });
     s.faults.expireSessions('SESSION_GONE');
     await expect(client.findFolder('HBF_001_02')).resolves.toMatchObject({ digitalObjectUri: done.digitalObjectUri });
+  });
+
+  it('logs in again once on a 403 and repeats the request', async () => {
+    await client.findCollection('HBF');
+    s.faults.failNext('/find_by_id/archival_objects', 1, 403, { error: 'Access denied' });
+    const start = log().length;
+    await expect(client.findFolder('HBF_001_03')).resolves.toMatchObject({ componentId: 'HBF_001_03' });
+    expect(log().slice(start, start + 3)).toEqual([
+      { method: 'GET', path: '/repositories/2/find_by_id/archival_objects', status: 403 },
+      { method: 'POST', path: '/users/admin/login', status: 200 },
+      { method: 'GET', path: '/repositories/2/find_by_id/archival_objects', status: 200 },
+    ]);
+  });
+
+  it('reuses the digital object and component a create made when its answer was lost (400 Must be unique)', async () => {
+    const folder = await client.findFolder('HBF_001_05');
+    s.faults.loseAnswerNext({ method: 'POST', path: /\/digital_objects$/ });
+    const start = log().length;
+    const done = await client.ensureDigitalObject(folder);
+    const creates = log().slice(start).filter((r) => r.method === 'POST' && r.path === '/repositories/2/digital_objects');
+    expect(creates.map((r) => r.status)).toEqual([500, 400]);
+    const made = s.state.findBy('digital_object', 2, 'digital_object_id', 'HBF_001_05');
+    expect(made).toHaveLength(1);
+    expect(done.digitalObjectUri).toBe(made[0].uri);
+
+    s.faults.loseAnswerNext({ method: 'POST', path: /\/digital_object_components$/ });
+    const comp = await client.ensureComponent(done.digitalObjectUri, { componentId: 'HBF_001_05_0001', label: 'Image 0001' });
+    expect(s.state.findBy('digital_object_component', 2, 'component_id', 'HBF_001_05_0001').map((r) => r.uri)).toEqual([comp.uri]);
   });
 
   it('retries 500 twice then succeeds', async () => {

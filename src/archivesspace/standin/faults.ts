@@ -1,7 +1,8 @@
 /**
  * Faults on demand, so tests can drive the client through what a real server does on a bad day:
  * the next N matching requests answer 500 (or any status), are delayed, meet a stale lock_version
- * (someone else saved the record first: the real 409 follows), or find their session expired (412).
+ * (someone else saved the record first: the real 409 follows), find their session expired (412), or
+ * are handled but lose their answer (a 500 after the write).
  */
 import type { StandInState } from './state.js';
 
@@ -12,7 +13,7 @@ interface Rule {
   method?: string;
   path: string | RegExp;
   remaining: number;
-  kind: 'status' | 'delay' | 'staleLock';
+  kind: 'status' | 'delay' | 'staleLock' | 'loseAnswer';
   status?: number;
   body?: unknown;
   delayMs?: number;
@@ -31,6 +32,14 @@ export class FaultInjector {
   /** The next `times` matching requests wait `ms` before being handled. */
   delayNext(match: FaultMatch, ms: number, times = 1): void {
     this.rules.push({ ...toMatch(match), remaining: times, kind: 'delay', delayMs: ms });
+  }
+
+  /**
+   * The next `times` matching requests are handled (a create makes its record) but answer 500, as
+   * when a proxy or the network loses the server's reply: the client cannot know the write happened.
+   */
+  loseAnswerNext(match: FaultMatch, times = 1): void {
+    this.rules.push({ ...toMatch(match), remaining: times, kind: 'loseAnswer' });
   }
 
   /**

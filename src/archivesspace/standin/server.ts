@@ -92,7 +92,7 @@ function buildApp(state: StandInState, faults: FaultInjector, opts: StandInOptio
         else if (rule.kind === 'staleLock') {
           const rec = state.get(req.path);
           if (rec) rec.lockVersion += 1;
-        }
+        } else if (rule.kind === 'loseAnswer') res.locals.loseAnswer = true;
       }
       next();
     } catch (err) {
@@ -391,6 +391,11 @@ function buildApp(state: StandInState, faults: FaultInjector, opts: StandInOptio
 }
 
 function send(res: Response, status: number, body: unknown): void {
+  if (res.locals.loseAnswer) {
+    // The request was handled; only its answer is replaced (see FaultInjector.loseAnswerNext).
+    res.locals.loseAnswer = false;
+    return send(res, 500, { error: 'Stand-in fault: the answer was lost after the request was handled' });
+  }
   res.status(status).type('application/json').send(`${JSON.stringify(body)}\n`);
 }
 
