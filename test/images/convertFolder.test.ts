@@ -192,6 +192,33 @@ describe('convertFolder', () => {
     expect(await readdir(outDir).catch(() => [])).toEqual([]);
   });
 
+  it('a rerun converts again a JP2 damaged since (same size) and a rescanned TIFF, and reuses the rest', async () => {
+    const name = 'HaleGE_007_01';
+    const images = await scanFolder(name, 4);
+    const outDir = join(root, 'out-rerun', name);
+    const ids = await ImageIdRegistry.open(join(root, 'ids-rerun.json'));
+    const first = await convertFolder({ images, outDir, xmp: simpleXmp, encoder: vips, metadata, ids, reporter: new MemoryReporter() });
+    expect(first.failed).toEqual([]);
+    // Bit rot in image 2's JP2: one byte flipped, size unchanged.
+    const damaged = first.converted[1].jp2Path;
+    const bytes = await readFile(damaged);
+    bytes[bytes.length - 10] ^= 0xff;
+    await writeFile(damaged, bytes);
+    // Image 3 rescanned: a different TIFF under the same name.
+    await makeTiff(images[2].path, { width: 64, height: 48, seed: 99, depth: 8 });
+
+    const counting = new CountingEncoder(vips);
+    const reporter = new MemoryReporter();
+    const rerun = await convertFolder({ images, outDir, xmp: simpleXmp, encoder: counting, metadata, ids, reporter });
+    expect(rerun.failed).toEqual([]);
+    expect([...counting.encoded].sort()).toEqual([images[1].path, images[2].path]);
+    expect(reporter.lines.filter((l) => l.startsWith('♻️ ')).map((l) => l.split(' ')[1])).toEqual([images[0].name, images[3].name]);
+    expect(rerun.converted.map((c) => c.imageId)).toEqual(first.converted.map((c) => c.imageId));
+    expect(rerun.converted[1].digests.sha512).toBe(first.converted[1].digests.sha512);
+    expect(rerun.converted[2].digests.sha512).not.toBe(first.converted[2].digests.sha512);
+    for (const [i, c] of rerun.converted.entries()) expect(await pixelSignature(c.jp2Path)).toEqual(await pixelSignature(images[i].path));
+  });
+
   it('after a crash halfway, a rerun converts no image twice and every JP2 verifies', async () => {
     const name = 'HaleGE_005_01';
     const images = await scanFolder(name, 6, { width: 1200, height: 900 });
