@@ -37,6 +37,29 @@ describe('collections', () => {
     expect(uris.map((u) => u.level)).toContain('file');
   });
 
+  it('takes the use restriction from the first published note only', async () => {
+    const repo = `/repositories/${t.repositoryId}`;
+    const note = (content: string, publish: boolean) => ({
+      jsonmodel_type: 'note_multipart', type: 'userestrict', publish, subnotes: [{ jsonmodel_type: 'note_text', content, publish }],
+    });
+    const make = async (id0: string, notes: unknown[]) => (await t.client.post(`${repo}/resources`, {
+      title: `Rights test ${id0}`, id_0: id0, level: 'collection', publish: true,
+      finding_aid_language: 'eng', finding_aid_script: 'Latn',
+      lang_materials: [{ language_and_script: { language: 'eng', script: 'Latn' } }],
+      dates: [{ date_type: 'single', label: 'creation', expression: '1920' }],
+      extents: [{ portion: 'whole', number: '1', extent_type: 'linear_feet' }],
+      notes,
+    })).uri as string;
+    const [a, b] = [uniqueCollectionId('DP'), uniqueCollectionId('DQ')];
+    const made = [await make(a, [note('Staff only: draft terms', false), note('Published terms', true)]), await make(b, [note('Staff only: draft terms', false)])];
+    try {
+      expect((await t.client.findCollection(a)).useRestriction).toBe('Published terms');
+      expect((await t.client.findCollection(b)).useRestriction).toBeUndefined();
+    } finally {
+      for (const uri of made) await t.client.delete(uri);
+    }
+  });
+
   it('answers ping with the repository, for distillery check', async () => {
     expect(await t.client.ping()).toMatch(new RegExp(`logged in as \\S+; repository ${t.repositoryId} is `));
   });
