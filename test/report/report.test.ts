@@ -11,7 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchivesSpaceClient } from '../../src/archivesspace/client.js';
 import { buildSeed, demoSeed, startArchivesSpaceStandIn, type StandInHandle } from '../../src/archivesspace/standin/index.js';
 import { writeSampleScan } from '../../src/demo/sampleScans.js';
+import { runOnce } from '../../src/alchemist/worker.js';
+import { DistillProcessor } from '../../src/distill/processor.js';
+import { silentLogger } from '../../src/log.js';
 import { reportCommand } from '../../src/report/cli.js';
+import { StatusFolder } from '../../src/runs/statusFolder.js';
 import { buildReport, renderReportText } from '../../src/report/report.js';
 
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
@@ -180,5 +184,48 @@ describe('distillery report', () => {
     expect(err.at(-1)).toBe('Unknown process fax: choose among cloud, onsite, access.');
     expect(await reportCommand([], deps)).toBe(1);
     expect(err.at(-1)).toMatch(/^Usage: distillery report <collection>/);
+  });
+
+  it('the form\'s report process keeps the report with the run, moves nothing and writes nothing in ArchivesSpace', async () => {
+    const demo = await startArchivesSpaceStandIn({ seed: demoSeed() });
+    const base = mkdtempSync(join(tmpdir(), 'report-run-'));
+    try {
+      const folders = { stage1: join(base, 'stage1'), stage2: join(base, 'stage2'), stage3: join(base, 'stage3') };
+      for (const f of Object.values(folders)) mkdirSync(f, { recursive: true });
+      for (const [folder, n] of [['DEMO_001_01', 2], ['DEMO_002_01', 1]] as const) {
+        for (let i = 1; i <= n; i++) await writeSampleScan(join(folders.stage1, 'DEMO', folder, `${folder}_000${i}.tif`), { width: 40, height: 30, seed: i });
+      }
+      const aspace = new ArchivesSpaceClient({ baseUrl: demo.url, username: 'admin', password: 'admin', repositoryId: 2 });
+      // The processor as src/wiring.ts builds it, with only the report available.
+      const processor = new DistillProcessor({
+        aspace: () => aspace,
+        destination: () => 'not configured in this test',
+        tools: async () => { throw new Error('a report-only run must not open the image tools'); },
+        preservationDir: join(base, 'preservation'),
+        report: async ({ collectionId, collectionPath, aspace: a, processes }) => {
+          const report = await buildReport({ collectionId, collectionPath, aspace: a as ArchivesSpaceClient, processes });
+          return { text: renderReportText(report), data: report, problems: report.problems.length };
+        },
+      });
+      const status = new StatusFolder(join(base, 'status'));
+      const recordsBefore = JSON.stringify(demo.state.toSnapshot().records);
+      const treeBefore = snapshotTree(folders.stage1);
+      await status.requestRun({ collectionId: 'DEMO', processes: ['report'], user: { email: 'archivist@example.edu', name: 'Ada Archivist' } });
+      await runOnce({ status, folders, processor, log: silentLogger, staleClaimMs: 600_000 });
+
+      const [run] = await status.archived('DEMO');
+      expect(run.record!.state).toBe('succeeded');
+      const text = run.record!.attachments?.reportText as string;
+      expect(text).toContain('📋 Report on available files: DEMO — Demonstration Collection');
+      expect(text).toMatch(/DEMO_001_01\s+2\s+[\d.]+ KB/);
+      expect((run.record!.attachments?.report as { totals: { images: number } }).totals.images).toBe(3);
+      expect(readFileSync(join(status.dir, run.log), 'utf8')).toContain('Report on available files: DEMO');
+      expect(snapshotTree(folders.stage1)).toEqual(treeBefore);
+      expect(readdirSync(folders.stage2)).toEqual([]);
+      expect(JSON.stringify(demo.state.toSnapshot().records)).toBe(recordsBefore);
+    } finally {
+      await demo.close();
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
