@@ -13,6 +13,12 @@ export interface Jp2Encoder {
 
 export type EncoderTool = 'vips' | 'opj' | 'kakadu';
 
+/**
+ * One image's encode may take minutes for a very large scan, never this long; past it the encoder
+ * is stopped with a message (vips can spin forever when the disk fills while it writes).
+ */
+export const ENCODE_TIMEOUT_MS = 30 * 60_000;
+
 export function makeEncoder(opts: { tool: EncoderTool; command?: string; threads?: number }): Jp2Encoder {
   const threads = Math.max(1, opts.threads ?? 1);
   switch (opts.tool) {
@@ -23,7 +29,7 @@ export function makeEncoder(opts: { tool: EncoderTool; command?: string; threads
         async version() { return (await runTool(cmd, ['--version'])).stdout.trim(); },
         async encodeLossless(tiff, jp2, signal) {
           // vips' jp2ksave with `lossless` uses the reversible 5/3 transform and no quantization.
-          await runTool(cmd, ['copy', tiff, `${jp2}[lossless]`], { env: { ...process.env, VIPS_CONCURRENCY: String(threads) }, signal });
+          await runTool(cmd, ['copy', tiff, `${jp2}[lossless]`], { env: { ...process.env, VIPS_CONCURRENCY: String(threads) }, signal, timeoutMs: ENCODE_TIMEOUT_MS });
         },
       };
     }
@@ -34,7 +40,7 @@ export function makeEncoder(opts: { tool: EncoderTool; command?: string; threads
         async version() { return firstVersion((await runTool(cmd, ['-h'], { anyExit: true })).stdout); },
         async encodeLossless(tiff, jp2, signal) {
           // opj_compress defaults to one quality layer, reversible 5/3, no quantization.
-          await runTool(cmd, ['-i', tiff, '-o', jp2, '-threads', String(threads)], { signal });
+          await runTool(cmd, ['-i', tiff, '-o', jp2, '-threads', String(threads)], { signal, timeoutMs: ENCODE_TIMEOUT_MS });
         },
       };
     }
@@ -44,7 +50,7 @@ export function makeEncoder(opts: { tool: EncoderTool; command?: string; threads
         name: 'kdu_compress',
         async version() { const r = await runTool(cmd, ['-v'], { anyExit: true }); return firstVersion(r.stdout + r.stderr); },
         async encodeLossless(tiff, jp2, signal) {
-          await runTool(cmd, ['-i', tiff, '-o', jp2, 'Creversible=yes', 'Clevels=6', 'Corder=RPCL', '-rate', '-', '-num_threads', String(threads)], { signal });
+          await runTool(cmd, ['-i', tiff, '-o', jp2, 'Creversible=yes', 'Clevels=6', 'Corder=RPCL', '-rate', '-', '-num_threads', String(threads)], { signal, timeoutMs: ENCODE_TIMEOUT_MS });
         },
       };
     }

@@ -25,6 +25,9 @@ export function runTool(
         }
         if (opts.anyExit && typeof e.code === 'number') return resolve({ stdout, stderr });
         if (e.name === 'AbortError') return reject(new ToolError(`${command} was stopped because the run was cancelled`, false));
+        if (e.killed && opts.timeoutMs) {
+          return reject(new ToolError(`${command} did not finish within ${(opts.timeoutMs / 1000).toFixed(opts.timeoutMs < 10_000 ? 1 : 0)} s and was stopped. A full disk can make it hang: check the free space in LOSSLESS_PRESERVATION_FILES, then run again.`, false));
+        }
         const detail = lastLines(`${stderr}\n${stdout}`) || e.message;
         reject(new ToolError(`${command} failed (exit ${e.code ?? 'signal'}): ${detail}`, false));
       },
