@@ -1,17 +1,17 @@
 /**
- * The official OCFL 1.0 fixtures (github.com/OCFL/fixtures, read from ../shared/ocfl-fixtures):
+ * The official OCFL 1.0 fixtures (github.com/OCFL/fixtures, kept in test/fixtures/ocfl):
  * good objects valid with no warnings; warn objects valid with at least the warnings in their
  * names; bad objects invalid with an error named in theirs (except the few ocfl-py also reports
  * differently, spec/ocfl-ace.md §2.3).
  */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, test } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { validateObject } from '../../src/ocfl/index.js';
 
-const FIXTURES = resolve(import.meta.dirname, '../../../shared/ocfl-fixtures/1.0');
+const FIXTURES = resolve(import.meta.dirname, '../fixtures/ocfl/1.0');
 const present = existsSync(FIXTURES);
-if (!present) console.warn(`OCFL fixtures not found at ${FIXTURES}: fixture tests skipped`);
+test('the OCFL fixtures are in the repository', () => expect(present, `OCFL fixtures missing at ${FIXTURES}`).toBe(true));
 
 /** Rejected, but with a code other than the one in the name (same as ocfl-py 2.1.0). */
 const OTHER_CODE_OK = new Set([

