@@ -1,10 +1,13 @@
 /**
  * `npm run bench`: measures what the brief asks to be fast, on this machine, and prints one table.
- * Options: --quick (smaller inputs, for a smoke run), --only images|ocfl|s3.
+ * Options: --quick (smaller inputs, for a smoke run), --only images|ocfl|s3, and
+ * --encoder vips|opj|kakadu to measure the images with another JPEG 2000 encoder.
  */
 import type { BenchRow } from './types.js';
 
-const sections: Record<string, () => Promise<(opts: { quick: boolean }) => Promise<BenchRow[]>>> = {
+type BenchOptions = { quick: boolean; settings?: Record<string, string> };
+
+const sections: Record<string, () => Promise<(opts: BenchOptions) => Promise<BenchRow[]>>> = {
   images: async () => (await import('./images.js')).benchImages,
   ocfl: async () => (await import('./ocfl.js')).benchOcfl,
   s3: async () => (await import('./s3.js')).benchS3,
@@ -14,6 +17,8 @@ async function main(args: string[]): Promise<number> {
   const quick = args.includes('--quick');
   const onlyIdx = args.indexOf('--only');
   const only = onlyIdx >= 0 ? args[onlyIdx + 1]?.split(',') : undefined;
+  const encoderIdx = args.indexOf('--encoder');
+  const settings = encoderIdx >= 0 ? { JP2_ENCODER: args[encoderIdx + 1] ?? '' } : undefined;
   const rows: { section: string; row: BenchRow }[] = [];
   let failed = 0;
   for (const [section, load] of Object.entries(sections)) {
@@ -21,7 +26,7 @@ async function main(args: string[]): Promise<number> {
     process.stderr.write(`bench: ${section}…\n`);
     try {
       const run = await load();
-      for (const row of await run({ quick })) rows.push({ section, row });
+      for (const row of await run({ quick, settings })) rows.push({ section, row });
     } catch (err) {
       failed++;
       rows.push({ section, row: { name: 'error', value: err instanceof Error ? err.message : String(err), ok: false } });
