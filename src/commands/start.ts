@@ -61,7 +61,15 @@ export async function startCommand(_args: string[]): Promise<number> {
     return settings;
   }
   const log = createLogger({ file: settings.folders.logFile, name: 'distillery' });
-  const web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, demo: demo !== undefined, logger: log.child({ part: 'web' }) });
+  let web;
+  try {
+    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, demo: demo !== undefined, logger: log.child({ part: 'web' }) });
+  } catch (err) {
+    // The demo's stand-ins are child processes: stop them, or they would outlive the failed start.
+    await demo?.stop();
+    console.error(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
   const task = scheduleAlchemist(buildWorkerEnv(settings, log.child({ part: 'alchemist' })), settings.alchemist.schedule);
   console.log(`${demo ? `${demo.banner}\n` : ''}Distillery is running: open ${web.url}/ (Ctrl-C stops it).`);
   await untilStopped();

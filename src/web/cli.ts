@@ -19,7 +19,13 @@ export async function webCommand(args: string[]): Promise<number> {
     throw err;
   }
   const log = pino({ name: 'distillery-web', level: process.env.DISTILLERY_LOG_LEVEL ?? 'info' });
-  const web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, logger: log });
+  let web;
+  try {
+    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, logger: log });
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
   log.info({ url: web.url, identity: settings.web.identity }, `Distillery web is listening on ${web.url}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

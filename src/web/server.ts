@@ -16,9 +16,10 @@ export async function startWeb(opts: WebAppOptions): Promise<RunningWeb> {
   // Status pages hold their event streams open; those must not count as idle keep-alive sockets.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException) => reject(listenError(err, opts.web.host, opts.web.port));
+    server.once('error', failed);
     server.listen(opts.web.port, opts.web.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
@@ -37,4 +38,20 @@ export async function startWeb(opts: WebAppOptions): Promise<RunningWeb> {
         server.closeAllConnections();
       })),
   };
+}
+
+/** What to do when the form cannot listen where settings say. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host}:${port}`;
+  const change = 'or choose another with WEB_HOST / WEB_PORT in settings.ini (or DISTILLERY_WEB_PORT=…)';
+  if (err.code === 'EADDRINUSE') {
+    return new Error(`The web form cannot listen on ${where}: another program already uses that port (is Distillery already running?). Stop it, ${change}.`);
+  }
+  if (err.code === 'EACCES') {
+    return new Error(`The web form may not listen on ${where}: ports below 1024 need privileges. Use a port above 1024 behind the web server, ${change}.`);
+  }
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+    return new Error(`The web form cannot listen on ${where}: this machine has no such address. Fix WEB_HOST in settings.ini.`);
+  }
+  return err;
 }

@@ -47,6 +47,32 @@ describe('distillery web', () => {
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
   });
 
+  it('says the port is taken, and what to do, when another program listens there', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'distillery-webcli-'));
+    const other = createServer();
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const port = (other.address() as { port: number }).port;
+    try {
+      await writeFile(join(dir, 'users.csv'), 'email_address,display_name\nalice@caltech.edu,Alice\n');
+      await writeFile(
+        join(dir, 'settings.ini'),
+        ['[settings]', 'STATUS_FILES=status', 'STAGE_1_ORIGINAL_FILES=s1', 'STAGE_2_ORIGINAL_FILES=s2', 'STAGE_3_ORIGINAL_FILES=s3',
+          'LOSSLESS_PRESERVATION_FILES=pres', `WEB_PORT=${port}`, 'WEB_SESSION_SECRET=0123456789abcdef0123', 'WEB_SECURE_COOKIES=false'].join('\n') + '\n',
+      );
+      vi.stubEnv('DISTILLERY_SETTINGS', join(dir, 'settings.ini'));
+      vi.stubEnv('DISTILLERY_LOG_LEVEL', 'silent');
+      const errors: string[] = [];
+      vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));
+      expect(await webCommand([])).toBe(1);
+      expect(errors.join('\n')).toBe(
+        `The web form cannot listen on 127.0.0.1:${port}: another program already uses that port (is Distillery already running?). ` +
+          'Stop it, or choose another with WEB_HOST / WEB_PORT in settings.ini (or DISTILLERY_WEB_PORT=…).',
+      );
+    } finally {
+      await new Promise((r) => other.close(r));
+    }
+  });
+
   it('lists every settings problem and exits 2', async () => {
     dir = await mkdtemp(join(tmpdir(), 'distillery-webcli-'));
     await writeFile(join(dir, 'settings.ini'), '[settings]\nWEB_PORT=http\n');
