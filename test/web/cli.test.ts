@@ -22,18 +22,23 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A minimal settings.ini and users.csv in `dir`, with the form on `port`, used by webCommand. */
+async function useSettings(dir: string, port: number): Promise<void> {
+  await writeFile(join(dir, 'users.csv'), 'email_address,display_name\nalice@caltech.edu,Alice\n');
+  await writeFile(
+    join(dir, 'settings.ini'),
+    ['[settings]', 'STATUS_FILES=status', 'STAGE_1_ORIGINAL_FILES=s1', 'STAGE_2_ORIGINAL_FILES=s2', 'STAGE_3_ORIGINAL_FILES=s3',
+      'LOSSLESS_PRESERVATION_FILES=pres', `WEB_PORT=${port}`, 'WEB_SESSION_SECRET=0123456789abcdef0123', 'WEB_SECURE_COOKIES=false'].join('\n') + '\n',
+  );
+  vi.stubEnv('DISTILLERY_SETTINGS', join(dir, 'settings.ini'));
+  vi.stubEnv('DISTILLERY_LOG_LEVEL', 'silent');
+}
+
 describe('distillery web', () => {
   it('serves the form from settings.ini and stops on SIGTERM', async () => {
     dir = await mkdtemp(join(tmpdir(), 'distillery-webcli-'));
     const port = await freePort();
-    await writeFile(join(dir, 'users.csv'), 'email_address,display_name\nalice@caltech.edu,Alice\n');
-    await writeFile(
-      join(dir, 'settings.ini'),
-      ['[settings]', 'STATUS_FILES=status', 'STAGE_1_ORIGINAL_FILES=s1', 'STAGE_2_ORIGINAL_FILES=s2', 'STAGE_3_ORIGINAL_FILES=s3',
-        'LOSSLESS_PRESERVATION_FILES=pres', `WEB_PORT=${port}`, 'WEB_SESSION_SECRET=0123456789abcdef0123', 'WEB_SECURE_COOKIES=false'].join('\n') + '\n',
-    );
-    vi.stubEnv('DISTILLERY_SETTINGS', join(dir, 'settings.ini'));
-    vi.stubEnv('DISTILLERY_LOG_LEVEL', 'silent');
+    await useSettings(dir, port);
     const exit = webCommand([]);
     let res: Response | undefined;
     for (let i = 0; i < 100 && !res; i++) {
@@ -53,14 +58,7 @@ describe('distillery web', () => {
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     const port = (other.address() as { port: number }).port;
     try {
-      await writeFile(join(dir, 'users.csv'), 'email_address,display_name\nalice@caltech.edu,Alice\n');
-      await writeFile(
-        join(dir, 'settings.ini'),
-        ['[settings]', 'STATUS_FILES=status', 'STAGE_1_ORIGINAL_FILES=s1', 'STAGE_2_ORIGINAL_FILES=s2', 'STAGE_3_ORIGINAL_FILES=s3',
-          'LOSSLESS_PRESERVATION_FILES=pres', `WEB_PORT=${port}`, 'WEB_SESSION_SECRET=0123456789abcdef0123', 'WEB_SECURE_COOKIES=false'].join('\n') + '\n',
-      );
-      vi.stubEnv('DISTILLERY_SETTINGS', join(dir, 'settings.ini'));
-      vi.stubEnv('DISTILLERY_LOG_LEVEL', 'silent');
+      await useSettings(dir, port);
       const errors: string[] = [];
       vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));
       expect(await webCommand([])).toBe(1);
