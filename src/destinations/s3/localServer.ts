@@ -87,13 +87,16 @@ app.addHook('preHandler', async (request, reply) => {
 const address = await app.listen({ host: '127.0.0.1', port: Number(process.env.S3_PORT || 0) });
 process.stdout.write(JSON.stringify({ port: Number(new URL(address).port) }) + '\\n');
 process.on('SIGTERM', () => { app.close().finally(() => process.exit(0)); });
+// Its stdin is a pipe from the process that started it: when that process dies, stop too.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
 `;
 }
 
 async function launch(storageDir: string, port: number, nodePath = node22): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(nodePath, ['--no-warnings', '--input-type=module', '-e', childSource()], {
     env: { ...process.env, S3_STORAGE_DIR: storageDir, S3_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += String(d); });

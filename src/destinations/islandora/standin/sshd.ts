@@ -89,6 +89,7 @@ export async function startSshd(opts: { dir?: string } = {}): Promise<SshdHandle
   await copyFile(`${keyPath}.pub`, join(dir, 'authorized_keys'));
 
   const user = (await run('id', ['-un'])).stdout.trim();
+  await stopLeftover(dir);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
@@ -143,4 +144,21 @@ export async function startSshd(opts: { dir?: string } = {}): Promise<SshdHandle
   }
   if (!keep) await rm(dir, { recursive: true, force: true });
   throw lastError;
+}
+
+/**
+ * Stops an sshd that an earlier stand-in in the same folder left running (its starter was
+ * killed before it could stop it), found by the PidFile and checked by its config path.
+ */
+async function stopLeftover(dir: string): Promise<void> {
+  const pid = Number((await readFile(join(dir, 'sshd.pid'), 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes(join(dir, 'sshd_config'))) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
 }
