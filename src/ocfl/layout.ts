@@ -4,9 +4,11 @@
  * whole digest): any id (a URI with `/` and `:`) maps to a safe path, objects spread evenly over
  * directories, and rocfl, ocfl-java and ocfl-go read the same layout.
  */
-import { mkdir, readFile, writeFile, readdir, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Hex } from './digest.js';
+import { replaceFile } from './fsutil.js';
 import { PermanentError } from '../policies.js';
 
 export const LAYOUT_EXTENSION = '0004-hashed-n-tuple-storage-layout';
@@ -41,28 +43,30 @@ export function objectPath(objectId: string, config: Layout0004Config = LAYOUT_C
 
 /**
  * Creates the storage root if needed (NAMASTE `0=ocfl_1.1`, `ocfl_layout.json`, the 0004
- * extension's config.json), or checks an existing one uses this layout. Safe to call every run.
+ * extension's config.json), or checks an existing one uses this layout. Safe to call every run,
+ * from several writers at once, and after a crash halfway through creating the root: a folder
+ * holding only what this function writes first is a root still being created, and is completed.
  */
 export async function ensureStorageRoot(rootPath: string): Promise<void> {
   await mkdir(rootPath, { recursive: true });
   const entries = await readdir(rootPath);
   const declarations = entries.filter((e) => e.startsWith('0=ocfl_'));
   if (declarations.length === 0) {
-    const others = entries.filter((e) => !e.startsWith('.'));
-    if (others.length > 0) {
+    if (!(await onlyRootInTheMaking(rootPath, entries))) {
       throw new PermanentError(
         `${rootPath} is not empty and is not an OCFL storage root (no 0=ocfl_1.1 file). ` +
           `Point the preservation folder setting at an empty folder or an existing storage root.`,
       );
     }
-    await mkdir(join(rootPath, 'extensions', LAYOUT_EXTENSION), { recursive: true });
-    await writeFile(join(rootPath, 'extensions', LAYOUT_EXTENSION, 'config.json'), JSON.stringify(LAYOUT_CONFIG, null, 2) + '\n');
-    await writeFile(
-      join(rootPath, 'ocfl_layout.json'),
-      JSON.stringify({ extension: LAYOUT_EXTENSION, description: 'Hashed n-tuple storage layout: sha256 of the object id, 3 tuples of 3 characters, then the full digest.' }, null, 2) + '\n',
-    );
+    // Each file is written under a hidden temporary name and renamed into place, so writers
+    // racing here write the same bytes and none sees a half-written file.
+    const put = (dir: string, name: string, data: string) => replaceFile(join(dir, `.${name}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`), join(dir, name), data);
+    const extensionDir = join(rootPath, 'extensions', LAYOUT_EXTENSION);
+    await mkdir(extensionDir, { recursive: true });
+    await put(extensionDir, 'config.json', JSON.stringify(LAYOUT_CONFIG, null, 2) + '\n');
+    await put(rootPath, 'ocfl_layout.json', JSON.stringify({ extension: LAYOUT_EXTENSION, description: LAYOUT_DESCRIPTION }, null, 2) + '\n');
     // The declaration last: a root is only a root once it describes itself.
-    await writeFile(join(rootPath, ROOT_NAMASTE), ROOT_NAMASTE_CONTENT);
+    await put(rootPath, ROOT_NAMASTE, ROOT_NAMASTE_CONTENT);
     return;
   }
   const layout = await readFile(join(rootPath, 'ocfl_layout.json'), 'utf8').then((t) => JSON.parse(t) as { extension?: string }, () => undefined);
@@ -71,6 +75,19 @@ export async function ensureStorageRoot(rootPath: string): Promise<void> {
       `${rootPath} uses the storage layout ${layout.extension}, but Distillery writes ${LAYOUT_EXTENSION}. Use a separate storage root.`,
     );
   }
+}
+
+const LAYOUT_DESCRIPTION = 'Hashed n-tuple storage layout: sha256 of the object id, 3 tuples of 3 characters, then the full digest.';
+
+/** True when a folder without a declaration holds nothing but what ensureStorageRoot writes before it. */
+async function onlyRootInTheMaking(rootPath: string, entries: string[]): Promise<boolean> {
+  for (const e of entries.filter((n) => !n.startsWith('.'))) {
+    if (e === 'ocfl_layout.json') continue;
+    if (e !== 'extensions') return false;
+    const inside = await readdir(join(rootPath, 'extensions')).catch(() => undefined);
+    if (!inside || inside.some((n) => n !== LAYOUT_EXTENSION)) return false;
+  }
+  return true;
 }
 
 export async function isDirectory(path: string): Promise<boolean> {

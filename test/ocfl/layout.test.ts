@@ -30,6 +30,33 @@ describe('ensureStorageRoot', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  it('lets several writers create the same root at once, each finding it valid', async () => {
+    const t = await tempRoot();
+    cleanup = t.cleanup;
+    await Promise.all(Array.from({ length: 8 }, () => ensureStorageRoot(t.root)));
+    expect((await readdir(t.root)).sort()).toEqual(['0=ocfl_1.1', 'extensions', 'ocfl_layout.json']);
+    expect((await validateStorageRoot(t.root)).errors).toEqual([]);
+  });
+
+  it('completes a root whose creation stopped before its declaration (a crash), but not one with anything else', async () => {
+    const t = await tempRoot();
+    cleanup = t.cleanup;
+    await writeFiles(t.root, { 'extensions/0004-hashed-n-tuple-storage-layout/config.json': '{"extensionName": "0004-hashed-n-tuple-storage-layout"', 'ocfl_layout.json': '' });
+    await ensureStorageRoot(t.root);
+    expect((await readdir(t.root)).sort()).toEqual(['0=ocfl_1.1', 'extensions', 'ocfl_layout.json']);
+    const r = await validateStorageRoot(t.root);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([]);
+
+    const other = await tempRoot();
+    try {
+      await writeFiles(other.root, { 'extensions/something-else/config.json': '{}' });
+      await expect(ensureStorageRoot(other.root)).rejects.toThrow(/is not empty and is not an OCFL storage root/);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
   it('refuses a folder that has other things in it', async () => {
     const t = await tempRoot();
     cleanup = t.cleanup;
