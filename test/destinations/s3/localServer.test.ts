@@ -31,6 +31,7 @@ test('the default Node 22 starts it, and it answers on loopback', async () => {
 
 test('stops by itself when the process that started it is killed', async () => {
   const js = await mkdtemp(join(tmpdir(), 'distillery-s3-owner-'));
+  let child: ReturnType<typeof spawn> | undefined;
   try {
     await transpileInto(js, ['src']);
     const starter = join(js, 'starter.mjs');
@@ -39,13 +40,14 @@ const s = await startLocalS3Server();
 process.stdout.write(s.endpoint + '\\n');
 setInterval(() => {}, 1000);
 `);
-    const child = spawn(process.execPath, [starter], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const starterProcess = spawn(process.execPath, [starter], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = starterProcess;
     const endpoint = await new Promise<string>((resolve, reject) => {
-      child.stdout!.once('data', (d) => resolve(String(d).trim()));
-      child.once('exit', (code) => reject(new Error(`the starter ended (${code})`)));
+      starterProcess.stdout!.once('data', (d) => resolve(String(d).trim()));
+      starterProcess.once('exit', (code) => reject(new Error(`the starter ended (${code})`)));
     });
     expect((await fetch(`${endpoint}/`).catch(() => undefined))?.status).toBeDefined();
-    child.kill('SIGKILL');
+    starterProcess.kill('SIGKILL');
     let answering = true;
     for (let i = 0; i < 50 && answering; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -53,6 +55,7 @@ setInterval(() => {}, 1000);
     }
     expect(answering).toBe(false);
   } finally {
+    child?.kill('SIGKILL'); // when the test failed before its own kill
     await rm(js, { recursive: true, force: true });
   }
 });
