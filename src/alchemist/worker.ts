@@ -12,6 +12,7 @@ import { RunJournal } from '../runs/journal.js';
 import { type Claim, StatusFolder, thisWorker } from '../runs/statusFolder.js';
 import type { RunRecord, RunRequest } from '../runs/types.js';
 import { moveCollection } from './moveCollection.js';
+import { pidAlive } from '../processes.js';
 
 export interface RunContext {
   request: RunRequest;
@@ -98,16 +99,6 @@ function deadWorker(claim: Claim & { heartbeatAgeMs: number }, staleMs: number):
     return `no sign of life from ${claim.worker.host} for ${Math.round(claim.heartbeatAgeMs / 60000)} minutes`;
   }
   return undefined;
-}
-
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Executes one claimed run to a truthful end: succeeded, or failed with why. */

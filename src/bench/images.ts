@@ -5,7 +5,7 @@
  * and the peak memory of Distillery and its child processes. Medians of several runs.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -18,6 +18,7 @@ import { readImageSettings } from '../images/settings.js';
 import { SettingsReader } from '../settings/reader.js';
 import { silentReporter } from '../runs/reporter.js';
 import type { BenchRow } from './types.js';
+import { descendantsOf, processTable } from '../processes.js';
 
 export interface ImageBenchOptions {
   quick: boolean;
@@ -167,25 +168,10 @@ class PeakMemory {
     this.timer = undefined;
   }
   private async sample(): Promise<void> {
-    try {
-      const parent = new Map<number, number>();
-      const rss = new Map<number, number>();
-      for (const e of await readdir('/proc')) {
-        if (!/^\d+$/.test(e)) continue;
-        try {
-          const stat = await readFile(`/proc/${e}/stat`, 'utf8');
-          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          parent.set(Number(e), Number(fields[1]));
-          rss.set(Number(e), Number(fields[21]) * 4096);
-        } catch { /* the process ended meanwhile */ }
-      }
-      let total = 0;
-      for (const [pid, bytes] of rss) {
-        let p: number | undefined = pid;
-        while (p && p !== process.pid) p = parent.get(p);
-        if (p === process.pid) total += bytes;
-      }
-      this.peak = Math.max(this.peak, total);
-    } catch { /* /proc unavailable: no number rather than a wrong one */ }
+    const table = await processTable();
+    const self = table.find((p) => p.pid === process.pid);
+    if (!self) return; // /proc unavailable: no number rather than a wrong one
+    const total = [self, ...descendantsOf(process.pid, table)].reduce((sum, p) => sum + p.rssBytes, 0);
+    this.peak = Math.max(this.peak, total);
   }
 }

@@ -6,8 +6,7 @@
  */
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildSeed, type Seed, type SeriesSpec } from '../archivesspace/standin/index.js';
-import type { SeedArchivalObject, SeedResource, SeedTopContainer } from '../archivesspace/standin/types.js';
+import { mergeSeeds, type Seed, type SeriesSpec } from '../archivesspace/standin/index.js';
 import sharp from 'sharp';
 import { writeSampleScan } from '../demo/sampleScans.js';
 
@@ -152,21 +151,5 @@ export function imageCount(plan: CollectionPlan): number {
 
 /** Every collection in one repository, so one ArchivesSpace stand-in holds all of them. */
 export function mergedSeed(plans: CollectionPlan[]): Seed {
-  const resources: SeedResource[] = [];
-  const containers: SeedTopContainer[] = [];
-  for (const p of plans) {
-    const repo = buildSeed({ collectionId: p.id, title: `End-to-end collection ${p.id}`, series: p.series }).repositories[0];
-    // A box belongs to one collection, so box 1 of two collections is two top containers.
-    const own = (indicator: string) => `${p.id}-${indicator}`;
-    const rename = (aos: SeedArchivalObject[] | undefined): void => {
-      for (const ao of aos ?? []) {
-        if (ao.top_container) ao.top_container = own(ao.top_container);
-        rename(ao.children);
-      }
-    };
-    for (const r of repo.resources ?? []) rename(r.children);
-    resources.push(...(repo.resources ?? []));
-    for (const t of repo.top_containers ?? []) containers.push({ ...t, indicator: own(t.indicator) });
-  }
-  return { repositories: [{ id: 2, repo_code: 'E2E', name: 'End-to-end Archives', resources, top_containers: containers }] };
+  return mergeSeeds(plans.map((p) => ({ collectionId: p.id, title: `End-to-end collection ${p.id}`, series: p.series })), { repoCode: 'E2E', name: 'End-to-end Archives' });
 }

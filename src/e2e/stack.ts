@@ -30,7 +30,25 @@ export interface E2EStack {
   stop(): Promise<void>;
 }
 
-export async function startStack(dataDir: string, seed: Seed): Promise<E2EStack> {
+export interface Installation {
+  stage1: string;
+  stage2: string;
+  stage3: string;
+  statusDir: string;
+  usersFile: string;
+  services: DemoServices;
+  /** settings.ini lines pointing at the folders and the stand-ins. */
+  settingsLines: string[];
+}
+
+/**
+ * The folders, users.csv (with the e2e user), the stand-ins and the settings.ini lines of one
+ * installation in `dataDir`; used by `npm run e2e` and by the end-to-end test suites.
+ */
+export async function prepareInstallation(
+  dataDir: string,
+  opts: { seed: Seed; tapeCapacity?: number; preservationDir?: string },
+): Promise<Installation> {
   const stage1 = join(dataDir, 'stage1-initial');
   const stage2 = join(dataDir, 'stage2-processing');
   const stage3 = join(dataDir, 'stage3-processed');
@@ -38,24 +56,32 @@ export async function startStack(dataDir: string, seed: Seed): Promise<E2EStack>
   for (const d of [stage1, stage2, stage3, statusDir]) await mkdir(d, { recursive: true });
   const usersFile = join(dataDir, 'users.csv');
   await writeFile(usersFile, `email_address,display_name\n${E2E_USER.email},${E2E_USER.name}\n`);
-  const services = await startDemoServices(dataDir, { seed });
-  const lines = [
-    '; Written by npm run e2e for one trial session.',
+  const services = await startDemoServices(dataDir, { seed: opts.seed, tapeCapacity: opts.tapeCapacity });
+  const settingsLines = [
     '[settings]',
     `STATUS_FILES=${statusDir}`,
     `STAGE_1_ORIGINAL_FILES=${stage1}`,
     `STAGE_2_ORIGINAL_FILES=${stage2}`,
     `STAGE_3_ORIGINAL_FILES=${stage3}`,
-    `LOSSLESS_PRESERVATION_FILES=${join(dataDir, 'preservation')}`,
+    `LOSSLESS_PRESERVATION_FILES=${opts.preservationDir ?? join(dataDir, 'preservation')}`,
     `LOG_FILE=${join(dataDir, 'distillery.log')}`,
     `USERS_FILE=${usersFile}`,
     'WEB_IDENTITY=debug',
     'WEB_SECURE_COOKIES=false',
     'WEB_HOST=127.0.0.1',
     'WEB_PORT=0',
+    ...services.settings,
+  ];
+  return { stage1, stage2, stage3, statusDir, usersFile, services, settingsLines };
+}
+
+export async function startStack(dataDir: string, seed: Seed): Promise<E2EStack> {
+  const { stage1, stage2, stage3, statusDir, services, settingsLines } = await prepareInstallation(dataDir, { seed });
+  const lines = [
+    '; Written by npm run e2e for one trial session.',
+    ...settingsLines,
     // Large preservation files go to S3 in several parts, as at a real installation.
     'S3_PART_SIZE_MB=5',
-    ...services.settings,
   ];
   const settingsFile = join(dataDir, 'settings.ini');
   await writeFile(settingsFile, lines.join('\n') + '\n');

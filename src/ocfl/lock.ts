@@ -8,6 +8,7 @@ import { open, readFile, rm, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { lockPath } from './companion.js';
+import { pidAlive } from '../processes.js';
 
 export interface LockOptions {
   /** How long to wait for another writer to finish before failing (default 60 s). */
@@ -27,18 +28,9 @@ interface LockInfo {
   what: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function isStale(info: LockInfo | undefined, staleAfterMs: number): boolean {
   if (!info) return true; // unreadable: a writer died between create and write
-  if (info.host === hostname()) return !alive(info.pid);
+  if (info.host === hostname()) return !pidAlive(info.pid);
   return Date.now() - Date.parse(info.since) > staleAfterMs;
 }
 

@@ -44,7 +44,8 @@ import { writeSampleScan } from '../../src/demo/sampleScans.js';
 import { fingerprint } from '../../src/e2e/endState.js';
 import type { RunningWeb } from '../../src/web/server.js';
 import { ALL, endState, runCollection, startStack, stepStates, USER, writeFolder, type CollectionSpec, type Stack } from './support/stack.js';
-import { FormClient, pageText, startStackWeb } from './support/web.js';
+import { Client } from '../web/helpers.js';
+import { pageText, startStackWeb } from './support/web.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -93,7 +94,7 @@ describe('what is typed into the form (the real web app)', () => {
     ['collection ID with unicode', 'Ünï', 'The collection ID "\\u{dc}n\\u{ef}" may contain only letters, digits and - . _ ~ (no spaces, slashes or other characters).'],
     ['collection ID of 300 characters', long, 'The collection ID is 300 characters long; at most 100 are allowed.'],
   ])('%s: 400 with the reason on the form, nothing queued', async (_name, id, message) => {
-    const res = await new FormClient(web.url, USER.email).submit(id, ['report']);
+    const res = await new Client(web.url, USER.email).submit(id, ['report']);
     expect(res.status).toBe(400);
     const text = pageText(await res.text());
     expect(text).toContain('Cannot start this run');
@@ -102,7 +103,7 @@ describe('what is typed into the form (the real web app)', () => {
   });
 
   test('an unknown user: 403 naming the address, the form refused, nothing queued', async () => {
-    const stranger = new FormClient(web.url, 'mallory@example.com');
+    const stranger = new Client(web.url, 'mallory@example.com');
     const page = await stranger.get('/');
     expect(page.status).toBe(403);
     const text = pageText(await page.text());
@@ -118,7 +119,7 @@ describe('what is typed into the form (the real web app)', () => {
     // The proxy is elsewhere; this request comes straight from 127.0.0.1 with the header set.
     const direct = await startStackWeb(s, { trustedProxies: ['10.11.12.13'] });
     try {
-      const forger = new FormClient(direct.url, USER.email);
+      const forger = new Client(direct.url, USER.email);
       const res = await forger.get('/');
       expect(res.status).toBe(403);
       const text = pageText(await res.text());
@@ -132,7 +133,7 @@ describe('what is typed into the form (the real web app)', () => {
   });
 
   test('a POST without CSRF token (or with a wrong one): 403 "form expired", nothing queued', async () => {
-    const client = new FormClient(web.url, USER.email);
+    const client = new Client(web.url, USER.email);
     await client.get('/'); // a session exists, as after loading the form
     const none = await client.post('/distilling', [['collection_id', 'AGAIN'], ['processes', 'report']]);
     expect(none.status).toBe(403);
@@ -145,8 +146,8 @@ describe('what is typed into the form (the real web app)', () => {
   test('the same collection submitted twice at once: one run queued, the other told 409 why; the run then completes once', async () => {
     await writeFolder(s, 'TWICE', 'TWICE_001_01', 1, { seed: 13 });
     const originals = await fingerprint(join(s.stage1, 'TWICE'));
-    const a = new FormClient(web.url, USER.email);
-    const b = new FormClient(web.url, USER.email);
+    const a = new Client(web.url, USER.email);
+    const b = new Client(web.url, USER.email);
     const [ta, tb] = await Promise.all([a.csrfToken(), b.csrfToken()]);
     const answers = await Promise.all([a.submit('TWICE', ALL, ta), b.submit('TWICE', ALL, tb)]);
     expect(answers.map((r) => r.status).sort()).toEqual([303, 409]);
@@ -310,7 +311,7 @@ describe('what is in the collection folder (the whole pipeline, all four process
     expect(text).toContain('<img src=x onerror=window.__pwned=1>');
 
     // The archived log page, rendered by the server.
-    const client = new FormClient(web.url, USER.email);
+    const client = new Client(web.url, USER.email);
     const logHtml = await (await client.get(`/runs/${encodeURIComponent(record.log!)}`)).text();
     expect(logHtml).not.toContain('<img src=x');
     expect(logHtml).toContain('&lt;img src=x onerror=window.__pwned=1&gt;');

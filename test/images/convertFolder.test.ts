@@ -1,7 +1,6 @@
 // Real tools throughout: vips/opj_compress, opj_decompress, sharp, and exiftool via exiftool-vendored.
 // The "faulty encoder" below is a real Jp2Encoder that changes one sample, to prove the check refuses it.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import {
   convertFolder, DEFAULT_RIGHTS, ID_PATTERN, ImageIdRegistry, makeEncoder, MetadataWriter, pixelSignature, xmpFields,
   type FolderImage, type Jp2Encoder,
 } from '../../src/images/index.js';
+import { commandOf, descendantsOf, pidAlive, processTable } from '../../src/processes.js';
 import { MemoryReporter } from '../../src/runs/reporter.js';
 import { makeTiff, truncateCopy } from '../fixtures/images/make.js';
 import { collection, folder } from '../fixtures/images/records.js';
@@ -229,7 +229,8 @@ describe('convertFolder', () => {
     await transpileInto(js, ['src/images', 'src/runs', 'src/archivesspace', 'test/fixtures/images']);
 
     // The child converts one image at a time; kill it hard once two are done.
-    let warmExiftools: number[] = [];
+    const warmExiftools: number[] = [];
+    let killing = false;
     const child = spawn(process.execPath, [join(js, 'test/fixtures/images/convertChild.js'), JSON.stringify({ images, outDir, registry })], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -238,10 +239,15 @@ describe('convertFolder', () => {
       child.stdout.on('data', (d) => {
         out += String(d);
         const n = (out.match(/^✅ /gm) ?? []).length;
-        if (n >= 2 && !child.killed) {
-          warmExiftools = descendantsOf(child.pid!).filter((pid) => commandOf(pid).includes('exiftool'));
-          child.kill('SIGKILL');
-          resolve(n);
+        if (n >= 2 && !killing) {
+          killing = true;
+          void (async () => {
+            for (const p of descendantsOf(child.pid!, await processTable())) {
+              if ((await commandOf(p.pid)).includes('exiftool')) warmExiftools.push(p.pid);
+            }
+            child.kill('SIGKILL');
+            resolve(n);
+          })();
         }
       });
       child.on('exit', (code, signal) => { if (signal !== 'SIGKILL') reject(new Error(`child ended early (${code}): ${err}${out}`)); });
@@ -250,8 +256,8 @@ describe('convertFolder', () => {
     expect(killedAfter).toBeGreaterThanOrEqual(2);
     // Its warm exiftool (and the watcher beside it) do not outlive it: exiftool's -stay_open alone would keep polling forever.
     expect(warmExiftools.length).toBe(2);
-    for (let i = 0; i < 50 && warmExiftools.some(alive); i++) await new Promise((r) => setTimeout(r, 200));
-    expect(warmExiftools.filter(alive)).toEqual([]);
+    for (let i = 0; i < 50 && warmExiftools.some(pidAlive); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(warmExiftools.filter(pidAlive)).toEqual([]);
     const doneBefore = (await readdir(outDir)).filter((f) => f.endsWith('-LOSSLESS.json')).sort();
     expect(doneBefore.length).toBeGreaterThanOrEqual(2);
     expect(doneBefore.length).toBeLessThan(6);
@@ -278,38 +284,3 @@ describe('convertFolder', () => {
     expect((await readdir(outDir)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 });
-
-/** Children and grandchildren of `pid`. */
-function descendantsOf(pid: number): number[] {
-  const children = childrenOf(pid);
-  return [...children, ...children.flatMap(childrenOf)];
-}
-
-/** Processes whose parent is `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => {
-    try {
-      // Field 4 of /proc/<pid>/stat is the parent; the command name (field 2) may hold spaces, so split after its ')'.
-      return Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(')').pop()!.trim().split(' ')[1]) === pid;
-    } catch {
-      return false;
-    }
-  });
-}
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -90,10 +90,10 @@ export class Client {
     return m[1];
   }
 
-  /** Submits the form with a fresh token. */
-  async submit(collectionId: string, processes: string[]): Promise<Response> {
-    const token = await this.csrfToken();
-    return this.post('/distilling', [['_csrf', token], ['collection_id', collectionId], ...processes.map((p): [string, string] => ['processes', p])]);
+  /** Submits the form with `token`, or with a fresh one. */
+  async submit(collectionId: string, processes: string[], token?: string): Promise<Response> {
+    const t = token ?? (await this.csrfToken());
+    return this.post('/distilling', [['_csrf', t], ['collection_id', collectionId], ...processes.map((p): [string, string] => ['processes', p])]);
   }
 
   private async request(path: string, init: RequestInit & { headers: Record<string, string> }): Promise<Response> {

@@ -3,7 +3,7 @@ import demo from './demo-seed.json' with { type: 'json' };
 import type { Seed } from './types.js';
 
 export { startArchivesSpaceStandIn, type StandInHandle, type StandInOptions } from './server.js';
-export { buildSeed, type BuildSeedOptions, type FolderSpec, type SeriesSpec } from './seed.js';
+export { buildSeed, mergeSeeds, type BuildSeedOptions, type FolderSpec, type SeriesSpec } from './seed.js';
 export { StandInState, DEFAULT_ENUMS } from './state.js';
 export { FaultInjector, type FaultMatch } from './faults.js';
 export type { Seed, StandInEnums } from './types.js';

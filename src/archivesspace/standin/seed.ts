@@ -4,7 +4,7 @@
  * Each folder becomes a file-level archival object (component_id = folder name) in a series, with
  * a container instance for its box, so collection and series data resolve as on a real server.
  */
-import type { Seed, SeedArchivalObject, SeedTopContainer } from './types.js';
+import type { Seed, SeedArchivalObject, SeedResource, SeedTopContainer } from './types.js';
 
 export interface FolderSpec {
   /** Folder name, e.g. HBF_001_02; also the component_id unless componentId is given. */
@@ -96,4 +96,28 @@ export function buildSeed(opts: BuildSeedOptions): Seed {
       },
     ],
   };
+}
+
+/**
+ * Several collections in one repository, so one stand-in server holds all of them. A box belongs
+ * to one collection (the folder's arrangement is read from it), so box 1 of two collections
+ * becomes two top containers, `<collection>-1`.
+ */
+export function mergeSeeds(collections: BuildSeedOptions[], repository: { repoCode: string; name: string }): Seed {
+  const resources: SeedResource[] = [];
+  const containers = new Map<string, SeedTopContainer>();
+  for (const c of collections) {
+    const repo = buildSeed(c).repositories[0];
+    const own = (indicator: string) => `${c.collectionId}-${indicator}`;
+    const rename = (aos: SeedArchivalObject[] | undefined): void => {
+      for (const ao of aos ?? []) {
+        if (ao.top_container) ao.top_container = own(ao.top_container);
+        rename(ao.children);
+      }
+    };
+    for (const r of repo.resources ?? []) rename(r.children);
+    resources.push(...(repo.resources ?? []));
+    for (const t of repo.top_containers ?? []) containers.set(own(t.indicator), { ...t, indicator: own(t.indicator) });
+  }
+  return { repositories: [{ id: 2, repo_code: repository.repoCode, name: repository.name, resources, top_containers: [...containers.values()] }] };
 }

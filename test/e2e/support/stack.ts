@@ -10,17 +10,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOnce, type WorkerEnv } from '../../../src/alchemist/worker.js';
-import { buildSeed, type FolderSpec, type Seed, type SeriesSpec } from '../../../src/archivesspace/standin/index.js';
-import type { SeedArchivalObject, SeedResource, SeedTopContainer } from '../../../src/archivesspace/standin/types.js';
-import { startDemoServices, type DemoServices } from '../../../src/demo/services.js';
+import { mergeSeeds, type FolderSpec, type Seed, type SeriesSpec } from '../../../src/archivesspace/standin/index.js';
+import type { DemoServices } from '../../../src/demo/services.js';
 import { writeSampleScan } from '../../../src/demo/sampleScans.js';
 import { checkEndState, fingerprint, type EndState, type ExpectedFolder } from '../../../src/e2e/endState.js';
+import { E2E_USER, prepareInstallation } from '../../../src/e2e/stack.js';
 import { createLogger } from '../../../src/log.js';
 import type { RunRecord } from '../../../src/runs/types.js';
 import { loadSettings, type Settings } from '../../../src/settings/index.js';
 import { buildWorkerEnv } from '../../../src/wiring.js';
 
-export const USER = { email: 'hello@example.com', name: 'World' };
+export const USER = E2E_USER;
 export const ALL = ['report', 'cloud', 'onsite', 'access'];
 
 export interface CollectionSpec {
@@ -58,53 +58,16 @@ export interface Stack {
 
 /** All collections in one repository, so one stand-in server holds every case. */
 export function mergedSeed(collections: CollectionSpec[]): Seed {
-  const resources: SeedResource[] = [];
-  const containers = new Map<string, SeedTopContainer>();
-  for (const c of collections) {
-    const repo = buildSeed({ collectionId: c.id, folders: c.folders, series: c.series }).repositories[0];
-    // A box belongs to one collection (its collection is what the folder's arrangement reads), so
-    // the same box number in two collections must be two top containers.
-    const own = (indicator: string) => `${c.id}-${indicator}`;
-    const rename = (aos: SeedArchivalObject[] | undefined): void => {
-      for (const ao of aos ?? []) {
-        if (ao.top_container) ao.top_container = own(ao.top_container);
-        rename(ao.children);
-      }
-    };
-    for (const r of repo.resources ?? []) rename(r.children);
-    resources.push(...(repo.resources ?? []));
-    for (const t of repo.top_containers ?? []) containers.set(own(t.indicator), { ...t, indicator: own(t.indicator) });
-  }
-  return { repositories: [{ id: 2, repo_code: 'TEST', name: 'Test Archives', resources, top_containers: [...containers.values()] }] };
+  return mergeSeeds(collections.map((c) => ({ collectionId: c.id, folders: c.folders, series: c.series })), { repoCode: 'TEST', name: 'Test Archives' });
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
   process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
   const dataDir = await mkdtemp(join(tmpdir(), 'distillery-e2e-'));
-  const stage1 = join(dataDir, 'stage1-initial');
-  const stage2 = join(dataDir, 'stage2-processing');
-  const stage3 = join(dataDir, 'stage3-processed');
-  const statusDir = join(dataDir, 'status');
-  for (const d of [stage1, stage2, stage3, statusDir]) await mkdir(d, { recursive: true });
-  const usersFile = join(dataDir, 'users.csv');
-  await writeFile(usersFile, `email_address,display_name\n${USER.email},${USER.name}\n`);
-  const services = await startDemoServices(dataDir, { seed: mergedSeed(opts.collections), tapeCapacity: opts.tapeCapacity });
-  const settingsLines = [
-    '[settings]',
-    `STATUS_FILES=${statusDir}`,
-    `STAGE_1_ORIGINAL_FILES=${stage1}`,
-    `STAGE_2_ORIGINAL_FILES=${stage2}`,
-    `STAGE_3_ORIGINAL_FILES=${stage3}`,
-    `LOSSLESS_PRESERVATION_FILES=${opts.preservationDir ?? join(dataDir, 'preservation')}`,
-    `LOG_FILE=${join(dataDir, 'distillery.log')}`,
-    `USERS_FILE=${usersFile}`,
-    'WEB_IDENTITY=debug',
-    'WEB_SECURE_COOKIES=false',
-    'WEB_HOST=127.0.0.1',
-    'WEB_PORT=0',
-    ...services.settings,
-    ...(opts.extraSettings ?? []),
-  ];
+  const { stage1, stage2, stage3, statusDir, usersFile, services, settingsLines: base } = await prepareInstallation(dataDir, {
+    seed: mergedSeed(opts.collections), tapeCapacity: opts.tapeCapacity, preservationDir: opts.preservationDir,
+  });
+  const settingsLines = [...base, ...(opts.extraSettings ?? [])];
   const settingsFile = join(dataDir, 'settings.ini');
   const stack: Stack = {
     dataDir, services, settingsFile, stage1, stage2, stage3, statusDir, usersFile, settingsLines,

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { commandOf, pidAlive } from '../../../processes.js';
 
 const run = promisify(execFile);
 
@@ -153,12 +154,11 @@ export async function startSshd(opts: { dir?: string } = {}): Promise<SshdHandle
 async function stopLeftover(dir: string): Promise<void> {
   const pid = Number((await readFile(join(dir, 'sshd.pid'), 'utf8').catch(() => '')).trim());
   if (!Number.isInteger(pid) || pid <= 0) return;
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!cmdline.includes(join(dir, 'sshd_config'))) return;
+  if (!(await commandOf(pid)).includes(join(dir, 'sshd_config'))) return;
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
     return;
   }
-  for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
