@@ -47,8 +47,7 @@ export async function makeImageService(px: AccessPixels, dir: string, serviceId:
   const name = serviceId.slice(cut + 1);
   if (!dir.endsWith(`/${name}`)) throw new Error(`The image folder ${dir} must be named ${name}, as its service id ends.`);
   const { width, height } = px.info;
-  const scale = Math.min(1, o.thumbnailSize / Math.max(width, height));
-  const thumb = { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+  const thumb = thumbnailSize(width, height, o.thumbnailSize);
   const thumbPath = `full/${thumb.width},${thumb.height}/0/default.jpg`;
   const withXmp = (s: ReturnType<typeof fromPixels>) => (o.xmp ? s.withXmp(o.xmp) : s);
 
@@ -78,6 +77,12 @@ export async function makeImageService(px: AccessPixels, dir: string, serviceId:
   if (missing.length) throw new Error(`The IIIF tiles of ${serviceId} are incomplete: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} missing.`);
   const files = (await listFiles(dir)).filter((f) => f !== 'info.json');
   return { info, thumbnail: { ...thumb, path: thumbPath }, files: [...files.sort(), 'info.json'] };
+}
+
+/** The thumbnail's size: the longest side `size` pixels, never enlarged. */
+export function thumbnailSize(width: number, height: number, size: number): { width: number; height: number } {
+  const scale = Math.min(1, size / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
 /** Every file a level-0 client may request, as it derives them from info.json (tiles and sizes). */
