@@ -14,7 +14,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { validateObject } from './validate/object.js';
-import { validateStorageRoot } from './validate/storageRoot.js';
+import { validateStorageRoot, looksLikeStorageRoot } from './validate/storageRoot.js';
 import type { ValidationResult } from './validate/result.js';
 import { objectPath } from './layout.js';
 import { readInventory, diffVersions, exportVersion } from './objectFiles.js';
@@ -116,14 +116,9 @@ function need(p: Parsed, n: number, what: string): string[] {
   return p.positional;
 }
 
-async function isStorageRoot(path: string): Promise<boolean> {
-  const names = await readdir(path).catch(() => [] as string[]);
-  return names.some((n) => /^0=ocfl_\d/.test(n));
-}
-
 async function validateCmd(p: Parsed, io: CliIo): Promise<number> {
   const [path] = need(p, 1, 'a path: validate <path> [--json]');
-  const r: ValidationResult = (await isStorageRoot(path)) ? await validateStorageRoot(path) : await validateObject(path);
+  const r: ValidationResult = (await looksLikeStorageRoot(path)) ? await validateStorageRoot(path) : await validateObject(path);
   if (p.flags.has('json')) {
     const strip = (i: { code: string; message: string; path: string }) => ({ code: i.code, message: i.message, path: i.path });
     io.out(JSON.stringify({ valid: r.valid, errors: r.errors.map(strip), warnings: r.warnings.map(strip), notes: r.notes.map(strip) }, null, 2) + '\n');
