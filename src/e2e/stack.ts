@@ -87,12 +87,13 @@ export async function startStack(dataDir: string, seed: Seed): Promise<E2EStack>
   await writeFile(settingsFile, lines.join('\n') + '\n');
   let settings: Settings;
   try {
-    settings = await loadSettings(settingsFile, 'worker', {});
+    settings = await loadSettings(settingsFile, 'worker', { NODE_ENV: 'development' });
   } catch (err) {
     await services.stop();
     throw err;
   }
-  const childEnv = { ...process.env, DISTILLERY_SETTINGS: settingsFile, DISTILLERY_LOG_LEVEL: 'warn' };
+  // The installation uses the debug user (WEB_IDENTITY=debug), which needs development mode.
+  const childEnv = { ...process.env, NODE_ENV: 'development', DISTILLERY_SETTINGS: settingsFile, DISTILLERY_LOG_LEVEL: 'warn' };
   return { dataDir, settingsFile, settings, services, stage1, stage2, stage3, statusDir, childEnv, stop: () => services.stop() };
 }
 

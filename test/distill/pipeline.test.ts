@@ -28,7 +28,7 @@ const folders = DEMO_FOLDERS.map((f) => ({ name: f.name, images: f.images }));
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'distillery-pipeline-'));
   demo = await startDemo(dataDir);
-  settings = await loadSettings(demo.settingsFile, 'worker', {});
+  settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development' });
 }, 120_000);
 
 afterAll(async () => {
