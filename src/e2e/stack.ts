@@ -70,6 +70,8 @@ export async function prepareInstallation(
     'WEB_SECURE_COOKIES=false',
     'WEB_HOST=127.0.0.1',
     'WEB_PORT=0',
+    // Crash trials submit one collection after another for hours, all as one person.
+    'WEB_RUN_REQUESTS_PER_HOUR=0',
     ...services.settings,
   ];
   return { stage1, stage2, stage3, statusDir, usersFile, services, settingsLines };
