@@ -193,7 +193,7 @@ export class StatusFolder {
       let claim: Claim;
       try {
         claim = JSON.parse(text) as Claim;
-        if (!claim.worker) throw new Error('no worker');
+        if (!isClaim(claim, m[1])) throw new Error('not a claim of this run');
       } catch {
         const processes = safeProcesses(m[2]) ?? [];
         claim = { request: parseRequest(text, { collectionId: m[1], processes, file: name }), worker: { host: '?', pid: 0 }, claimedAt: st.mtime.toISOString(), file: name };
@@ -295,6 +295,17 @@ export class StatusFolder {
       throw err;
     }
   }
+}
+
+/** A claim file's content has the shape this code writes (it may be edited, or written by another version). */
+function isClaim(c: unknown, collectionId: string): c is Claim {
+  const claim = c as Partial<Claim> | null;
+  const r = claim?.request as Partial<RunRequest> | undefined;
+  return (
+    typeof claim === 'object' && claim !== null && typeof claim.worker === 'object' && claim.worker !== null &&
+    typeof r === 'object' && r !== null && r.collectionId === collectionId && Array.isArray(r.processes) &&
+    typeof r.user === 'object' && r.user !== null && typeof r.user.name === 'string'
+  );
 }
 
 function safeProcesses(joined: string): ProcessName[] | undefined {

@@ -166,6 +166,8 @@ describe('the status folder', () => {
     await writeFile(join(t.statusDir, 'Q-run.json'), '[]');
     await writeFile(join(t.statusDir, 'Q-processing'), '');
     await writeFile(join(t.statusDir, 'Q-init-report'), '"x"');
+    await writeFile(join(t.statusDir, 'W-claimed-report'), '{"worker":{"host":"h","pid":1},"request":"x"}');
+    await writeFile(join(t.statusDir, 'V-claimed-cloud'), '{"worker":1,"request":{"collectionId":"V","user":null}}');
     const c = new Client(t.url, ALICE.email);
     for (const path of ['/', '/runs', '/runs/R0-20261124143000.log', '/runs/R6-20261124143006.log', '/distill/R5', '/distill/Q']) {
       const res = await c.get(path);
