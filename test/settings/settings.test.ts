@@ -179,6 +179,9 @@ test('ports and other numbers are decimal only: 0x10, 1e3 and 0b1 are refused, n
     expect(err, v).toBeInstanceOf(SettingsError);
     expect(err.message).toContain(`WEB_PORT must be a whole number in decimal digits, but ${dir}/settings.ini has "${v}"`);
   }
+  const rate = (await loadSettings(await exampleWithSecrets('ISLANDORA_JP2_RATE=0x1\n'), 'worker', {}).catch((e: unknown) => e)) as SettingsError;
+  expect(rate.message).toContain('ISLANDORA_JP2_RATE must be bits per pixel between 0 and 24 (e.g. 0.5), but is "0x1"');
+  expect((await loadSettings(await exampleWithSecrets('ISLANDORA_JP2_RATE=.75\n'), 'worker', {})).islandora?.jp2BitsPerPixel).toBe(0.75);
 });
 
 test('WEB_TRUSTED_PROXIES is read strictly: a slip cannot trust every address', async () => {
