@@ -116,7 +116,7 @@ test('a scan added to a processed folder makes a new version of that object only
 }, 300_000);
 
 test('KEEP_LOCAL_PAYLOAD=false frees local payload only once both S3 and tape verified a copy in the same run', async () => {
-  const released = await loadSettings(demo.settingsFile, 'worker', { DISTILLERY_KEEP_LOCAL_PAYLOAD: 'false' });
+  const released = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development', DISTILLERY_KEEP_LOCAL_PAYLOAD: 'false' });
   const env = buildWorkerEnv(released, createLogger({ level: 'silent' }));
   const root = storageRootOf(released);
   const contentOf = (folder: string) => join(root, objectPath(objectIdOf(folder)), 'v1', 'content');
