@@ -7,6 +7,7 @@ import cron from 'node-cron';
 import { readFile } from 'node:fs/promises';
 import { resolve, dirname, isAbsolute } from 'node:path';
 import { parse as parseIni } from 'ini';
+import { configureTimeouts, timeoutSettings } from '../policies.js';
 import { SettingsReader, type SettingsProblem } from './reader.js';
 
 export const ENV_PREFIX = 'DISTILLERY_';
@@ -62,6 +63,8 @@ export interface CoreSettings {
   modules: ModuleSettings;
   web: WebSettings;
   alchemist: AlchemistSettings;
+  /** Each named policy's time-out in seconds, by its settings key (src/policies.ts); applied when read. */
+  timeouts: Record<string, number>;
   /** The original's keys found in settings.ini that Distillery no longer needs (reported by check). */
   obsoleteKeys: string[];
   /** Keys whose values are secret (never printed). */
@@ -180,7 +183,12 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
     staleClaimMinutes: r.int('ALCHEMIST_STALE_CLAIM_MINUTES', { default: 10, min: 1, max: 24 * 60 }),
   };
   const obsoleteKeys = OBSOLETE_KEYS.filter((k) => r.has(k));
-  return { folders, modules, web, alchemist, obsoleteKeys };
+  const timeouts: Record<string, number> = {};
+  for (const t of timeoutSettings()) {
+    timeouts[t.key] = r.int(t.key, { default: t.defaultSeconds, min: 1, max: 7 * 24 * 3600, help: `seconds before ${t.policies.join(', ')} ${t.policies.length === 1 ? 'is' : 'are'} stopped` });
+  }
+  configureTimeouts(timeouts);
+  return { folders, modules, web, alchemist, timeouts, obsoleteKeys };
 }
 
 /** Reads and validates the core settings; throws SettingsError listing every problem. */
