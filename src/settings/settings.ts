@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve, dirname, isAbsolute, sep } from 'node:path';
 import { isLoopbackHost, proxyEntriesProblems } from '../web/trustedProxies.js';
 import { parseIniText } from './iniFile.js';
+import { configureTimeouts, timeoutSettings } from '../policies.js';
 import { SettingsReader, type SettingsProblem } from './reader.js';
 
 export const ENV_PREFIX = 'DISTILLERY_';
@@ -65,6 +66,8 @@ export interface CoreSettings {
   modules: ModuleSettings;
   web: WebSettings;
   alchemist: AlchemistSettings;
+  /** Each named policy's time-out in seconds, by its settings key (src/policies.ts); applied when read. */
+  timeouts: Record<string, number>;
   /** The original's keys found in settings.ini that Distillery no longer needs (reported by check). */
   obsoleteKeys: string[];
   /** Keys whose values are secret (never printed). */
@@ -184,7 +187,12 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
     staleClaimMinutes: r.int('ALCHEMIST_STALE_CLAIM_MINUTES', { default: 10, min: 1, max: 24 * 60 }),
   };
   const obsoleteKeys = OBSOLETE_KEYS.filter((k) => r.has(k));
-  return { folders, modules, web, alchemist, obsoleteKeys };
+  const timeouts: Record<string, number> = {};
+  for (const t of timeoutSettings()) {
+    timeouts[t.key] = r.int(t.key, { default: t.defaultSeconds, min: 1, max: 7 * 24 * 3600, help: `seconds before ${t.policies.join(', ')} ${t.policies.length === 1 ? 'is' : 'are'} stopped` });
+  }
+  configureTimeouts(timeouts);
+  return { folders, modules, web, alchemist, timeouts, obsoleteKeys };
 }
 
 /**
