@@ -9,6 +9,13 @@ export const COLLECTION_ID_PATTERN = /^[a-zA-Z0-9\-.~_]+$/;
 /** Long enough for any ArchivesSpace identifier in practice, short enough for file names on every mount. */
 export const COLLECTION_ID_MAX_LENGTH = 100;
 
+/**
+ * The parts of status file names that tell a request, a claim, a stream, a record, a cancel
+ * request and a file set aside apart (see src/runs/statusFolder.ts). A collection ID containing one
+ * is refused, so every status file name parses one way only.
+ */
+export const PROTOCOL_MARKERS = ['-init-', '-claimed-', '-processing', '-run.json', '-cancel.json', '.rejected', '.requeue-', '.tmp'] as const;
+
 /** Returns why the ID is not acceptable, or undefined when it is. */
 export function collectionIdProblem(raw: unknown): string | undefined {
   if (typeof raw !== 'string' || raw.trim() === '') return 'Enter a collection ID.';
@@ -20,6 +27,10 @@ export function collectionIdProblem(raw: unknown): string | undefined {
     return `The collection ID "${printable(id)}" may contain only letters, digits and - . _ ~ (no spaces, slashes or other characters).`;
   }
   if (/^\.+$/.test(id)) return `The collection ID "${id}" is not allowed: it would name a folder above the collection folder.`;
+  const marker = PROTOCOL_MARKERS.find((m) => id.includes(m));
+  if (marker) {
+    return `The collection ID "${id}" contains "${marker}", which Distillery uses in the names of its status files, so a run of it could be mistaken for another; ask your Distillery administrator how to run this collection.`;
+  }
   return undefined;
 }
 

@@ -110,6 +110,7 @@ export class Islandora7Platform implements AccessPlatform {
       const setId = await this.remote(run, 'Preparing the book batch', () =>
         this.drush.bookBatchPreprocess({ parent, scanTarget: `${tmp}/books` }),
       );
+      await run.fence?.(`ingesting ${folder.name} into Islandora`);
       const ingested = await this.remote(run, 'Ingesting the book', () => this.drush.ingest(setId));
       // Verify: drush logs each ingested PID; a book skipped as existing would not be listed.
       if (!ingested.includes(pid) && !(await this.remote(run, 'Checking the book', () => this.drush.objectExists(pid)))) {
@@ -140,6 +141,7 @@ export class Islandora7Platform implements AccessPlatform {
           scanTarget: `${tmp}/collections`,
         }),
       );
+      await run.fence?.(`creating the Islandora collection ${wanted}`);
       const ingested = await this.remote(run, 'Creating the collection', () => this.drush.ingest(setId));
       pid = ingested.find((p) => p === wanted) ?? ingested[0];
       if (!pid) throw new PermanentError(`Islandora did not create the collection ${wanted} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}.`);
