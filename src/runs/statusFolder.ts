@@ -382,7 +382,11 @@ export class StatusFolder {
     if (cancel) {
       record.state = 'cancelled';
       record.cancelled = cancel;
-      record.reason = `Cancelled by ${cancel.by.name} at ${cancel.at}${nothingDone ? ' before anything was done' : ''}.`;
+      const done = record.steps.filter((x) => x.state === 'done').map((x) => x.title);
+      const notDone = record.steps.filter((x) => x.state !== 'done').map((x) => x.title);
+      record.reason = nothingDone
+        ? `Cancelled by ${cancel.by.name} at ${cancel.at} before any worker started it: nothing was done (${record.request.processes.join(', ') || 'no process'} not run).`
+        : `Cancelled by ${cancel.by.name} at ${cancel.at}. Done and verified: ${done.join('; ')}. Not done: ${notDone.join('; ') || 'nothing'}.`;
     } else {
       record.state = 'failed';
       record.reason = `Abandoned: ${why} ${nothingDone ? 'Nothing was done' : 'Steps marked done were done and verified; the rest was not'}; submit the collection again.`;

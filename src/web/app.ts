@@ -17,6 +17,7 @@ import { formRoutes } from './routes/form.js';
 import { runsRoutes } from './routes/runs.js';
 import { statusRoutes } from './routes/status.js';
 import { securityHeaders } from './security.js';
+import { workerWarning } from './workers.js';
 import { PrunedMemoryStore } from './sessionStore.js';
 
 export interface WebAppOptions {
@@ -93,6 +94,15 @@ export function createApp(opts: WebAppOptions): WebApp {
   app.use(identify(web, log));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   app.use(csrf.csrfSynchronisedProtection);
+
+  // Pages say plainly when no worker is looking for runs (workers.ts).
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' || req.path.endsWith('/events') || req.path.startsWith('/runs/')) return next();
+    workerWarning(status).then((w) => {
+      res.locals.workerWarning = w;
+      next();
+    }, next);
+  });
 
   const ctx: WebContext = { status, followers, modules: opts.modules, log, csrfToken: (req) => csrf.generateToken(req) };
   app.use(formRoutes(ctx));
