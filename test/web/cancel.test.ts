@@ -5,13 +5,14 @@
  * had done, and page and record say "cancelled" with who, when, what was done and what was not.
  * Also: the form and status pages say plainly when no worker is looking for runs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE22, REPO } from '../ocfl/helpers.js';
+import { startWorkerProcess } from '../support/worker.js';
 import { ALICE, Client, startTestWeb, type TestWeb } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -24,12 +25,9 @@ const workers: ChildProcess[] = [];
 
 /** A real worker pass in its own process (test/support/worker.ts): `folders` folders, `ms` each. */
 function startWorker(folders: number, ms: number, passes = 1): { exited: Promise<string> } {
-  const child = spawn(NODE22, ['--experimental-transform-types', '--no-warnings', '--import', join(REPO, 'test/ocfl/support/registerTs.mjs'), join(REPO, 'test/support/worker.ts'), t.statusDir, workDir, String(folders), String(ms), String(passes)], { cwd: REPO });
-  workers.push(child);
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  return { exited: new Promise((ok) => child.on('close', () => ok(out))) };
+  const w = startWorkerProcess(REPO, NODE22, [t.statusDir, workDir, String(folders), String(ms), String(passes)]);
+  workers.push(w.child);
+  return w;
 }
 
 async function openPage(): Promise<Page> {
