@@ -417,7 +417,7 @@ export class StatusFolder {
   async malformed(graceMs = ORPHAN_GRACE_MS): Promise<{ name: string; why: string }[]> {
     const out: { name: string; why: string }[] = [];
     for (const name of await this.names()) {
-      if (!name.includes('-init-') && !name.includes('-claimed-') && !name.endsWith('.rejected')) continue;
+      if (!name.includes('-init-') && !name.includes('-claimed-') && !name.endsWith('.rejected') && !IN_FLIGHT.test(name)) continue;
       if (IN_FLIGHT.test(name)) {
         const st = await stat(join(this.dir, name)).catch(() => undefined);
         if (st && Date.now() - heartbeatOf(st) >= graceMs) out.push({ name, why: 'a temporary file left by a writer that stopped halfway' });
