@@ -26,6 +26,9 @@ export class RunCancelled extends Error {
   }
 }
 
+/** How long one look at the claim counts for the run's own stream and record writes. */
+const HELD_FOR_MS = 200;
+
 export class RunFence {
   private stopped?: ClaimLost | RunCancelled;
 
@@ -51,6 +54,7 @@ export class RunFence {
    */
   readonly check = async (before: string): Promise<void> => {
     if (this.stopped) throw this.stopped;
+    this.heldAt = 0; // a boundary always looks at the shared folder
     if (!(await this.holds(before))) throw this.stopped!;
     const cancel = await this.status.cancelRequest(this.claim.request.collectionId, this.claim.request.runId);
     if (cancel) {
@@ -64,10 +68,17 @@ export class RunFence {
   /** Whether this worker still holds the claim; the first time it does not, says so and aborts the run. */
   readonly holds = async (doing = 'its next write'): Promise<boolean> => {
     if (this.stopped instanceof ClaimLost) return false;
-    if (await this.status.holds(this.claim)) return true;
+    // Lines come in bursts: one look at the shared folder serves them for a moment. A pause of the
+    // process (the case fenced against) outlasts the moment, so the next write looks again.
+    if (Date.now() - this.heldAt < HELD_FOR_MS) return true;
+    if (await this.status.holds(this.claim)) {
+      this.heldAt = Date.now();
+      return true;
+    }
     this.lose(doing);
     return false;
   };
+  private heldAt = 0;
 
   /** The heartbeat found the claim gone. */
   lose(doing: string): void {

@@ -7,6 +7,7 @@
  * heartbeats, fence, journal) with a stand-in processor whose effects are logged with their
  * worker (test/support/worker.ts); the whole pipeline under takeover is `npm run e2e -- --takeover N`.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ const STALE_MS = 1500;
 const FOLDERS = 12;
 let dir: string;
 let status: StatusFolder;
-const children: { child: { pid?: number; exitCode: number | null; kill(s: string): boolean } }[] = [];
+const children: { child: ChildProcess }[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'takeover-'));

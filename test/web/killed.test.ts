@@ -5,6 +5,7 @@
  * the next worker pass archives the stream left behind as abandoned, truthfully, after which the
  * same collection is submitted again through a new web process and runs.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { ALICE, Client } from './helpers.js';
 let dir: string;
 let status: StatusFolder;
 let usersFile: string;
-const processes: { kill(s: string): boolean; exitCode: number | null }[] = [];
+const processes: ChildProcess[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'web-killed-'));
