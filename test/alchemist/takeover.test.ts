@@ -84,6 +84,9 @@ it('a paused worker that lost its claim stops at its next boundary; one run\'s e
   expect(record.attempts).toBe(2);
   const log = await readFile(join(status.dir, runs[0].log), 'utf8');
   expect(log.split('\n').filter((l) => l.startsWith('✅ Finished'))).toHaveLength(1);
+  // Each folder's line once in the run's stream: A wrote none after it resumed.
+  const installed = log.split('\n').filter((l) => l.startsWith('📦 folder'));
+  expect(new Set(installed).size).toBe(installed.length);
   expect(log).toContain('⚠️ The run stopped unexpectedly (no sign of life from host-a for');
   expect(log).toMatch(/🟢 Resumed on host-b/);
   expect(await status.claimed()).toEqual([]);
