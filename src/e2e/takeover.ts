@@ -135,6 +135,7 @@ export async function takeoverTrial(stack: E2EStack, plan: CollectionPlan, phase
   const truthful =
     record?.state === 'succeeded' && end.problems.length === 0 && finishedLines === 1 && left.length === 0 &&
     (!aimed || record.worker?.host === 'host-b') && record.steps.every((s) => s.state === 'done' || s.state === 'skipped');
+  if (record && record.state !== 'succeeded') problems.unshift(`run ended "${record.state}": ${record.reason ?? 'no reason'}`);
   if (!truthful) problems.push(`the record is not truthful: state ${record?.state ?? 'none'}, worker ${record?.worker?.host ?? '?'}, ${finishedLines} "Finished" lines, ${left.length} claims left`);
   return {
     collectionId: id,
