@@ -3,9 +3,9 @@
  * each step a Reporter. Every line also goes to the structured log with run, collection and step.
  */
 import type { Logger } from 'pino';
-import type { FileOutcome, Reporter } from './reporter.js';
+import type { FileOutcome, FolderOutcome, Reporter } from './reporter.js';
 import type { StatusFolder } from './statusFolder.js';
-import type { RunRecord, StepRecord } from './types.js';
+import type { FolderResult, FolderStepResult, RunRecord, StepRecord } from './types.js';
 
 /** Progress is written to the record at most this often; lines are written at once. */
 const PROGRESS_WRITE_INTERVAL_MS = 500;
@@ -39,6 +39,8 @@ export class RunJournal {
       // A resumed run starts its steps again; their outputs verify and are skipped quickly.
       return { name: s.name, title: s.title, state: 'pending', ...(prior?.counts ? { counts: prior.counts } : {}) };
     });
+    // A resumed run goes through every folder again; its results are recorded anew.
+    delete this.record.folders;
     await this.save();
   }
 
@@ -49,6 +51,17 @@ export class RunJournal {
       this.record.steps.push(step);
     }
     return new StepHandle(this, step, this.log.child({ step: name }));
+  }
+
+  /** The folder's entry in the record (made on first use, in the order folders are met). */
+  folderResult(name: string, images?: number): FolderResult {
+    const folders = (this.record.folders ??= []);
+    let f = folders.find((x) => x.name === name);
+    if (!f) {
+      f = { name, images: images ?? 0, steps: {} };
+      folders.push(f);
+    } else if (images !== undefined) f.images = images;
+    return f;
   }
 
   async save(): Promise<void> {
@@ -123,6 +136,20 @@ export class StepHandle implements Reporter {
     this.journal.record.files.push({ step: this.record.name, ...outcome });
     if (outcome.outcome !== 'done') this.log.warn({ file: outcome.path, outcome: outcome.outcome, why: outcome.why }, 'file not done');
     this.journal.saveSoon();
+  }
+
+  /** This step's result for a folder; replaces an earlier one (e.g. `waiting` becomes `done`). */
+  folder(outcome: FolderOutcome): void {
+    const { folder, ...result } = outcome;
+    const entry: FolderStepResult = { ...result, at: new Date().toISOString() };
+    this.journal.folderResult(folder).steps[this.record.name] = entry;
+    if (outcome.state === 'failed') this.log.warn({ folder, why: outcome.why }, 'folder failed');
+    this.journal.saveSoon();
+  }
+
+  /** This step's result for a folder so far. */
+  folderState(folder: string): FolderStepResult | undefined {
+    return this.journal.record.folders?.find((x) => x.name === folder)?.steps[this.record.name];
   }
 
   private async finish(state: StepRecord['state'], why?: string, counts?: Record<string, number>): Promise<void> {

@@ -3,6 +3,8 @@
  * that writes to the run's human-readable status stream (`<collection>-processing`) and to its
  * machine-readable run record; tests can pass `silentReporter` or collect lines.
  */
+import type { FolderStepResult } from './types.js';
+
 export interface Reporter {
   /** One human-readable line in the status stream, in the original's style (emoji first). */
   line(text: string): void;
@@ -10,6 +12,13 @@ export interface Reporter {
   progress(done: number, total: number, detail?: string): void;
   /** A per-file outcome for the run record (and the report): done, failed or skipped, with why. */
   file(outcome: FileOutcome): void;
+  /** This step's result for a whole folder, recorded when it is verified (see FolderStepResult). */
+  folder?(outcome: FolderOutcome): void;
+}
+
+export interface FolderOutcome extends Omit<FolderStepResult, 'at'> {
+  /** The folder's name, e.g. HBF_001_02. */
+  folder: string;
 }
 
 export interface FileOutcome {
@@ -29,6 +38,8 @@ export class MemoryReporter implements Reporter {
   readonly lines: string[] = [];
   readonly progresses: { done: number; total: number; detail?: string }[] = [];
   readonly files: FileOutcome[] = [];
+  readonly folders: FolderOutcome[] = [];
+  folder(outcome: FolderOutcome): void { this.folders.push(outcome); }
   line(text: string): void { this.lines.push(text); }
   progress(done: number, total: number, detail?: string): void { this.progresses.push({ done, total, detail }); }
   file(outcome: FileOutcome): void { this.files.push(outcome); }

@@ -44,6 +44,34 @@ export interface FileRecord {
   why?: string;
 }
 
+/** Where a verified copy of a folder is, as the step that made it knows it. */
+export interface CopyLocation {
+  ocfl?: { objectId: string; version: string };
+  s3?: { bucket: string; keys: string[] };
+  tape?: { indicator: string; file: number };
+  access?: { url: string };
+}
+
+/**
+ * One step's result for one folder, written by the step that did the work once it is verified.
+ * `waiting`: handed over, verified later (a tape file is written and read back at the end of the run).
+ */
+export interface FolderStepResult {
+  state: 'waiting' | 'done' | 'failed' | 'skipped';
+  why?: string;
+  counts?: Record<string, number>;
+  where?: CopyLocation;
+  /** ISO 8601, when the result was recorded. */
+  at: string;
+}
+
+/** A folder of the run and each step's result for it. */
+export interface FolderResult {
+  name: string;
+  images: number;
+  steps: Record<string, FolderStepResult>;
+}
+
 /**
  * The machine-readable run record, `<collection>-run.json` beside the human-readable stream.
  * One writer at a time (the worker that holds the claim), replaced atomically by rename, so a
@@ -61,6 +89,8 @@ export interface RunRecord {
   /** How many times a worker has started this run (more than 1 after a crash and resume). */
   attempts: number;
   steps: StepRecord[];
+  /** Each folder's result per step (small: one entry per folder and step). */
+  folders?: FolderResult[];
   files: FileRecord[];
   /** Name of the archived log once the run has ended, e.g. `DEMO-20261124143000.log`. */
   log?: string;
