@@ -87,5 +87,6 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     processor,
     log,
     staleClaimMs: settings.alchemist.staleClaimMinutes * 60_000,
+    runLogRetentionDays: settings.alchemist.runLogRetentionDays,
   };
 }

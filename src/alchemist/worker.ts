@@ -44,6 +44,8 @@ export interface WorkerEnv {
   /** Claims from other hosts whose heartbeat is older than this belong to a dead worker. */
   staleClaimMs: number;
   heartbeatMs?: number;
+  /** RUN_LOG_RETENTION_DAYS: archived run logs older than this are deleted after a run; 0 keeps all. */
+  runLogRetentionDays?: number;
 }
 
 export interface PassResult {
@@ -206,6 +208,13 @@ async function end(journal: RunJournal, env: WorkerEnv, claim: Claim, state: 'su
   await journal.flush();
   record.log = await env.status.archive(record);
   await env.status.release(claim);
+  if (env.runLogRetentionDays) {
+    const removed = await env.status.pruneArchived(env.runLogRetentionDays).catch((err: unknown) => {
+      env.log.error({ err }, 'could not delete old run logs');
+      return [];
+    });
+    if (removed.length) env.log.info({ removed: removed.length }, `deleted ${removed.length} archived run log(s) older than ${env.runLogRetentionDays} days (RUN_LOG_RETENTION_DAYS)`);
+  }
   return record;
 }
 

@@ -5,13 +5,14 @@
 import type { Logger } from 'pino';
 import type { FileOutcome, FolderOutcome, Reporter } from './reporter.js';
 import type { StatusFolder } from './statusFolder.js';
-import type { FolderResult, FolderStepResult, RunRecord, StepRecord } from './types.js';
+import type { FileRecord, FolderResult, FolderStepResult, RunRecord, StepRecord } from './types.js';
 
 /** Progress is written to the record at most this often; lines are written at once. */
 const PROGRESS_WRITE_INTERVAL_MS = 500;
 
 export class RunJournal {
   private pendingWrite: Promise<void> = Promise.resolve();
+  private readonly pendingFiles: FileRecord[] = [];
   private lastProgressWrite = 0;
   private progressTimer?: NodeJS.Timeout;
 
@@ -81,7 +82,20 @@ export class RunJournal {
     }, wait);
   }
 
-  /** Waits for every queued write (lines and record). */
+  /** Queues a per-file result; results are appended in batches, in order, before the next record write. */
+  appendFile(result: FileRecord): void {
+    this.pendingFiles.push(result);
+    if (this.pendingFiles.length === 1) {
+      void this.enqueue(() => this.writeFiles()).catch((err) => this.log.error({ err }, 'could not append to the file results'));
+    }
+  }
+
+  private async writeFiles(): Promise<void> {
+    const batch = this.pendingFiles.splice(0);
+    await this.status.appendFileResults(this.collectionId, batch);
+  }
+
+  /** Waits for every queued write (lines, file results and record). */
   async flush(): Promise<void> {
     if (this.progressTimer) await this.save();
     await this.pendingWrite;
@@ -131,9 +145,11 @@ export class StepHandle implements Reporter {
     this.journal.saveSoon();
   }
 
+  /** A per-file result: appended to the files log (constant cost), counted in the step. */
   file(outcome: FileOutcome): void {
-    this.journal.record.files = this.journal.record.files.filter((f) => !(f.step === this.record.name && f.path === outcome.path));
-    this.journal.record.files.push({ step: this.record.name, ...outcome });
+    this.journal.appendFile({ step: this.record.name, ...outcome });
+    const counts = (this.record.fileResults ??= {});
+    counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     if (outcome.outcome !== 'done') this.log.warn({ file: outcome.path, outcome: outcome.outcome, why: outcome.why }, 'file not done');
     this.journal.saveSoon();
   }

@@ -35,6 +35,8 @@ export interface StepRecord {
   finishedAt?: string;
   progress?: { done: number; total: number; detail?: string };
   counts?: Record<string, number>;
+  /** How many per-file results this step recorded, by outcome (the results are in the files log). */
+  fileResults?: Partial<Record<FileRecord['outcome'], number>>;
 }
 
 export interface FileRecord {
@@ -72,6 +74,22 @@ export interface FolderResult {
   steps: Record<string, FolderStepResult>;
 }
 
+/** One line of the archived runs index (`runs-index.jsonl`): enough to list a run without its record. */
+export interface RunSummary {
+  collectionId: string;
+  stamp: string;
+  log: string;
+  runId: string;
+  state: RunState;
+  reason?: string;
+  user: string;
+  processes: ProcessName[];
+  requestedAt: string;
+  finishedAt?: string;
+  /** Folders that failed at some step. */
+  failedFolders?: number;
+}
+
 /**
  * The machine-readable run record, `<collection>-run.json` beside the human-readable stream.
  * One writer at a time (the worker that holds the claim), replaced atomically by rename, so a
@@ -91,7 +109,11 @@ export interface RunRecord {
   steps: StepRecord[];
   /** Each folder's result per step (small: one entry per folder and step). */
   folders?: FolderResult[];
-  files: FileRecord[];
+  /**
+   * Per-file results of records written before they moved to `<C>-files.jsonl` (one JSON object
+   * per line, appended); new records leave this out so the record stays small.
+   */
+  files?: FileRecord[];
   /** Name of the archived log once the run has ended, e.g. `DEMO-20261124143000.log`. */
   log?: string;
   /** Anything a step wants to keep with the run, e.g. the report. */

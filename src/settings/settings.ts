@@ -53,6 +53,8 @@ export interface AlchemistSettings {
   schedule: string;
   /** A claim whose heartbeat is older than this is taken to belong to a dead worker on another host. */
   staleClaimMinutes: number;
+  /** Archived run logs, records and file results older than this many days are deleted; 0 keeps them all. */
+  runLogRetentionDays: number;
 }
 
 export interface CoreSettings {
@@ -178,6 +180,7 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
   const alchemist: AlchemistSettings = {
     schedule,
     staleClaimMinutes: r.int('ALCHEMIST_STALE_CLAIM_MINUTES', { default: 10, min: 1, max: 24 * 60 }),
+    runLogRetentionDays: r.int('RUN_LOG_RETENTION_DAYS', { default: 0, min: 0, max: 100 * 366 }),
   };
   const obsoleteKeys = OBSOLETE_KEYS.filter((k) => r.has(k));
   return { folders, modules, web, alchemist, obsoleteKeys };

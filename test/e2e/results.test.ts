@@ -120,7 +120,9 @@ describe('results per folder and step', () => {
     expect(record.steps.find((x) => x.name === 'onsite')!.state).toBe('failed');
     expect(folderStates(record, 'TAPEWP_001_01')).toEqual(['metadata:done', 'convert:done', 'package:done', 'onsite:failed', 'cloud:done']);
     expect(folderStep(record, 'TAPEWP_001_01', 'onsite')!.why).toContain('is write-protected');
-    expect(record.files.filter((f) => f.step === 'onsite' && f.outcome === 'done')).toEqual([]);
+    const files = await s.env.status.readFileResults(record.log!);
+    expect(files.filter((f) => f.step === 'package' && f.outcome === 'done')).not.toEqual([]);
+    expect(files.filter((f) => f.step === 'onsite' && f.outcome === 'done')).toEqual([]);
   }, 180_000);
 });
 
