@@ -186,7 +186,7 @@ export class DistillProcessor implements RunProcessor {
         });
         imagesDone += folder.images.length;
         foldersDone++;
-        steps.metadata.progress(foldersDone, folders.length, folder.name);
+        steps.metadata.progress(foldersDone, folders.length, folder.name, 'folders');
         if (!prepared) continue;
         for (const f of prepared.failed) {
           problems.push(`${f.path}: ${f.reason}`);

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { FileOutcome, FolderOutcome, Reporter } from './reporter.js';
 import type { StatusFolder } from './statusFolder.js';
-import type { FileRecord, FolderResult, FolderStepResult, RunRecord, StepRecord } from './types.js';
+import type { FileRecord, FolderResult, FolderStepResult, ProgressUnit, RunRecord, StepRecord } from './types.js';
 
 /** Progress is written to the record at most this often; lines are written at once. */
 const PROGRESS_WRITE_INTERVAL_MS = 500;
@@ -140,8 +140,8 @@ export class StepHandle implements Reporter {
     void this.journal.line(text, this.log).catch((err) => this.log.error({ err }, 'could not write to the status stream'));
   }
 
-  progress(done: number, total: number, detail?: string): void {
-    this.record.progress = { done, total, ...(detail ? { detail } : {}) };
+  progress(done: number, total: number, detail?: string, unit?: ProgressUnit): void {
+    this.record.progress = { done, total, ...(detail ? { detail } : {}), ...(unit && unit !== 'files' ? { unit } : {}) };
     this.journal.saveSoon();
   }
 

@@ -21,6 +21,8 @@ export interface RunRequest {
   requestedAt: string;
 }
 
+export type ProgressUnit = 'files' | 'bytes' | 'pages' | 'folders';
+
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 export type RunState = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -33,7 +35,8 @@ export interface StepRecord {
   why?: string;
   startedAt?: string;
   finishedAt?: string;
-  progress?: { done: number; total: number; detail?: string };
+  /** `unit` says what is counted: files (the default), bytes or pages. */
+  progress?: { done: number; total: number; detail?: string; unit?: ProgressUnit };
   counts?: Record<string, number>;
   /** How many per-file results this step recorded, by outcome (the results are in the files log). */
   fileResults?: Partial<Record<FileRecord['outcome'], number>>;

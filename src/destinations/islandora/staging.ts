@@ -95,7 +95,7 @@ export async function stageBook(folder: PreparedFolder, info: CollectionInfo, o:
         await writeFile(join(pageDir, 'MODS.xml'), pageMods(pageTitle(folder, image), image.componentId));
         const result = await makePageDerivatives(image, pageDir, o.derivatives);
         if (!result.ocr) ocrProblems.push({ page, problem: result.ocrProblem ?? 'unknown' });
-        o.reporter.progress(++done, images.length, `${folder.name} page ${page}`);
+        o.reporter.progress(++done, images.length, `${folder.name} page ${page}`, 'pages');
       }),
     ),
   );
