@@ -124,7 +124,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
     }
     return out;
   });
-  steps.metadata.folder({ folder: name, state: 'done', counts: { components: images.length } });
+  steps.metadata.folder({ folder: name, state: 'done', counts: { components: images.length }, where: { aspace: { archivalObject: aspace.staffUrl(record.archivalObjectUri), digitalObject: aspace.staffUrl(record.digitalObjectUri) } } });
 
   // 4. The OCFL object: a new version only when something changed, never one that drops a file
   //    because its image failed this time; then ACE-format tokens for the version's payload, once.

@@ -51,6 +51,8 @@ export interface FileRecord {
 
 /** Where a verified copy of a folder is, as the step that made it knows it. */
 export interface CopyLocation {
+  /** Staff links of the folder's archival object and digital object. */
+  aspace?: { archivalObject: string; digitalObject: string };
   ocfl?: { objectId: string; version: string };
   s3?: { bucket: string; keys: string[] };
   tape?: { indicator: string; file: number };

@@ -15,6 +15,8 @@ import { PUBLIC_DIR, VIEWS_DIR } from './paths.js';
 import { problems, WebProblem } from './problems.js';
 import { formRoutes } from './routes/form.js';
 import { runsRoutes } from './routes/runs.js';
+import { collectionRoutes } from './routes/collections.js';
+import type { OverviewSources } from '../collection/overview.js';
 import { statusRoutes } from './routes/status.js';
 import { securityHeaders } from './security.js';
 import { PrunedMemoryStore } from './sessionStore.js';
@@ -29,6 +31,8 @@ export interface WebAppOptions {
   logger?: Logger;
   /** How the status page follows runs (poll interval). */
   follow?: FollowOptions;
+  /** Where the collection overview finds the OCFL storage root and the tape catalogue. */
+  overview?: Omit<OverviewSources, 'status'>;
 }
 
 export interface WebApp extends express.Express {
@@ -42,6 +46,7 @@ export interface WebContext {
   modules: ModuleSettings;
   log: Logger;
   csrfToken(req: Request): string;
+  overview?: Omit<OverviewSources, 'status'>;
 }
 
 export function createApp(opts: WebAppOptions): WebApp {
@@ -94,10 +99,11 @@ export function createApp(opts: WebAppOptions): WebApp {
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   app.use(csrf.csrfSynchronisedProtection);
 
-  const ctx: WebContext = { status, followers, modules: opts.modules, log, csrfToken: (req) => csrf.generateToken(req) };
+  const ctx: WebContext = { status, followers, modules: opts.modules, log, csrfToken: (req) => csrf.generateToken(req), overview: opts.overview };
   app.use(formRoutes(ctx));
   app.use(statusRoutes(ctx));
   app.use(runsRoutes(ctx));
+  app.use(collectionRoutes(ctx));
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(problems.notFound('There is no such page in Distillery.')));
   app.use(errorHandler(log));

@@ -24,7 +24,12 @@ import { readDrive, setTapeFaults } from '../../src/destinations/tape/standin/rm
 import { objectPath, readInventory } from '../../src/ocfl/index.js';
 import type { RunRecord } from '../../src/runs/types.js';
 import { objectIdFor, storageRootOf } from '../../src/wiring.js';
-import { ALL, runCollection, startStack, stepStates, writeFolder, type CollectionSpec, type Stack } from './support/stack.js';
+import { ALL, runCollection, startStack, stepStates, USER, writeFolder, type CollectionSpec, type Stack } from './support/stack.js';
+import { startStackWeb } from './support/web.js';
+import { statusCommand } from '../../src/commands/status.js';
+import type { CollectionOverview } from '../../src/collection/overview.js';
+import { chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
 
 const COLLECTIONS: CollectionSpec[] = [
   { id: 'WRONG', folders: ['WRONG_001_01'] },
@@ -93,6 +98,61 @@ describe('results per folder and step', () => {
     expect(cloud.keys.filter((k) => k.endsWith('.jp2'))).toHaveLength(2);
     expect(folderStep(record, 'WRONG_001_01', 'onsite')!.where!.tape).toMatchObject({ indicator: readDrive(s.services.tapeLibrary).loaded });
     expect(folderStep(record, 'WRONG_001_01', 'access')!.where!.access!.url).toMatch(/^https?:\/\//);
+  }, 180_000);
+
+  test('the collection overview (`distillery status --json` and /collections/<id>) lists each folder with its OCFL versions, S3 keys, tape file, access link and every file\'s copies', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const before = process.env.DISTILLERY_SETTINGS;
+    process.env.DISTILLERY_SETTINGS = s.settingsFile;
+    let code: number;
+    try {
+      code = await statusCommand(['WRONG', '--json'], { out: (t) => out.push(t), err: (t) => err.push(t) });
+    } finally {
+      if (before === undefined) delete process.env.DISTILLERY_SETTINGS;
+      else process.env.DISTILLERY_SETTINGS = before;
+    }
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    const overview = JSON.parse(out.join('\n')) as CollectionOverview;
+    expect(overview.folders.map((f) => f.name)).toEqual(['WRONG_001_01', 'WRONG_001_02']);
+    const [good, bad] = overview.folders;
+    const tape = readDrive(s.services.tapeLibrary).loaded!;
+    expect(good.objectId).toBe(objectIdOf('WRONG_001_01'));
+    expect(good.versions).toEqual([{ version: 'v1', created: expect.stringMatching(/^\d{4}-/), user: 'World', message: expect.stringContaining('WRONG_001_01') }]);
+    expect(good.archivalObject).toMatch(/\/archival_objects\/\d+$/);
+    expect(good.digitalObject).toMatch(/\/digital_objects\/\d+$/);
+    expect(good.access).toMatchObject({ url: expect.stringMatching(/^https?:\/\//), pages: 2 });
+    const images = good.files.filter((f) => f.path.endsWith('.jp2'));
+    expect(images).toHaveLength(2);
+    for (const f of images) {
+      expect(f.local).toBe(true);
+      expect(f.s3).toMatchObject({ bucket: s.settings.s3!.bucket, key: expect.stringMatching(/\.jp2$/), storageClass: expect.any(String) });
+      expect(f.tape).toEqual([expect.objectContaining({ indicator: tape, file: expect.any(Number) })]);
+    }
+    expect(bad.objectId).toBeUndefined();
+    expect(bad.problems).toEqual([expect.stringContaining('metadata: No records found with component_id: WRONG_001_02')]);
+
+    // The same on the web page, in a browser; the archival object link is the one ArchivesSpace gave.
+    const web = await startStackWeb(s);
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1100, height: 1200 }, extraHTTPHeaders: { 'x-remote-user': USER.email } })).newPage();
+      const res = await page.goto(`${web.url}/collections/WRONG`);
+      expect(res!.status()).toBe(200);
+      const section = page.locator('section[data-folder="WRONG_001_01"]');
+      expect(await section.locator('.ocfl').textContent()).toBe(good.objectId);
+      expect(await section.locator('.versions li').allTextContents()).toEqual([expect.stringMatching(/^v1 .* · World$/)]);
+      expect(await section.locator('table.files tbody tr').count()).toBe(good.files.length);
+      expect(await section.locator('table.files').textContent()).toContain(`${tape} file `);
+      expect(await section.locator('a.ao').getAttribute('href')).toBe(good.archivalObject);
+      await mkdir('.artifacts', { recursive: true });
+      await page.screenshot({ path: '.artifacts/collection-overview.png', fullPage: true });
+      expect((await page.goto(`${web.url}/collections/NOSUCH`))!.status()).toBe(404);
+    } finally {
+      await browser.close();
+      await web.close();
+    }
   }, 180_000);
 
   test('when no folder resolves, package and the destinations say skipped with why, never done', async () => {
