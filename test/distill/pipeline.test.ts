@@ -33,7 +33,7 @@ beforeAll(async () => {
   await writeFile(wrapper, `#!/bin/sh\necho "$@" >> ${join(dataDir, 'opj_decompress.calls')}\nexec opj_decompress "$@"\n`);
   await chmod(wrapper, 0o755);
   // The demo signs everyone in as the debug user, which needs development mode.
-  settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development', DISTILLERY_OPJ_DECOMPRESS_CMD: wrapper });
+  settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development', DISTILLERY_OPJ_DECOMPRESS_CMD: wrapper, DISTILLERY_ACCESS_PLATFORM: 'islandora' });
 }, 120_000);
 
 afterAll(async () => {
