@@ -6,7 +6,7 @@
  */
 import { PROCESSES, type FileRecord, type ProcessName, type RunRecord, type RunState, type StepRecord, type StepState } from './types.js';
 
-const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'failed'];
+const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const STEP_STATES: readonly StepState[] = ['pending', 'running', 'done', 'failed', 'skipped'];
 const FILE_OUTCOMES: readonly FileRecord['outcome'][] = ['done', 'failed', 'skipped'];
 
