@@ -44,6 +44,8 @@ export interface FolderInput {
   imagesBefore: number;
   totalImages: number;
   signal?: AbortSignal;
+  /** The run's fence (src/alchemist/fence.ts), checked before the OCFL install. */
+  fence?: (before: string) => Promise<void>;
 }
 
 export async function distillFolder(input: FolderInput): Promise<{ folder: PreparedFolder; failed: { path: string; reason: string }[] }> {
@@ -96,6 +98,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
   // 4. The OCFL object: a new version only when something changed.
   await ensureStorageRoot(tools.storageRoot);
   const objectId = tools.objectId(record.archivalObjectUri);
+  await input.fence?.(`installing the OCFL version of ${folder.name}`);
   const commit = await commitVersion(
     tools.storageRoot,
     objectId,
