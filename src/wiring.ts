@@ -12,7 +12,7 @@ import { IslandoraDestination } from './destinations/islandora/index.js';
 import { S3Destination } from './destinations/s3/index.js';
 import { TapeDestination } from './destinations/tape/index.js';
 import { DistillProcessor } from './distill/processor.js';
-import { imsFrom, removeLocalPayload } from './ocfl/index.js';
+import { imsFrom, ObjectIdentity, removeLocalPayload } from './ocfl/index.js';
 import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
 import type { Logger } from './log.js';
 import { buildReport, renderReportText } from './report/report.js';
@@ -29,12 +29,11 @@ export function archivesSpaceFrom(settings: Settings): ArchivesSpaceClient {
 }
 
 /**
- * The OCFL object id of a folder: the public URL of its archival object, the address by which
- * ArchivesSpace itself knows the record (stable across runs, resolvable by people).
+ * The OCFL object ids of folders: OCFL_ID_NAMESPACE + the archival object's repository-relative
+ * URI (no host, port or scheme in it), continuing objects written under older URL-based ids.
  */
-export function objectIdFor(settings: Settings, archivalObjectUri: string): string {
-  const base = settings.aspace.publicUrl ?? settings.aspace.staffUrl ?? settings.aspace.baseUrl;
-  return `${base.replace(/\/+$/, '')}${archivalObjectUri}`;
+export function objectIdentityFor(settings: Settings): Promise<ObjectIdentity> {
+  return ObjectIdentity.open(storageRootOf(settings), settings.ocfl.idNamespace);
 }
 
 export function destinationFor(settings: Settings, process: DestinationProcess): Destination | string {
@@ -58,6 +57,7 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     destination: (p) => destinationFor(settings, p),
     preservationDir: settings.folders.preservation,
     tools: async (collectionId) => {
+      const identity = await objectIdentityFor(settings);
       const metadata = metadataWriterFromSettings(settings.images);
       return {
         encoder: encoderFromSettings(settings.images),
@@ -65,7 +65,7 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
         ids: await ImageIdRegistry.open(join(settings.folders.preservation, collectionId, 'image-ids.json')),
         concurrency: settings.images.concurrency,
         storageRoot: storageRootOf(settings),
-        objectId: (uri) => objectIdFor(settings, uri),
+        objectId: (uri) => identity.resolve(uri),
         ims: imsFrom(settings.ocfl, storageRootOf(settings)),
         close: () => metadata.end(),
       };

@@ -151,12 +151,19 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     }
   }
 
-  async upsertFileVersions(uri: string, fileVersions: FileVersion[]): Promise<void> {
+  async upsertFileVersions(uri: string, fileVersions: FileVersion[], opts: { replaces?: (fileUri: string) => boolean } = {}): Promise<void> {
     await this.updateRecord(uri, (rec) => {
-      const current: Json[] = rec.file_versions ?? [];
+      let current: Json[] = rec.file_versions ?? [];
       let changed = false;
       for (const fv of fileVersions) {
         const i = current.findIndex((c) => c.file_uri === fv.file_uri);
+        if (i === -1 && opts.replaces) {
+          const older = current.filter((c) => c.file_uri !== fv.file_uri && opts.replaces!(String(c.file_uri)));
+          if (older.length) {
+            current = current.filter((c) => !older.includes(c));
+            changed = true;
+          }
+        }
         if (i === -1) {
           current.push({ ...fv });
           changed = true;

@@ -73,8 +73,11 @@ export interface ArchivesSpace {
   ensureDigitalObject(folder: FolderRecord): Promise<FolderRecord & { digitalObjectUri: string }>;
   /** Finds the component with this component_id under the digital object, or creates it once. */
   ensureComponent(digitalObjectUri: string, component: { componentId: string; label: string; position?: number }): Promise<ComponentRecord>;
-  /** Adds or replaces (matched by file_uri) a file version on a component or digital object. */
-  upsertFileVersions(uri: string, fileVersions: FileVersion[]): Promise<void>;
+  /**
+   * Adds or replaces (matched by file_uri, or by `replaces` — the same copy under an older
+   * address) a file version on a component or digital object.
+   */
+  upsertFileVersions(uri: string, fileVersions: FileVersion[], opts?: { replaces?: (fileUri: string) => boolean }): Promise<void>;
   /** Finds or creates a top container of type Tape, and links it to the archival object once. */
   ensureTapeContainer(archivalObjectUri: string, indicator: string, containerProfileUri?: string): Promise<string>;
   /** Staff-interface link for a record, for the status stream. */

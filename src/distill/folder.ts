@@ -11,7 +11,7 @@ import { folderId, folderPrefix } from '../collection/folderPaths.js';
 import type { PreparedFolder, PreservedImage } from '../destinations/destination.js';
 import { convertFolder, xmpFields, type ImageIdRegistry, type Jp2Encoder, type MetadataWriter } from '../images/index.js';
 import { existsSync } from 'node:fs';
-import { commitVersion, ensureStorageRoot, tokenizeVersion, tokenStorePath, type Ims } from '../ocfl/index.js';
+import { commitVersion, ensureStorageRoot, tokenizeVersion, tokenStorePath, type Ims, type Resolved } from '../ocfl/index.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
 import { preservedRecordJson } from './processor.js';
@@ -23,8 +23,8 @@ export interface FolderTools {
   concurrency: number;
   /** The local OCFL storage root. */
   storageRoot: string;
-  /** The stable URI an OCFL object gets for an archival object. */
-  objectId: (archivalObjectUri: string) => string;
+  /** The OCFL object of an archival object: its stable id, or the older URL-based object it continues. */
+  objectId: (archivalObjectUri: string) => Promise<Resolved>;
   /** Issues the ACE-format fixity tokens of each new version's payload. */
   ims: Ims;
 }
@@ -90,7 +90,10 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
 
   // 4. The OCFL object: a new version only when something changed.
   await ensureStorageRoot(tools.storageRoot);
-  const objectId = tools.objectId(record.archivalObjectUri);
+  const identity = await tools.objectId(record.archivalObjectUri);
+  const objectId = identity.objectId;
+  if (identity.legacy) steps.package.line(`🔗 ${folder.name}: continuing OCFL object ${identity.legacy}, made before object ids were stable (its stable id is ${identity.stableId}).`);
+  if (identity.forks.length) steps.package.line(`⚠️ ${folder.name}: ${identity.forks.length} more OCFL object(s) of the same record were made before ids were stable (${identity.forks.join(', ')}); left as they are — see \`distillery ocfl migrate-ids\`.`);
   const commit = await commitVersion(
     tools.storageRoot,
     objectId,

@@ -11,7 +11,7 @@ import type { FileVersion } from '../../archivesspace/types.js';
 import { PermanentError, policies } from '../../policies.js';
 import { silentReporter } from '../../runs/reporter.js';
 import type { CheckResult, Destination, PreparedFolder, PreservationPackage, RunScope } from '../destination.js';
-import { collectionJsonKey, folderJsonKey, objectUrl } from './keys.js';
+import { collectionJsonKey, folderJsonKey, objectUrl, s3ObjectOf, type FileUriForm } from './keys.js';
 import { filesToSend } from '../../ocfl/index.js';
 import { contentPathOf, digestsOf, objectRoot, readInventory, storageRootFiles, type FileToSend } from './objectFiles.js';
 import { abortOrphanedUploads } from './orphans.js';
@@ -35,6 +35,8 @@ export interface S3DestinationOptions {
   storageClass?: StorageClass;
   /** Storage class of inventories, sidecars, declarations and JSON (default STANDARD: readable at once). */
   metadataStorageClass?: StorageClass;
+  /** How copies are named in ArchivesSpace (default https). */
+  fileUriForm?: FileUriForm;
   /** Key prefix of the OCFL storage root inside the bucket, e.g. "ocfl/" (default none). */
   prefix?: string;
   /** Multipart part size (default 8 MiB; at least 5 MiB). */
@@ -191,7 +193,12 @@ export class S3Destination implements Destination {
         caption: image.technical.caption,
         use_statement: 'image-master',
       };
-      await run.aspace.upsertFileVersions(image.componentUri, [fv]);
+      // The same copy recorded before under another address (a moved endpoint, another form) is replaced, not doubled.
+      const sameCopy = (uri: string) => {
+        const o = s3ObjectOf(uri);
+        return o !== undefined && o.bucket === this.opts.bucket && o.key === key;
+      };
+      await run.aspace.upsertFileVersions(image.componentUri, [fv], { replaces: sameCopy });
       reporter.line(`📝 Recorded the S3 copy of image ${image.sequence} in ArchivesSpace: ${run.aspace.staffUrl(image.componentUri)}`);
     }
     const skipped = [...results.values()].filter((r) => r.outcome === 'skipped').length;

@@ -3,6 +3,7 @@
  * (AWS_ACCESS_KEY, AWS_SECRET_KEY, PRESERVATION_BUCKET); the rest are new and optional.
  */
 import type { SettingsReader } from '../../settings/reader.js';
+import type { FileUriForm } from './keys.js';
 
 export const STORAGE_CLASSES = [
   'DEEP_ARCHIVE', 'GLACIER', 'GLACIER_IR', 'STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING',
@@ -22,6 +23,8 @@ export interface S3Settings {
   prefix: string;
   partSizeBytes: number;
   queueSize: number;
+  /** S3_FILE_URI_FORM: how copies are named in ArchivesSpace file versions. */
+  fileUriForm: FileUriForm;
 }
 
 const MiB = 1024 * 1024;
@@ -45,8 +48,12 @@ export function readS3Settings(r: SettingsReader): S3Settings {
   prefix = prefix.replace(/^\/+/, '');
   const partMiB = r.int('S3_PART_SIZE_MB', { default: 8, min: 5, max: 512, help: 'size of one multipart part in MiB' });
   const queueSize = r.int('S3_QUEUE_SIZE', { default: 4, min: 1, max: 64, help: 'parts or files sent at the same time' });
+  const fileUriForm = r.oneOf('S3_FILE_URI_FORM', ['https', 's3'] as const, {
+    default: 'https',
+    help: 'how S3 copies are named in ArchivesSpace: https (the object\'s web address) or s3 (s3://bucket/key, unchanged when the endpoint moves)',
+  })!;
   return {
-    bucket, region, accessKeyId, secretAccessKey, endpoint, forcePathStyle, storageClass, metadataStorageClass, prefix,
+    bucket, region, fileUriForm, accessKeyId, secretAccessKey, endpoint, forcePathStyle, storageClass, metadataStorageClass, prefix,
     partSizeBytes: partMiB * MiB, queueSize,
   };
 }
