@@ -7,6 +7,7 @@ import cron from 'node-cron';
 import { readFile } from 'node:fs/promises';
 import { resolve, dirname, isAbsolute } from 'node:path';
 import { parse as parseIni } from 'ini';
+import { KEY_ALIASES, OBSOLETE_2024_KEYS, SECRET_ALIASES } from './aliases.js';
 import { SettingsReader, type SettingsProblem } from './reader.js';
 
 export const ENV_PREFIX = 'DISTILLERY_';
@@ -136,7 +137,7 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
     return isAbsolute(raw) ? raw : resolve(base, raw);
   };
   const folders: FolderSettings = {
-    statusFiles: folder('STATUS_FILES', { required: true, alias: 'PROCESSING_FILES', help: 'the shared status folder; PROCESSING_FILES is accepted as its old name' }),
+    statusFiles: folder('STATUS_FILES', { required: true, help: 'the shared status folder; PROCESSING_FILES and WORK_LOG_FILES are accepted as its old names' }),
     stage1: folder('STAGE_1_ORIGINAL_FILES', { required: true, help: 'where scanned collection folders arrive' }),
     stage2: folder('STAGE_2_ORIGINAL_FILES', { required: true, help: 'where collections wait while they are processed' }),
     stage3: folder('STAGE_3_ORIGINAL_FILES', { required: true, help: 'where collections go when every destination holds a verified copy' }),
@@ -179,14 +180,15 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
     schedule,
     staleClaimMinutes: r.int('ALCHEMIST_STALE_CLAIM_MINUTES', { default: 10, min: 1, max: 24 * 60 }),
   };
-  const obsoleteKeys = OBSOLETE_KEYS.filter((k) => r.has(k));
+  const obsoleteKeys = [...OBSOLETE_KEYS, ...OBSOLETE_2024_KEYS].filter((k) => r.has(k));
+  for (const k of SECRET_ALIASES) if (r.has(k)) r.secretKeys.add(k);
   return { folders, modules, web, alchemist, obsoleteKeys };
 }
 
 /** Reads and validates the core settings; throws SettingsError listing every problem. */
 export async function loadCoreSettings(file = settingsPath(), env: NodeJS.ProcessEnv = process.env): Promise<CoreSettings> {
   const { values, sourceOf } = await readSettingsValues(file, env);
-  const reader = new SettingsReader(values, sourceOf);
+  const reader = new SettingsReader(values, sourceOf, KEY_ALIASES);
   const core = readCoreSettings(file, reader, env);
   if (reader.problems.length) throw new SettingsError(file, reader.problems);
   return { file, ...core, secretKeys: reader.secretKeys, reader };
