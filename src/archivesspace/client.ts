@@ -412,13 +412,18 @@ function componentOf(c: Json): ComponentRecord {
 }
 
 /** The first published `userestrict` note's text: the XMP rights statement. */
-function useRestrictionOf(resource: Json): string | undefined {
+/**
+ * XMP rights as the original chose them (distill.py at 8dacb3c): of the collection's
+ * `userestrict` notes whose first subnote has content and is published, the last one.
+ */
+export function useRestrictionOf(resource: Json): string | undefined {
+  let chosen: string | undefined;
   for (const note of resource.notes ?? []) {
     if (note.type !== 'userestrict') continue;
     const sub = note.subnotes?.[0];
-    if (sub?.publish && typeof sub.content === 'string') return sub.content;
+    if (sub?.publish && typeof sub.content === 'string' && sub.content) chosen = sub.content;
   }
-  return undefined;
+  return chosen;
 }
 
 /** `name[]=a&name[]=b` for arrays, as ArchivesSpace requires; undefined values are left out. */
