@@ -14,6 +14,7 @@ import type {
   Collection,
   ComponentRecord,
   DigitalObjectRecord,
+  DigitalObjectType,
   FileVersion,
   FolderRecord,
   TreeNode,
@@ -96,14 +97,17 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     return folderRecordOf(ao, componentId);
   }
 
-  async ensureDigitalObject(folder: FolderRecord): Promise<FolderRecord & { digitalObjectUri: string }> {
+  async ensureDigitalObject(folder: FolderRecord, opts: { type?: DigitalObjectType } = {}): Promise<FolderRecord & { digitalObjectUri: string }> {
     const cid = folder.componentId;
     if (folder.digitalObjectUri) {
       // The original renamed a digital object whose id had drifted from the component id.
       const doUri = folder.digitalObjectUri;
       await this.updateRecord(doUri, (d) => {
-        if (d.digital_object_id === cid) return false;
+        const rename = d.digital_object_id !== cid;
+        const type = opts.type !== undefined && !d.digital_object_type;
+        if (!rename && !type) return false;
         d.digital_object_id = cid;
+        if (type) d.digital_object_type = opts.type;
       });
       return { ...folder, digitalObjectUri: doUri };
     }
@@ -117,7 +121,7 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
         );
       }
     } else {
-      doUri = await this.createDigitalObject(cid, String(folder.archivalObject.title ?? folder.archivalObject.display_string ?? cid));
+      doUri = await this.createDigitalObject(cid, String(folder.archivalObject.title ?? folder.archivalObject.display_string ?? cid), opts.type);
     }
     const target = doUri;
     await this.updateRecord(folder.archivalObjectUri, (ao) => {
@@ -210,6 +214,12 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
   }
 
   // ---- read-only lookups ---------------------------------------------------------------------
+
+  async components(digitalObjectUri: string): Promise<ComponentRecord[]> {
+    const out: ComponentRecord[] = [];
+    for (const n of await this.walkTree(digitalObjectUri)) out.push(componentOf(await this.get(n.uri)));
+    return out;
+  }
 
   async findDigitalObject(digitalObjectId: string): Promise<string | undefined> {
     const found = await this.get(`${this.repositoryUri}/find_by_id/digital_objects`, { digital_object_id: [digitalObjectId] });
@@ -346,9 +356,11 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     );
   }
 
-  private async createDigitalObject(componentId: string, title: string): Promise<string> {
+  private async createDigitalObject(componentId: string, title: string, type?: DigitalObjectType): Promise<string> {
     try {
-      const created = await this.post(`${this.repositoryUri}/digital_objects`, { digital_object_id: componentId, title });
+      const body: Json = { digital_object_id: componentId, title };
+      if (type) body.digital_object_type = type;
+      const created = await this.post(`${this.repositoryUri}/digital_objects`, body);
       return created.uri;
     } catch (err) {
       // "Must be unique": made by an earlier attempt or run; use that one.

@@ -3,7 +3,7 @@
  * (Islandora). Each is one module behind this interface, chosen by settings (CLOUD_PLATFORM,
  * ONSITE_MEDIUM, ACCESS_PLATFORM), so another can be added beside it.
  */
-import type { ArchivesSpace, Arrangement, FolderRecord } from '../archivesspace/types.js';
+import type { ArchivesSpace, Arrangement, FileVersion, FolderRecord } from '../archivesspace/types.js';
 import type { Reporter } from '../runs/reporter.js';
 
 export type DestinationProcess = 'cloud' | 'onsite' | 'access';
@@ -50,6 +50,8 @@ export interface PreservedImage {
   };
   /** The digital object component this image is recorded as. */
   componentUri: string;
+  /** The component's file versions as found before this run's destinations (the original's copies among them). */
+  recordedCopies?: FileVersion[];
 }
 
 /** The OCFL object version that holds a folder's preservation files. */

@@ -4,8 +4,8 @@
  * version holding the JP2s and the collection and folder metadata.
  */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { ArchivesSpace, Collection } from '../archivesspace/types.js';
+import { basename, join } from 'node:path';
+import type { ArchivesSpace, Collection, DigitalObjectType } from '../archivesspace/types.js';
 import type { DiscoveredFolder } from '../collection/discover.js';
 import { folderId, folderPrefix } from '../collection/folderPaths.js';
 import type { PreparedFolder, PreservedImage } from '../destinations/destination.js';
@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { commitVersion, ensureStorageRoot, tokenizeVersion, tokenStorePath, type Ims, type Resolved } from '../ocfl/index.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
+import { matchComponents } from './original.js';
 import { preservedRecordJson } from './processor.js';
 
 export interface FolderTools {
@@ -47,8 +48,16 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
   const { folder, aspace, tools, steps, request } = input;
   // 1. ArchivesSpace: the archival object and its digital object (created and linked once).
   const found = await aspace.findFolder(folder.componentId);
-  const record = await aspace.ensureDigitalObject(found);
+  const record = await aspace.ensureDigitalObject(found, { type: digitalObjectTypeOf(folder.images.map((i) => i.name)) });
   steps.metadata.line(`📁 ${folder.name}: ${record.arrangement.folderDisplay} — ${aspace.staffUrl(record.digitalObjectUri)}`);
+  // What an earlier run or the original Distillery made is continued: its component for an image
+  // keeps standing for that image (its id names the JP2), so no second component is made.
+  const existing = (await aspace.components?.(record.digitalObjectUri)) ?? [];
+  for (const [name, component] of matchComponents(folder.name, folder.images, existing)) {
+    if (!component.componentId) continue;
+    const id = await tools.ids.adopt(`${basename(folder.path)}/${name}`, component.componentId);
+    if (id === component.componentId) steps.metadata.line(`♻️ ${folder.name}: ${name} continues component "${component.label}" (${component.componentId}): ${aspace.staffUrl(component.uri)}`);
+  }
   const workDir = join(input.collectionDir, folder.name);
   const folderJsonPath = join(workDir, `${folderId(folder.name)}.json`);
 
@@ -85,6 +94,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       digests: img.digests,
       technical: img.technical,
       componentUri: component.uri,
+      recordedCopies: component.fileVersions,
     });
   }
 
@@ -132,4 +142,22 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
     },
     failed,
   };
+}
+
+const KINDS: [RegExp, DigitalObjectType][] = [
+  [/\.(tiff?|jp2|jpe?g|png|gif|ptif)$/i, 'still_image'],
+  [/\.(wav|mp3|aiff?|flac|m4a|ogg)$/i, 'sound_recording'],
+  [/\.(mp4|mov|m4v|avi|mkv|mpe?g|webm)$/i, 'moving_image'],
+  [/\.(pdf|txt|docx?|rtf|md|html?|xml|csv)$/i, 'text'],
+];
+
+/**
+ * digital_object_type from what the folder holds, as the 2024 original typed it (still_image,
+ * moving_image, sound_recording by extension; alchemist.py at d7d919f): one kind gives its type,
+ * several give mixed_materials.
+ */
+export function digitalObjectTypeOf(fileNames: readonly string[]): DigitalObjectType | undefined {
+  const kinds = new Set(fileNames.map((n) => KINDS.find(([re]) => re.test(n))?.[1] ?? 'mixed_materials'));
+  if (kinds.size === 0) return undefined;
+  return kinds.size === 1 ? [...kinds][0] : 'mixed_materials';
 }

@@ -25,7 +25,18 @@ export interface S3Settings {
   queueSize: number;
   /** S3_FILE_URI_FORM: how copies are named in ArchivesSpace file versions. */
   fileUriForm: FileUriForm;
+  /**
+   * ORIGINAL_S3_COPIES: what to do where the Python Distillery already put a folder's files in the
+   * bucket: keep them as the folder's cloud copy (verified, nothing uploaded) or repackage (send
+   * the OCFL object; the original's keys are listed for a person to delete). Unset: such a folder
+   * stops with a message asking for the choice.
+   */
+  originalCopies?: OriginalCopies;
+  /** S3_PRICE_PER_GB_MONTH: storage price used to show what a second copy would cost (USD). */
+  pricePerGbMonth: number;
 }
+
+export type OriginalCopies = 'keep' | 'repackage';
 
 const MiB = 1024 * 1024;
 
@@ -52,8 +63,14 @@ export function readS3Settings(r: SettingsReader): S3Settings {
     default: 'https',
     help: 'how S3 copies are named in ArchivesSpace: https (the object\'s web address) or s3 (s3://bucket/key, unchanged when the endpoint moves)',
   })!;
+  const originalCopies = r.oneOf('ORIGINAL_S3_COPIES', ['keep', 'repackage'] as const, {
+    help: "keep: the original Distillery's copies stay the folder's cloud copy; repackage: the OCFL object is sent and the original's keys listed for deletion by a person",
+  });
+  const priceText = r.string('S3_PRICE_PER_GB_MONTH', { default: '0.00099', help: 'USD per GB-month of the payload storage class, for the cost of a second copy' });
+  const pricePerGbMonth = Number(priceText);
+  if (!Number.isFinite(pricePerGbMonth) || pricePerGbMonth < 0) r.problem('S3_PRICE_PER_GB_MONTH', `must be a price in US dollars such as 0.00099, not "${priceText}".`);
   return {
-    bucket, region, fileUriForm, accessKeyId, secretAccessKey, endpoint, forcePathStyle, storageClass, metadataStorageClass, prefix,
+    bucket, region, fileUriForm, originalCopies, pricePerGbMonth: Number.isFinite(pricePerGbMonth) ? pricePerGbMonth : 0.00099, accessKeyId, secretAccessKey, endpoint, forcePathStyle, storageClass, metadataStorageClass, prefix,
     partSizeBytes: partMiB * MiB, queueSize,
   };
 }
