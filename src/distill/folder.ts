@@ -55,8 +55,8 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
   const existing = (await aspace.components?.(record.digitalObjectUri)) ?? [];
   for (const [name, component] of matchComponents(folder.name, folder.images, existing)) {
     if (!component.componentId) continue;
-    const id = await tools.ids.adopt(`${basename(folder.path)}/${name}`, component.componentId);
-    if (id === component.componentId) steps.metadata.line(`♻️ ${folder.name}: ${name} continues component "${component.label}" (${component.componentId}): ${aspace.staffUrl(component.uri)}`);
+    const { adopted } = await tools.ids.adopt(`${basename(folder.path)}/${name}`, component.componentId);
+    if (adopted) steps.metadata.line(`♻️ ${folder.name}: ${name} continues component "${component.label}" (${component.componentId}): ${aspace.staffUrl(component.uri)}`);
   }
   const workDir = join(input.collectionDir, folder.name);
   const folderJsonPath = join(workDir, `${folderId(folder.name)}.json`);
