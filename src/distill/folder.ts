@@ -22,6 +22,9 @@ export interface FolderTools {
   metadata: MetadataWriter;
   ids: ImageIdRegistry;
   concurrency: number;
+  /** opj_decompress command (OPJ_DECOMPRESS_CMD) for the pixel check, and its threads per image. */
+  opjDecompress: string;
+  decodeThreads: number;
   /** The local OCFL storage root. */
   storageRoot: string;
   /** The OCFL object of an archival object: its stable id, or the older URL-based object it continues. */
@@ -70,6 +73,8 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
     metadata: tools.metadata,
     ids: tools.ids,
     concurrency: tools.concurrency,
+    opjDecompress: tools.opjDecompress,
+    decodeThreads: tools.decodeThreads,
     reporter: {
       line: (t) => steps.convert.line(t),
       file: (o) => steps.convert.file(o),
