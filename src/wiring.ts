@@ -57,6 +57,7 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     aspace: () => archivesSpaceFrom(settings),
     destination: (p) => destinationFor(settings, p),
     preservationDir: settings.folders.preservation,
+    junkFiles: settings.folders.junkFiles,
     tools: async (collectionId) => {
       const identity = await objectIdentityFor(settings);
       const metadata = metadataWriterFromSettings(settings.images);

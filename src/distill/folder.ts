@@ -4,14 +4,14 @@
  * version holding the JP2s and the collection and folder metadata.
  */
 import { writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import type { ArchivesSpace, Collection, DigitalObjectType } from '../archivesspace/types.js';
 import type { DiscoveredFolder } from '../collection/discover.js';
 import { folderId, folderPrefix } from '../collection/folderPaths.js';
-import type { PreparedFolder, PreservedImage } from '../destinations/destination.js';
-import { convertFolder, xmpFields, type ImageIdRegistry, type Jp2Encoder, type MetadataWriter } from '../images/index.js';
+import type { PreparedFolder, PreservedFile, PreservedImage } from '../destinations/destination.js';
+import { convertFolder, xmpFields, type FileFacts, type ImageIdRegistry, type Jp2Encoder, type MetadataWriter } from '../images/index.js';
 import { existsSync } from 'node:fs';
-import { commitVersion, ensureStorageRoot, tokenizeVersion, tokenStorePath, type Ims, type Resolved } from '../ocfl/index.js';
+import { commitVersion, ensureStorageRoot, hashFile, tokenizeVersion, tokenStorePath, type Ims, type Resolved } from '../ocfl/index.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
 import { matchComponents } from './original.js';
@@ -51,12 +51,13 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
   const { folder, aspace, tools, steps, request } = input;
   // 1. ArchivesSpace: the archival object and its digital object (created and linked once).
   const found = await aspace.findFolder(folder.componentId);
-  const record = await aspace.ensureDigitalObject(found, { type: digitalObjectTypeOf(folder.images.map((i) => i.name)) });
+  const otherNames = folder.otherFiles.map((p) => basename(p));
+  const record = await aspace.ensureDigitalObject(found, { type: digitalObjectTypeOf([...folder.images.map((i) => i.name), ...otherNames]) });
   steps.metadata.line(`📁 ${folder.name}: ${record.arrangement.folderDisplay} — ${aspace.staffUrl(record.digitalObjectUri)}`);
   // What an earlier run or the original Distillery made is continued: its component for an image
   // keeps standing for that image (its id names the JP2), so no second component is made.
   const existing = (await aspace.components?.(record.digitalObjectUri)) ?? [];
-  for (const [name, component] of matchComponents(folder.name, folder.images, existing)) {
+  for (const [name, component] of matchComponents(folder.name, [...folder.images, ...otherNames.map((n) => ({ name: n, sequence: '' }))], existing)) {
     if (!component.componentId) continue;
     const { adopted } = await tools.ids.adopt(`${basename(folder.path)}/${name}`, component.componentId);
     if (adopted) steps.metadata.line(`♻️ ${folder.name}: ${name} continues component "${component.label}" (${component.componentId}): ${aspace.staffUrl(component.uri)}`);
@@ -103,6 +104,26 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
     });
   }
 
+  // 3b. Every other file of the folder, as it is: its facts from exiftool, a component named by its file name.
+  const files: PreservedFile[] = [];
+  for (const [i, sourcePath] of folder.otherFiles.entries()) {
+    const name = basename(sourcePath);
+    const componentId = await tools.ids.idFor(`${basename(folder.path)}/${name}`);
+    const facts = await tools.metadata.facts(sourcePath).catch((err: Error) => ({ error: err.message }) as FileFacts);
+    const { bytes, digests } = await hashFile(sourcePath, ['sha512', 'sha256', 'md5']);
+    const ext = extname(name).toLowerCase();
+    const format = fileFormatOf(facts, ext.slice(1));
+    const component = await aspace.ensureComponent(record.digitalObjectUri, { componentId, label: name, position: converted.length + i });
+    files.push({
+      sourcePath, name, componentId, bytes,
+      logicalPath: `${prefix}${name}/${componentId}${ext}`,
+      digests: { sha512: digests.sha512, sha256: digests.sha256, md5: digests.md5 },
+      format, componentUri: component.uri, recordedCopies: component.fileVersions,
+    });
+    steps.convert.line(`📄 ${folder.name}: ${name} is preserved as it is (${format.version}${format.caption ? `; ${format.caption}` : ''}).`);
+    steps.convert.file({ path: sourcePath, outcome: 'done', why: 'preserved as it is' });
+  }
+
   // 4. The OCFL object: a new version only when something changed.
   await ensureStorageRoot(tools.storageRoot);
   const identity = await tools.objectId(record.archivalObjectUri);
@@ -114,6 +135,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
     objectId,
     [
       ...images.map((img) => ({ logicalPath: img.logicalPath, sourcePath: img.jp2Path, digests: { sha512: img.digests.sha512, sha256: img.digests.sha256 } })),
+      ...files.map((f) => ({ logicalPath: f.logicalPath, sourcePath: f.sourcePath, digests: { sha512: f.digests.sha512, sha256: f.digests.sha256 } })),
       { logicalPath: `${prefix}${folderId(folder.name)}.json`, sourcePath: folderJsonPath },
       { logicalPath: `${request.collectionId}.json`, sourcePath: input.collectionJsonPath },
     ],
@@ -141,6 +163,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       record,
       arrangement: record.arrangement,
       images,
+      files,
       package: { storageRoot: tools.storageRoot, objectId, objectPath: commit.objectPath, version: commit.version, payloadLocal: true },
       folderJsonPath,
       collectionJsonPath: input.collectionJsonPath,
@@ -165,4 +188,29 @@ export function digitalObjectTypeOf(fileNames: readonly string[]): DigitalObject
   const kinds = new Set(fileNames.map((n) => KINDS.find(([re]) => re.test(n))?.[1] ?? 'mixed_materials'));
   if (kinds.size === 0) return undefined;
   return kinds.size === 1 ? [...kinds][0] : 'mixed_materials';
+}
+
+/** ArchivesSpace's own file_format_name values (its seed list) for the extensions that have one. */
+const FORMAT_NAMES: Record<string, string> = { aif: 'aiff', aiff: 'aiff', avi: 'avi', gif: 'gif', jpg: 'jpeg', jpeg: 'jpeg', mp3: 'mp3', pdf: 'pdf', tif: 'tiff', tiff: 'tiff', txt: 'txt' };
+
+/**
+ * How a file preserved as it is is described in ArchivesSpace: the format name where the seed
+ * list has one (other formats — WAV, MP4… — have no seed value, so the name is left out rather
+ * than refused), exiftool's file type and facts as the version and caption, and a use statement
+ * by kind.
+ */
+export function fileFormatOf(facts: FileFacts, ext: string): PreservedFile['format'] {
+  const type = facts.fileType ?? (ext ? ext.toUpperCase() : 'unknown');
+  const version = [type, facts.pdfVersion ? `version ${facts.pdfVersion}` : undefined, facts.mimeType].filter(Boolean).join('; ');
+  const caption = [
+    facts.pages !== undefined ? `pages: ${facts.pages}` : undefined,
+    facts.duration ? `duration: ${facts.duration}` : undefined,
+    facts.sampleRate ? `sample rate: ${facts.sampleRate} Hz` : undefined,
+    facts.channels ? `channels: ${facts.channels}` : undefined,
+    facts.bitsPerSample ? `bits per sample: ${facts.bitsPerSample}` : undefined,
+    facts.width && facts.height ? `width: ${facts.width}; height: ${facts.height}` : undefined,
+  ].filter(Boolean).join('; ');
+  const kind = digitalObjectTypeOf([`x.${ext}`]);
+  const useStatement = ext === 'pdf' ? 'application-pdf' : kind === 'sound_recording' ? 'audio-master' : kind === 'moving_image' ? 'video-master' : kind === 'still_image' ? 'image-master' : 'application';
+  return { name: FORMAT_NAMES[ext], version, caption: caption || undefined, useStatement };
 }

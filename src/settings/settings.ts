@@ -7,6 +7,7 @@ import cron from 'node-cron';
 import { readFile } from 'node:fs/promises';
 import { resolve, dirname, isAbsolute } from 'node:path';
 import { parse as parseIni } from 'ini';
+import { DEFAULT_JUNK_FILES } from '../collection/discover.js';
 import { KEY_ALIASES, OBSOLETE_2024_KEYS, SECRET_ALIASES } from './aliases.js';
 import { SettingsReader, type SettingsProblem } from './reader.js';
 
@@ -25,6 +26,8 @@ export interface FolderSettings {
   preservation: string;
   /** Structured log file (LOG_FILE); empty logs to standard output only. */
   logFile?: string;
+  /** JUNK_FILES: file names (with `*`) that are system junk, skipped with a note instead of preserved. */
+  junkFiles: string[];
 }
 
 export interface ModuleSettings {
@@ -143,6 +146,7 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
     stage3: folder('STAGE_3_ORIGINAL_FILES', { required: true, help: 'where collections go when every destination holds a verified copy' }),
     preservation: folder('LOSSLESS_PRESERVATION_FILES', { required: true, help: 'local staging for preservation files and the OCFL storage root' }),
     logFile: r.raw('LOG_FILE') ? folder('LOG_FILE', { help: 'structured log file' }) : undefined,
+    junkFiles: r.string('JUNK_FILES', { default: DEFAULT_JUNK_FILES.join(','), help: 'comma-separated file names left by file browsers; * matches any characters' }).split(',').map((x) => x.trim()).filter(Boolean),
   };
   const stages = [folders.stage1, folders.stage2, folders.stage3].filter(Boolean);
   if (new Set(stages).size !== stages.length) {

@@ -124,11 +124,11 @@ export class S3Destination implements Destination {
     const imageKeys = new Map<string, string>();
     const extra: FileToSend[] = [];
     const digests = digestsOf(inv);
-    for (const image of folder.images) {
+    for (const image of [...folder.images, ...(folder.files ?? [])]) {
       const cp = contentPathOf(inv, pkg.version, image.logicalPath);
-      if (!cp) throw new PermanentError(`Image ${image.logicalPath} is not in version ${pkg.version} of OCFL object ${pkg.objectId}: the package does not match the folder; run distill again for ${folder.name}.`);
+      if (!cp) throw new PermanentError(`${image.logicalPath} is not in version ${pkg.version} of OCFL object ${pkg.objectId}: the package does not match the folder; run distill again for ${folder.name}.`);
       imageKeys.set(image.componentUri, `${objPrefix}${cp}`);
-      // An image unchanged since an earlier version lives under that version: make sure it is there too.
+      // A file unchanged since an earlier version lives under that version: make sure it is there too.
       if (!listed.some((f) => f.path === cp)) extra.push({ path: cp, bytes: image.bytes, ...digests.get(cp), sha256: image.digests.sha256, kind: 'payload' });
     }
 
@@ -215,6 +215,29 @@ export class S3Destination implements Destination {
       await run.aspace.upsertFileVersions(image.componentUri, [fv], { replaces: sameCopy });
       reporter.line(`📝 Recorded the S3 copy of image ${image.sequence} in ArchivesSpace: ${run.aspace.staffUrl(image.componentUri)}`);
     }
+    for (const file of folder.files ?? []) {
+      const key = imageKeys.get(file.componentUri)!;
+      const got = results.get(key);
+      if (got && got.sha256 !== file.digests.sha256.toLowerCase()) {
+        throw new PermanentError(`${key} has SHA-256 ${got.sha256} but ${file.name} has ${file.digests.sha256}: run distill again for ${folder.name}. A retry will not help.`);
+      }
+      const fv: FileVersion = {
+        file_uri: objectUrl(this.opts, key),
+        checksum: file.digests.sha256.toLowerCase(),
+        checksum_method: 'sha-256',
+        file_size_bytes: file.bytes,
+        ...(file.format.name ? { file_format_name: file.format.name } : {}),
+        file_format_version: file.format.version,
+        ...(file.format.caption ? { caption: file.format.caption } : {}),
+        use_statement: file.format.useStatement,
+      };
+      const sameCopy = (uri: string) => {
+        const o = s3ObjectOf(uri);
+        return o !== undefined && o.bucket === this.opts.bucket && o.key === key;
+      };
+      await run.aspace.upsertFileVersions(file.componentUri, [fv], { replaces: sameCopy });
+      reporter.line(`📝 Recorded the S3 copy of ${file.name} in ArchivesSpace: ${run.aspace.staffUrl(file.componentUri)}`);
+    }
     if (originals.length) await this.listForDeletion(run, folder, originals);
     const skipped = [...results.values()].filter((r) => r.outcome === 'skipped').length;
     reporter.line(`✅ ${folder.name} is in S3: ${results.size - skipped} file(s) sent (${mb(progress.sentBytes)} at ${progress.rate()}), ${skipped} already there and verified.`);
@@ -241,9 +264,9 @@ export class S3Destination implements Destination {
           `(the OCFL object is sent, ${this.cost(ours)}, and the original's keys are listed for a person to delete). The report shows this for every folder.`,
       );
     }
-    const missing = per.filter((p) => p.copies.length === 0).map((p) => p.image.sequence);
+    const missing = [...per.filter((p) => p.copies.length === 0).map((p) => p.image.sequence), ...(folder.files ?? []).filter((f) => originalS3Copies(f.recordedCopies ?? [], this.opts.bucket, this.prefix).length === 0).map((f) => f.name)];
     if (mode === 'repackage' || missing.length) {
-      if (mode === 'keep') reporter.line(`☁️ ${folder.name}: image(s) ${missing.join(', ')} have no copy from the original Distillery, so the OCFL object is sent (it adds ${this.cost(ours)}).`);
+      if (mode === 'keep') reporter.line(`☁️ ${folder.name}: ${missing.join(', ')} ha${missing.length === 1 ? 's' : 've'} no copy from the original Distillery, so the OCFL object is sent (it adds ${this.cost(ours)}).`);
       else reporter.line(`☁️ ${folder.name}: repackaging — the OCFL object is sent (${this.cost(ours)}) beside the original's ${found.length} cop${found.length === 1 ? 'y' : 'ies'} (${mb(theirs)}).`);
       return found;
     }
