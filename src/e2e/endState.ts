@@ -38,6 +38,8 @@ export interface ExpectedFolder {
   name: string;
   /** Images that must be preserved (the good ones). */
   images: number;
+  /** Other files preserved as they are (each with its own component). */
+  files?: number;
 }
 
 export interface EndStateInput {
@@ -102,7 +104,7 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
     const comps = input.aspace.list('digital_object_component').filter((c) => (c.data.digital_object as { ref?: string } | undefined)?.ref === doUri);
     const ids = comps.map((c) => String(c.data.component_id));
     figures.duplicateComponents += ids.length - new Set(ids).size;
-    if (comps.length !== f.images) problems.push(`ArchivesSpace has ${comps.length} components under ${f.name}'s digital object (expected ${f.images})`);
+    if (comps.length !== f.images + (f.files ?? 0)) problems.push(`ArchivesSpace has ${comps.length} components under ${f.name}'s digital object (expected ${f.images + (f.files ?? 0)})`);
     for (const c of comps) {
       const uris = ((c.data.file_versions as { file_uri: string }[] | undefined) ?? []).map((v) => v.file_uri);
       if (input.processes.includes('cloud') && !uris.some((u) => /^(https?|s3):/.test(u))) problems.push(`${c.uri} (${f.name}) has no S3 file version`);

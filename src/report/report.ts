@@ -187,7 +187,8 @@ export async function buildReport(opts: ReportOptions): Promise<Report> {
     folder.wouldCreate = {
       digitalObject: folder.archivalObject !== undefined && folder.digitalObject === undefined,
       // Without its archival object a run skips the folder, so it would create nothing.
-      components: folder.archivalObject ? Math.max(0, readable - (folder.digitalObject?.components.length ?? 0)) : 0,
+      // One per readable image and one per file preserved as it is.
+      components: folder.archivalObject ? Math.max(0, readable + f.otherFiles.length - (folder.digitalObject?.components.length ?? 0)) : 0,
       byProcess: folder.archivalObject ? shown.map((p) => ({ process: p, what: describeProcess(p, readable) })) : [],
     };
     folders.push(folder);
