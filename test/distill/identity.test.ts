@@ -87,7 +87,7 @@ test('a new ArchivesSpace public URL, then two demo restarts (same ports, then n
   demo = await startDemo(dataDir);
   expect(demo.services.aspace.url).toBe(url);
   expect(demo.services.s3.endpoint).toBe(endpoint);
-  settings = await loadSettings(demo.settingsFile, 'worker', {});
+  settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development' });
   await run(settings);
   expect(await tally(settings)).toEqual(first);
 
@@ -97,7 +97,7 @@ test('a new ArchivesSpace public URL, then two demo restarts (same ports, then n
   demo = await startDemo(dataDir);
   expect(demo.services.aspace.url).not.toBe(url);
   expect(demo.services.s3.endpoint).not.toBe(endpoint);
-  settings = await loadSettings(demo.settingsFile, 'worker', {});
+  settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development' });
   await run(settings);
   expect(await tally(settings)).toEqual(first);
   expect((await validateStorageRoot(storageRootOf(settings))).errors).toEqual([]);
