@@ -15,6 +15,9 @@ Commands:
   check                 validate settings.ini (every problem at once) and report tools and services
   report <collection> [--json]
                         what a run would find and do, without writing anything
+  audit <collection> | --all [--json]
+                        re-check every copy (local payload and ACE tokens, S3, a bounded
+                        number of tape files) and keep the results as records
   ocfl <subcommand>     validate | ls | show | diff | purge | tokens | audit  (distillery ocfl help)
   tape <subcommand>     label | status | catalogue  (distillery tape help)
   demo                  prepare the demo data folder and print its settings path
@@ -35,6 +38,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./commands/check.js')).checkCommand(rest);
     case 'report':
       return (await import('./commands/report.js')).reportCommand(rest);
+    case 'audit':
+      return (await import('./audit/cli.js')).auditCommand(rest);
     case 'ocfl':
       return (await import('./ocfl/cli.js')).ocflCommand(rest);
     case 'tape':

@@ -16,6 +16,7 @@ import { imsFrom, removeLocalPayload } from './ocfl/index.js';
 import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
 import type { Logger } from './log.js';
 import { buildReport, renderReportText } from './report/report.js';
+import type { AuditDeps } from './audit/run.js';
 import { StatusFolder } from './runs/statusFolder.js';
 import type { Settings } from './settings/index.js';
 
@@ -87,5 +88,21 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     processor,
     log,
     staleClaimMs: settings.alchemist.staleClaimMinutes * 60_000,
+  };
+}
+
+/** What `distillery audit` and the audit schedule use: the local root, and the S3 and tape copies when configured. */
+export function auditDepsFrom(settings: Settings, log: Logger): AuditDeps {
+  const storageRoot = storageRootOf(settings);
+  const s3 = settings.modules.cloud && settings.s3 ? destinationFor(settings, 'cloud') : undefined;
+  const tape = settings.modules.onsite && settings.tape ? destinationFor(settings, 'onsite') : undefined;
+  return {
+    storageRoot,
+    statusDir: settings.folders.statusFiles,
+    ims: imsFrom(settings.ocfl, storageRoot),
+    settings: settings.audit,
+    log,
+    s3: s3 instanceof S3Destination ? s3 : undefined,
+    tape: tape instanceof TapeDestination ? tape : undefined,
   };
 }

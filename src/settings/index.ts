@@ -4,6 +4,7 @@
  * section is reported together.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { readAuditSettings, type AuditSettings } from '../audit/settings.js';
 import { readArchivesSpaceSettings, type ArchivesSpaceSettings } from '../archivesspace/settings.js';
 import { readIslandoraSettings, type IslandoraSettings } from '../destinations/islandora/settings.js';
 import { readS3Settings, type S3Settings } from '../destinations/s3/settings.js';
@@ -17,6 +18,7 @@ export interface Settings extends CoreSettings {
   aspace: ArchivesSpaceSettings;
   images: ImageSettings;
   ocfl: OcflSettings;
+  audit: AuditSettings;
   s3?: S3Settings;
   tape?: TapeSettings;
   islandora?: IslandoraSettings;
@@ -36,6 +38,7 @@ export async function loadSettings(file = settingsPath(), scope: SettingsScope =
     aspace: worker ? readArchivesSpaceSettings(r) : undefined,
     images: worker ? readImageSettings(r) : undefined,
     ocfl: worker ? readOcflSettings(r) : undefined,
+    audit: worker ? readAuditSettings(r) : undefined,
     s3: worker && core.modules.cloud === 's3' ? readS3Settings(r) : undefined,
     tape: worker && core.modules.onsite === 'tape' ? readTapeSettings(r) : undefined,
     islandora: worker && core.modules.access === 'islandora' ? readIslandoraSettings(r) : undefined,

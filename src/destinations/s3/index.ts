@@ -198,6 +198,24 @@ export class S3Destination implements Destination {
     reporter.line(`✅ ${folder.name} is in S3: ${results.size - skipped} file(s) sent (${mb(progress.sentBytes)} at ${progress.rate()}), ${skipped} already there and verified.`);
   }
 
+  /**
+   * What the bucket stores at a key under the storage root (HeadObject only: no restore, no GET):
+   * its size, its S3 checksum and the whole-file SHA-256 recorded at upload; undefined when absent.
+   */
+  async stored(relativeKey: string, run: Pick<RunScope, 'reporter' | 'signal'>): Promise<{ key: string; bytes: number; checksumSha256?: string; sha256?: string } | undefined> {
+    const key = `${this.prefix}${relativeKey}`;
+    const head = await this.uploader.head(key, run);
+    if (!head) return undefined;
+    const checksum = head.ChecksumSHA256;
+    const whole = checksum && !checksum.includes('-') ? Buffer.from(checksum, 'base64').toString('hex') : head.Metadata?.sha256;
+    return { key, bytes: head.ContentLength ?? -1, checksumSha256: checksum, sha256: whole?.toLowerCase() };
+  }
+
+  /** Where the bucket is, for messages (never a secret). */
+  get where(): string {
+    return `s3://${this.opts.bucket}/${this.prefix}`;
+  }
+
   private async sendOne(spec: Planned, run: RunScope, progress: SendProgress, results: Map<string, SendResult>, failures: { spec: Planned; err: Error }[]): Promise<Error | undefined> {
     try {
       const r = await this.uploader.send(spec, run, progress);
