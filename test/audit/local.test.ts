@@ -114,3 +114,24 @@ test('the rate setting bounds how fast an audit reads', async () => {
   await runAudit(b.deps({ settings: { ...SETTINGS, rateMBps: 1 } }), 'C1');
   expect(Date.now() - t1).toBeGreaterThanOrEqual(380);
 });
+
+test('the form shows a failed audit: which collection and which file, and the state', async () => {
+  const { ALICE, Client, startTestWeb } = await import('../web/helpers.js');
+  const web = await startTestWeb();
+  try {
+    let html = await (await new Client(web.url, ALICE.email).get('/')).text();
+    expect(html).not.toContain('Audit failed');
+    b = await bed();
+    const o = await b.object('C7', 'F1', { 'x.jp2': 1000 });
+    const p = join(o.objectRoot, 'v1/content/x.jp2');
+    const bytes = await readFile(p);
+    bytes[10] ^= 1;
+    await writeFile(p, bytes);
+    await runAudit({ ...b.deps(), statusDir: web.statusDir }, 'C7');
+    html = await (await new Client(web.url, ALICE.email).get('/')).text();
+    expect(html).toContain('Audit failed.');
+    expect(html).toMatch(/<strong>C7<\/strong>[^<]*1 problem<br><small>local corrupt: v1\/content\/x\.jp2 of https:\/\/archives\.example\.edu\/repositories\/2\/archival_objects\/F1 in the local copy does not match/);
+  } finally {
+    await web.close();
+  }
+});
