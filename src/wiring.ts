@@ -12,6 +12,8 @@ import type { Destination, DestinationProcess } from './destinations/destination
 import { IslandoraDestination } from './destinations/islandora/index.js';
 import { S3Destination } from './destinations/s3/index.js';
 import { TapeDestination } from './destinations/tape/index.js';
+import { NetworkDestination } from './destinations/network/index.js';
+import { auditNetworkCopies } from './destinations/network/audit.js';
 import { DistillProcessor } from './distill/processor.js';
 import { imsFrom, removeLocalPayload } from './ocfl/index.js';
 import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
@@ -75,6 +77,7 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
         close: () => metadata.end(),
       };
     },
+    network: networkFor(settings),
     releasePayload: settings.ocfl.keepLocalPayload
       ? undefined
       : {
@@ -100,6 +103,7 @@ export function auditDepsFrom(settings: Settings, log: Logger): AuditDeps {
   const storageRoot = storageRootOf(settings);
   const s3 = settings.modules.cloud && settings.s3 ? destinationFor(settings, 'cloud') : undefined;
   const tape = settings.modules.onsite && settings.tape ? destinationFor(settings, 'onsite') : undefined;
+  const network = networkFor(settings);
   return {
     storageRoot,
     statusDir: settings.folders.statusFiles,
@@ -108,5 +112,11 @@ export function auditDepsFrom(settings: Settings, log: Logger): AuditDeps {
     log,
     s3: s3 instanceof S3Destination ? s3 : undefined,
     tape: tape instanceof TapeDestination ? tape : undefined,
+    network: network ? (collectionId, objectIds) => auditNetworkCopies(network.client, settings.folders.statusFiles, collectionId, objectIds) : undefined,
   };
+}
+
+/** The preservation network destination when NETWORK_INGEST_URL is set. */
+export function networkFor(settings: Settings): NetworkDestination | undefined {
+  return settings.network ? new NetworkDestination({ ...settings.network, statusDir: settings.folders.statusFiles }) : undefined;
 }

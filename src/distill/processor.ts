@@ -27,6 +27,11 @@ export interface DistillDeps {
    * KEEP_LOCAL_PAYLOAD=false: removes an object's local payload once every preservation process
    * named here verified it in the run (never when one of them was not chosen or failed).
    */
+  /**
+   * The preservation network: each folder's version is registered once every preservation process
+   * chosen (cloud, onsite) verified its copy in the run.
+   */
+  network?: { deliver(run: RunScope, folder: PreparedFolder): Promise<unknown> };
   releasePayload?: { processes: DestinationProcess[]; release: (pkg: PreservationPackage) => Promise<void> };
   report?: (input: { collectionId: string; collectionPath: string; aspace: ArchivesSpace; processes: readonly string[] }) => Promise<{ text: string; data: unknown; problems: number }>;
 }
@@ -132,6 +137,7 @@ export class DistillProcessor implements RunProcessor {
     };
     const tools = await this.deps.tools(request.collectionId);
     const failedDest = new Map<Destination, string>();
+    const networkProblems: string[] = [];
     const delivered: PreparedFolder[] = [];
     let imagesDone = 0;
     let foldersDone = 0;
@@ -182,6 +188,7 @@ export class DistillProcessor implements RunProcessor {
           failedDest.set(d, message(err));
         }
       }
+      networkProblems.push(...(await this.registerInNetwork(delivered, destinations, failedDest, steps.package, scope)));
       await this.releasePayload(delivered, destinations, failedDest, steps.package);
     } finally {
       await tools.close();
@@ -198,13 +205,36 @@ export class DistillProcessor implements RunProcessor {
       else if (step.record.state === 'running') await step.done();
     }
 
-    const reasons = [...problems.map((p) => p), ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`)];
+    const reasons = [...problems.map((p) => p), ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`), ...networkProblems];
     if (reasons.length) {
       const listed = `${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? '; …' : ''}`;
       // Most reasons are sentences already: end with one full stop, never "..".
       return { ok: false, reason: `${reasons.length} problem${reasons.length === 1 ? '' : 's'} kept this run from finishing: ${listed}${/[.!?…]$/.test(listed) ? '' : '.'}` };
     }
     return { ok: true };
+  }
+
+  /** Registers each folder's version with the preservation network once its preservation copies verified. */
+  private async registerInNetwork(folders: PreparedFolder[], destinations: Destination[], failed: Map<Destination, string>, step: StepHandle, scope: RunScope): Promise<string[]> {
+    const network = this.deps.network;
+    const preservation = destinations.filter((d) => d.process === 'cloud' || d.process === 'onsite');
+    if (!network || preservation.length === 0) return [];
+    const unverified = preservation.filter((d) => failed.has(d));
+    if (unverified.length) {
+      step.line(`🌐 Not registered with the preservation network: ${unverified.map((d) => d.process).join(' and ')} did not verify a copy in this run.`);
+      return [];
+    }
+    const problems: string[] = [];
+    for (const f of folders) {
+      if (!f.package) continue;
+      try {
+        await network.deliver({ ...scope, reporter: step }, f);
+      } catch (err) {
+        step.line(`❌ network: ${f.name}: ${message(err)}`);
+        problems.push(`network: ${f.name}: ${message(err)}`);
+      }
+    }
+    return problems;
   }
 
   /** Frees local disk only when every preservation destination holds a verified copy. */

@@ -42,6 +42,7 @@
  * matching requests, and nodes whose audit fails.
  */
 import { createHash } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -94,6 +95,8 @@ export interface IngestStandinOptions {
   /** Nodes whose ACE audit fails (they report FAILURE_ACE_AUDIT). */
   failingAuditNodes?: string[];
   port?: number;
+  /** Keep the service's tables in this JSON file (the demo), so a restart remembers what was registered. */
+  stateFile?: string;
 }
 
 export interface RecordedCall {
@@ -130,9 +133,13 @@ export class IngestStandin {
   }
 
   async start(): Promise<string> {
+    await this.load();
     const app = express();
     app.use((req, res, next) => {
-      res.on('finish', () => this.calls.push({ method: req.method, path: req.path, status: res.statusCode }));
+      res.on('finish', () => {
+        this.calls.push({ method: req.method, path: req.path, status: res.statusCode });
+        if (req.method !== 'GET') this.save();
+      });
       const auth = req.headers.authorization ?? '';
       const [user, pass] = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString().split(':');
       if (!auth.startsWith('Basic ') || user !== this.options.username || pass !== this.options.password) {
@@ -169,6 +176,33 @@ export class IngestStandin {
     await Promise.allSettled([...this.nodeWork]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections?.();
+  }
+
+  private async load(): Promise<void> {
+    if (!this.options.stateFile) return;
+    const text = await readFile(this.options.stateFile, 'utf8').catch(() => undefined);
+    if (!text) return;
+    const t = JSON.parse(text) as { seq: number; bags: BagRow[]; files: FileRow[]; tokens: TokenRow[]; staging: Staging[]; tokenStores: [number, { filename: string; size: number; fixity: string }][]; replications: ReplicationRow[] };
+    this.seq = t.seq;
+    this.bags.push(...t.bags);
+    this.files.push(...t.files);
+    this.tokens.push(...t.tokens);
+    this.staging.push(...t.staging);
+    for (const [k, v] of t.tokenStores) this.tokenStores.set(k, v);
+    this.replications.push(...t.replications);
+    // Replications a restart interrupted start again.
+    for (const r of this.replications.filter((x) => x.status !== 'SUCCESS' && !x.status.startsWith('FAILURE') && x.status !== 'REMOVED')) {
+      r.status = 'PENDING';
+      const work = this.replicate(r).finally(() => this.nodeWork.delete(work));
+      this.nodeWork.add(work);
+    }
+  }
+
+  private save(): void {
+    if (!this.options.stateFile) return;
+    const t = { seq: this.seq, bags: this.bags, files: this.files, tokens: this.tokens, staging: this.staging, tokenStores: [...this.tokenStores], replications: this.replications };
+    writeFileSync(`${this.options.stateFile}.tmp`, JSON.stringify(t));
+    renameSync(`${this.options.stateFile}.tmp`, this.options.stateFile);
   }
 
   /** Waits until every node has finished what it was doing (for tests). */
@@ -353,6 +387,7 @@ export class IngestStandin {
     r.status = status;
     r.updatedAt = now();
     this.advance();
+    this.save();
   }
 
   private addFile(bag: BagRow, filename: string, size: number, fixity: string): FileRow {
