@@ -24,7 +24,11 @@ export interface NetworkSettings {
 
 export function readNetworkSettings(r: SettingsReader): NetworkSettings | undefined {
   const ingestUrl = r.url('NETWORK_INGEST_URL', { help: 'the Ingest service of the preservation network; empty turns the network off' });
-  if (!ingestUrl) return undefined;
+  if (!ingestUrl) {
+    // The other keys belong to the network too (not typos) even while it is off.
+    for (const k of ['NETWORK_INGEST_USERNAME', 'NETWORK_INGEST_PASSWORD', 'NETWORK_DEPOSITOR', 'NETWORK_STAGING_DIR', 'NETWORK_STORAGE_REGION', 'NETWORK_FOLLOW_MINUTES', 'NETWORK_POLL_SECONDS']) r.has(k);
+    return undefined;
+  }
   const stagingDir = r.string('NETWORK_STAGING_DIR', { required: true, help: 'the folder the network\'s nodes pull staged objects from' }) ?? '';
   if (stagingDir && !isAbsolute(stagingDir)) r.problem('NETWORK_STAGING_DIR', `must be an absolute path, not "${stagingDir}".`);
   return {
