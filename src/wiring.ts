@@ -11,6 +11,7 @@ import type { WorkerEnv } from './alchemist/worker.js';
 import type { Destination, DestinationProcess } from './destinations/destination.js';
 import { IslandoraDestination } from './destinations/islandora/index.js';
 import { S3Destination } from './destinations/s3/index.js';
+import { restoreInventoriesFromS3 } from './destinations/s3/restoreInventory.js';
 import { TapeDestination } from './destinations/tape/index.js';
 import { NetworkDestination } from './destinations/network/index.js';
 import { auditNetworkCopies } from './destinations/network/audit.js';
@@ -74,6 +75,9 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
         storageRoot: storageRootOf(settings),
         objectId: (uri) => objectIdFor(settings, uri),
         ims: imsFrom(settings.ocfl, storageRootOf(settings)),
+        restoreObject: settings.modules.cloud && settings.s3
+          ? async (objectId, reporter) => Boolean(await restoreInventoriesFromS3(new S3Destination({ ...settings.s3!, storageRoot: storageRootOf(settings) }), storageRootOf(settings), objectId, { reporter }))
+          : undefined,
         close: () => metadata.end(),
       };
     },

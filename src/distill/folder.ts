@@ -11,7 +11,7 @@ import { folderId, folderPrefix } from '../collection/folderPaths.js';
 import type { PreparedFolder, PreservedImage } from '../destinations/destination.js';
 import { convertFolder, xmpFields, type ImageIdRegistry, type Jp2Encoder, type MetadataWriter } from '../images/index.js';
 import { existsSync } from 'node:fs';
-import { commitVersion, ensureStorageRoot, tokenizeVersion, tokenStorePath, type Ims } from '../ocfl/index.js';
+import { commitVersion, ensureStorageRoot, readInventory, tokenizeVersion, tokenStorePath, type Ims } from '../ocfl/index.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
 import { preservedRecordJson } from './processor.js';
@@ -30,6 +30,11 @@ export interface FolderTools {
   objectId: (archivalObjectUri: string) => string;
   /** Issues the ACE-format fixity tokens of each new version's payload. */
   ims: Ims;
+  /**
+   * When the local storage root lacks an object: reads its inventories (never payload) from a
+   * preservation copy so the next version builds on them; false when no copy holds it.
+   */
+  restoreObject?: (objectId: string, reporter: StepHandle) => Promise<boolean>;
 }
 
 export interface FolderInput {
@@ -96,6 +101,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
   // 4. The OCFL object: a new version only when something changed.
   await ensureStorageRoot(tools.storageRoot);
   const objectId = tools.objectId(record.archivalObjectUri);
+  if (tools.restoreObject && !(await readInventory(tools.storageRoot, objectId))) await tools.restoreObject(objectId, steps.package);
   const commit = await commitVersion(
     tools.storageRoot,
     objectId,

@@ -5,7 +5,7 @@
  */
 import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import type { FileVersion } from '../../archivesspace/types.js';
 import { PermanentError, policies } from '../../policies.js';
@@ -209,6 +209,24 @@ export class S3Destination implements Destination {
     const checksum = head.ChecksumSHA256;
     const whole = checksum && !checksum.includes('-') ? Buffer.from(checksum, 'base64').toString('hex') : head.Metadata?.sha256;
     return { key, bytes: head.ContentLength ?? -1, checksumSha256: checksum, sha256: whole?.toLowerCase() };
+  }
+
+  /**
+   * Reads a small metadata file under the storage root (inventories, sidecars, declarations are
+   * kept in a class readable at once); undefined when absent. Never used for payload.
+   */
+  async readMetadata(relativeKey: string, run: Pick<RunScope, 'reporter' | 'signal'>): Promise<Buffer | undefined> {
+    const key = `${this.prefix}${relativeKey}`;
+    return this.uploader.call(policies.shortRequest, 'read', key, run, async (abortSignal) => {
+      try {
+        const got = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: key }), { abortSignal });
+        return Buffer.from(await got.Body!.transformToByteArray());
+      } catch (err) {
+        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+        if (e.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket') return undefined;
+        throw err;
+      }
+    });
   }
 
   /** Where the bucket is, for messages (never a secret). */
