@@ -12,12 +12,12 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { copyWithDigests, filesToSend, hashFile, objectPath, tokenStorePath } from '../../ocfl/index.js';
+import { copyWithDigests, filesToSend, hashFile, objectPath, readInventory, tokenStorePath } from '../../ocfl/index.js';
 import { parseTokenStore } from '../../ocfl/ace/index.js';
 import { PermanentError } from '../../policies.js';
 import type { CheckResult, PreparedFolder, PreservationPackage, RunScope } from '../destination.js';
 import { FAILED_REPLICATION, IngestClient, type Bag, type FileCreate } from './client.js';
-import { updateNetworkRecord, type VersionInNetwork } from './records.js';
+import { deprecateInRecord, generationOf, networkRecordOf, updateNetworkRecord, type VersionInNetwork } from './records.js';
 import type { NetworkSettings } from './settings.js';
 
 export interface NetworkDestinationOptions extends NetworkSettings {
@@ -26,8 +26,9 @@ export interface NetworkDestinationOptions extends NetworkSettings {
 }
 
 /** The bag name of an object version: the object id without its scheme, in the characters bag names allow. */
-export function bagNameOf(objectId: string, version: string): string {
-  return `${objectId.replace(/^[a-z]+:\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '')}_${version}`;
+export function bagNameOf(objectId: string, version: string, generation = 0): string {
+  const base = objectId.replace(/^[a-z]+:\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '');
+  return `${base}${generation ? `_g${generation}` : ''}_${version}`;
 }
 
 const VALIDATION_FILE = '/inventory.json.sha512';
@@ -54,7 +55,7 @@ export class NetworkDestination {
     const pkg = folder.package;
     if (!pkg) throw new PermanentError(`${folder.name} has no preservation package: the network registers OCFL object versions.`);
     const { reporter } = run;
-    const name = bagNameOf(pkg.objectId, pkg.version);
+    const name = bagNameOf(pkg.objectId, pkg.version, await generationOf(this.options.statusDir, run.collectionId, pkg.objectId));
     const record = (change: Partial<VersionInNetwork>) => updateNetworkRecord(this.options.statusDir, run.collectionId, pkg.objectId, pkg.version, { bagName: name, ...change });
 
     let bag = await this.client.findBag(name);
@@ -111,6 +112,32 @@ export class NetworkDestination {
     await this.client.stage(bag.id, 'TOKEN', { location: `tokens/${storeName}`, validationFile: `/${storeName}`, storageRegion: this.options.storageRegion, totalFiles: 1, size: storeText.length });
 
     return this.follow(run, folder, bag.id, name, record);
+  }
+
+  /**
+   * After a purge (src/ocfl/purge.ts) of a registered object: "deprecate and redistribute". Every
+   * bag of the old history is marked DEPRECATED in Ingest and in the record (with the reason), and
+   * every version of the purged object — whose tokens the purge remade — is registered, staged and
+   * followed afresh under new bag names (the next generation).
+   */
+  async purge(run: RunScope, p: { storageRoot: string; objectId: string; purgedObjectId: string; reason: string }): Promise<VersionInNetwork[]> {
+    const rec = await networkRecordOf(this.options.statusDir, run.collectionId);
+    for (const [version, v] of Object.entries(rec?.objects[p.objectId] ?? {})) {
+      if (version.includes('/') || v.bagId === undefined) continue;
+      const bag = await this.client.bag(v.bagId);
+      if (bag.status !== 'DEPRECATED') await this.client.setBagStatus(v.bagId, 'DEPRECATED');
+      run.reporter.line(`🗑️ ${v.bagName}: deprecated in the network (${p.reason}).`);
+    }
+    const generation = await deprecateInRecord(this.options.statusDir, run.collectionId, p.objectId, p.reason);
+    const inv = await readInventory(p.storageRoot, p.purgedObjectId);
+    if (!inv) throw new PermanentError(`The purged object ${p.purgedObjectId} is not in ${p.storageRoot}.`);
+    const out: VersionInNetwork[] = [];
+    for (const version of Object.keys(inv.versions).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))) {
+      const folder = { name: p.purgedObjectId, path: '', images: [], record: {} as never, arrangement: {} as never, package: { storageRoot: p.storageRoot, objectId: p.purgedObjectId, objectPath: objectPath(p.purgedObjectId), version, payloadLocal: true } };
+      out.push(await this.deliver(run, folder));
+    }
+    run.reporter.line(`🌐 ${p.purgedObjectId}: the purged history is registered again in the network (generation ${generation}).`);
+    return out;
   }
 
   /** Polls the bag until PRESERVED, a replication failure, or NETWORK_FOLLOW_MINUTES. */

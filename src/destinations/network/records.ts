@@ -26,8 +26,13 @@ export interface NetworkRecord {
   format: typeof NETWORK_FORMAT;
   collectionId: string;
   updatedAt: string;
-  /** objectId → version → state. */
+  /**
+   * objectId → version → state. After a purge, the deprecated registrations stay under
+   * `g<generation>/<version>` and the purged object's versions are registered afresh.
+   */
   objects: Record<string, Record<string, VersionInNetwork>>;
+  /** objectId → how many times it was purged (0 when absent): part of its bag names. */
+  generations?: Record<string, number>;
 }
 
 function path(statusDir: string, collectionId: string): string {
@@ -56,4 +61,28 @@ export async function updateNetworkRecord(statusDir: string, collectionId: strin
   await mkdir(join(statusDir, 'network'), { recursive: true });
   await replaceFile(`${path(statusDir, collectionId)}.${process.pid}.tmp`, path(statusDir, collectionId), `${JSON.stringify(rec, null, 2)}\n`);
   return next;
+}
+
+/** The generation an object's bags are registered under (raised by each purge). */
+export async function generationOf(statusDir: string, collectionId: string, objectId: string): Promise<number> {
+  return (await networkRecordOf(statusDir, collectionId))?.generations?.[objectId] ?? 0;
+}
+
+/** Moves an object's current registrations aside as deprecated (with the reason) and raises its generation. */
+export async function deprecateInRecord(statusDir: string, collectionId: string, objectId: string, reason: string): Promise<number> {
+  const rec = (await networkRecordOf(statusDir, collectionId)) ?? { format: NETWORK_FORMAT, collectionId, updatedAt: '', objects: {} };
+  const generation = (rec.generations?.[objectId] ?? 0) + 1;
+  const versions = rec.objects[objectId] ?? {};
+  const at = new Date().toISOString();
+  for (const [v, state] of Object.entries(versions)) {
+    if (v.includes('/')) continue;
+    versions[`g${generation - 1}/${v}`] = { ...state, status: 'DEPRECATED', reason, updatedAt: at };
+    delete versions[v];
+  }
+  rec.objects[objectId] = versions;
+  rec.generations = { ...rec.generations, [objectId]: generation };
+  rec.updatedAt = at;
+  await mkdir(join(statusDir, 'network'), { recursive: true });
+  await replaceFile(`${path(statusDir, collectionId)}.${process.pid}.tmp`, path(statusDir, collectionId), `${JSON.stringify(rec, null, 2)}\n`);
+  return generation;
 }

@@ -9,7 +9,7 @@ import { afterEach, expect, test } from 'vitest';
 import { networkRecordOf } from '../../../src/destinations/network/records.js';
 import { bagNameOf } from '../../../src/destinations/network/destination.js';
 import type { Fault } from '../../../src/destinations/network/standin/ingest.js';
-import { filesToSend } from '../../../src/ocfl/index.js';
+import { filesToSend, objectPath, purgeFiles } from '../../../src/ocfl/index.js';
 import { NODES, netBed, type NetBed } from './fixture.js';
 
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
@@ -133,4 +133,30 @@ test('a token with an empty proof (the only file of the first round) is refused 
   const f = await b.version('F1', { 'a/one.jp2': 3000 });
   await expect(b.dest.deliver(b.scope(), f)).rejects.toThrow(/has an empty proof .* Set ACE_MINIMUM_ROUND_LEAVES=2, make the version's tokens again/);
   expect(b.ingest.count('POST', /\/tokens$/)).toBe(0);
+});
+
+test('a purge: the old bags are deprecated with the reason, the purged history is registered afresh, and the purged file is nowhere in it', async () => {
+  b = await netBed();
+  await b.dest.deliver(b.scope(), await b.version('F1', { 'a/one.jp2': 3000, 'a/secret.jp2': 2000 }));
+  await b.dest.deliver(b.scope(), await b.version('F1', { 'a/two.jp2': 4000 }));
+  await purgeFiles(b.root, ID, ['a/secret.jp2'], { reason: 'donor request 2026-11', user: { name: 'Archivist', address: 'mailto:a@example.org' }, ims: b.ims });
+  const calls = b.ingest.calls.length;
+  const out = await b.dest.purge(b.scope(), { storageRoot: b.root, objectId: ID, purgedObjectId: ID, reason: 'donor request 2026-11' });
+  expect(out.map((v) => [v.bagName, v.status])).toEqual([[bagNameOf(ID, 'v1', 1), 'PRESERVED'], [bagNameOf(ID, 'v2', 1), 'PRESERVED']]);
+  const bags = b.ingest.state.bags.map((x) => [x.name, x.status]);
+  expect(bags).toEqual([
+    [bagNameOf(ID, 'v1'), 'DEPRECATED'], [bagNameOf(ID, 'v2'), 'DEPRECATED'],
+    [bagNameOf(ID, 'v1', 1), 'PRESERVED'], [bagNameOf(ID, 'v2', 1), 'PRESERVED'],
+  ]);
+  expect(b.ingest.calls.slice(calls).filter((c) => c.method === 'PUT' && /^\/api\/bags\/\d+$/.test(c.path))).toHaveLength(2);
+  const newBagIds = new Set(b.ingest.state.bags.slice(2).map((x) => x.id));
+  expect(b.ingest.state.files.filter((f) => newBagIds.has(f.bag) && f.filename.includes('secret'))).toEqual([]);
+  const rec = (await networkRecordOf(b.statusDir, 'C1'))!;
+  expect(rec.generations).toEqual({ [ID]: 1 });
+  expect(rec.objects[ID]['g0/v1']).toMatchObject({ status: 'DEPRECATED', reason: 'donor request 2026-11' });
+  expect(rec.objects[ID].v1).toMatchObject({ status: 'PRESERVED', bagName: bagNameOf(ID, 'v1', 1) });
+  // A rerun of the purge's redistribution registers nothing more.
+  const again = b.ingest.calls.length;
+  await b.dest.deliver(b.scope(), { name: 'F1', path: '', images: [], record: {} as never, arrangement: {} as never, package: { storageRoot: b.root, objectId: ID, objectPath: objectPath(ID), version: 'v2', payloadLocal: true } });
+  expect(b.ingest.calls.slice(again).filter((c) => c.method !== 'GET')).toEqual([]);
 });
