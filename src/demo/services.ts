@@ -100,7 +100,7 @@ export async function startDemoServices(dataDir: string, opts: ServiceOptions = 
       `COMPRESSED_ACCESS_FILES=${join(dataDir, 'access')}`,
       'ISLANDORA_NAMESPACE=demo',
     );
-    describe.push(`Islandora: OpenSSH server on ${sshd.host}:${sshd.port} with a drush stand-in (books recorded in islandora-host/)`);
+    describe.push(`Islandora (with ACCESS_PLATFORM=islandora): OpenSSH server on ${sshd.host}:${sshd.port} with a drush stand-in (books recorded in islandora-host/)`);
 
     // The preservation network: an Ingest stand-in with two nodes; tokens are checked against the
     // ledger of the local IMS the demo's storage root uses.
