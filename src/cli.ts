@@ -18,6 +18,8 @@ Commands:
   audit <collection> | --all [--json]
                         re-check every copy (local payload and ACE tokens, S3, a bounded
                         number of tape files) and keep the results as records
+  network status <collection> | purge <collection> <object-id> --reason "…"
+                        the preservation network: each bag's state, or redistribute after a purge
   ocfl <subcommand>     validate | ls | show | diff | purge | tokens | audit  (distillery ocfl help)
   tape <subcommand>     label | status | catalogue  (distillery tape help)
   demo                  prepare the demo data folder and print its settings path
@@ -40,6 +42,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./commands/report.js')).reportCommand(rest);
     case 'audit':
       return (await import('./audit/cli.js')).auditCommand(rest);
+    case 'network':
+      return (await import('./destinations/network/cli.js')).networkCommand(rest);
     case 'ocfl':
       return (await import('./ocfl/cli.js')).ocflCommand(rest);
     case 'tape':

@@ -24,3 +24,17 @@ test('network: off without NETWORK_INGEST_URL (its other keys still count as kno
   expect(on.secretKeys.has('NETWORK_INGEST_PASSWORD')).toBe(true);
   expect(s).toMatchObject({ ingestUrl: 'https://ingest.example.edu', storageRegion: 1, followMinutes: 10, pollSeconds: 10 });
 });
+
+test('distillery audit and distillery network refuse bad usage with the usage line (exit 2), before reading settings', async () => {
+  const { auditCommand } = await import('../../src/audit/cli.js');
+  const { networkCommand } = await import('../../src/destinations/network/cli.js');
+  const err: string[] = [];
+  const io = { out: () => undefined, err: (t: string) => err.push(t) };
+  expect(await auditCommand([], io)).toBe(2);
+  expect(await auditCommand(['C1', '--all'], io)).toBe(2);
+  expect(await auditCommand(['../x'], io)).toBe(2);
+  expect(await networkCommand(['purge', 'C1', 'id'], io)).toBe(2);
+  expect(await networkCommand(['nonsense'], io)).toBe(2);
+  expect(err[0]).toContain('Usage: distillery audit <collection> | --all [--json]');
+  expect(err.at(-1)).toContain('Usage: distillery network status <collection>');
+});
