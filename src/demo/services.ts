@@ -120,8 +120,6 @@ export async function startDemoServices(dataDir: string, opts: ServiceOptions = 
       `NETWORK_STAGING_DIR=${join(dataDir, 'network', 'staging')}`,
       'NETWORK_FOLLOW_MINUTES=2',
       'NETWORK_POLL_SECONDS=1',
-      // A first round of one file would have an empty proof, which Ingest refuses.
-      'ACE_MINIMUM_ROUND_LEAVES=2',
       'AUDIT_SCHEDULE=0 2 * * *',
     );
     describe.push(`Preservation network: Ingest stand-in at ${ingest.url} with nodes node-east and node-west (state in network/)`);

@@ -26,10 +26,13 @@ let settings: Settings;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'distillery-audit-demo-'));
   demo = await startDemo(dataDir);
+  // The demo signs in its debug user, which the settings allow only in development mode.
+  process.env.NODE_ENV = 'development';
   settings = await loadSettings(demo.settingsFile, 'worker');
 }, 120_000);
 
 afterAll(async () => {
+  process.env.NODE_ENV = 'test';
   await demo?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });

@@ -96,9 +96,6 @@ export class NetworkDestination {
       for (const id of e.identifiers) {
         const filename = `/${id}`;
         if (tokened.has(filename)) continue;
-        if (e.proof.length === 0) {
-          throw new PermanentError(`The ACE token of ${id} has an empty proof (it was the only file of the first round in the IMS ledger), and Ingest requires a proof. Set ACE_MINIMUM_ROUND_LEAVES=2, make the version's tokens again with \`distillery ocfl tokens ${pkg.storageRoot} ${pkg.objectId} --version ${pkg.version}\` and run again.`);
-        }
         await this.client.registerToken(bag.id, { filename, round: e.round, createDate: e.date, proof: e.proof.join('\n'), imsHost: e.imsHost, algorithm: e.digestService, imsService: e.tokenClass });
         posted++;
       }

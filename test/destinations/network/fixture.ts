@@ -29,14 +29,13 @@ export interface NetBed {
   cleanup(): Promise<void>;
 }
 
-export async function netBed(opts: { failingAuditNodes?: string[]; timeoutMs?: number; minimumLeaves?: number } = {}): Promise<NetBed> {
+export async function netBed(opts: { failingAuditNodes?: string[]; timeoutMs?: number } = {}): Promise<NetBed> {
   const dir = await mkdtemp(join(tmpdir(), 'distillery-network-'));
   const root = join(dir, 'ocfl');
   const statusDir = join(dir, 'status');
   const stagingDir = join(dir, 'staging');
   await mkdir(statusDir, { recursive: true });
-  // Rounds of at least two leaves: a one-file first round has an empty proof, which Ingest refuses.
-  const ims = new LocalIms(join(dir, 'ims-ledger.jsonl'), { minimumLeaves: opts.minimumLeaves ?? 2 });
+  const ims = new LocalIms(join(dir, 'ims-ledger.jsonl'));
   const ingest = new IngestStandin({ username: 'distillery', password: 'test-password', depositors: ['caltech-archives'], stagingDir, nodesDir: join(dir, 'nodes'), nodes: NODES, ims, failingAuditNodes: opts.failingAuditNodes });
   const url = await ingest.start();
   const settings = { ingestUrl: url, username: 'distillery', password: 'test-password', depositor: 'caltech-archives', stagingDir, storageRegion: 1, followMinutes: 1, pollSeconds: 0.05, statusDir };

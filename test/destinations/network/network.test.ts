@@ -128,13 +128,6 @@ test('a file already staged that differs is never overwritten: the run stops and
   expect(b.ingest.state.tokens).toEqual([]);
 });
 
-test('a token with an empty proof (the only file of the first round) is refused before Ingest sees it, with what to do', async () => {
-  b = await netBed({ minimumLeaves: 1 });
-  const f = await b.version('F1', { 'a/one.jp2': 3000 });
-  await expect(b.dest.deliver(b.scope(), f)).rejects.toThrow(/has an empty proof .* Set ACE_MINIMUM_ROUND_LEAVES=2, make the version's tokens again/);
-  expect(b.ingest.count('POST', /\/tokens$/)).toBe(0);
-});
-
 test('a purge: the old bags are deprecated with the reason, the purged history is registered afresh, and the purged file is nowhere in it', async () => {
   b = await netBed();
   await b.dest.deliver(b.scope(), await b.version('F1', { 'a/one.jp2': 3000, 'a/secret.jp2': 2000 }));
