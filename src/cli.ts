@@ -20,6 +20,8 @@ Commands:
                         number of tape files) and keep the results as records
   network status <collection> | purge <collection> <object-id> --reason "…"
                         the preservation network: each bag's state, or redistribute after a purge
+  status <collection> [--json]
+                        what of a collection is preserved where: OCFL versions, S3, tape, access
   ocfl <subcommand>     validate | ls | show | diff | purge | tokens | audit  (distillery ocfl help)
   tape <subcommand>     label | status | catalogue  (distillery tape help)
   demo                  prepare the demo data folder and print its settings path
@@ -44,6 +46,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./audit/cli.js')).auditCommand(rest);
     case 'network':
       return (await import('./destinations/network/cli.js')).networkCommand(rest);
+    case 'status':
+      return (await import('./commands/status.js')).statusCommand(rest);
     case 'ocfl':
       return (await import('./ocfl/cli.js')).ocflCommand(rest);
     case 'tape':

@@ -5,7 +5,8 @@
  */
 import type { S3Destination } from '../destinations/s3/index.js';
 import type { TapeDestination } from '../destinations/tape/index.js';
-import { runTool } from '../images/run.js';
+import { runChild } from '../childProcess.js';
+import { policies } from '../policies.js';
 import type { Logger } from '../log.js';
 import type { Ims } from '../ocfl/index.js';
 import { auditLocalCopy, auditS3Copy, emptyResult, type CopyResult } from './copies.js';
@@ -92,7 +93,7 @@ export async function runAudit(deps: AuditDeps, collectionId?: string): Promise<
   if (!ok && deps.settings.notifyCommand) {
     const failed = records.filter((r) => !r.ok);
     const summary = `Distillery audit failed: ${failed.map((r) => `${r.collectionId} (${r.findings.length} problem(s), first: ${r.findings[0].message})`).join('; ')}`;
-    await runTool(deps.settings.notifyCommand, [auditStatusPath(deps.statusDir), summary], { timeoutMs: 60_000 }).catch((err: Error) =>
+    await runChild(deps.settings.notifyCommand, [auditStatusPath(deps.statusDir), summary], { tool: 'AUDIT_NOTIFY_CMD', policy: policies.shortRequest }).catch((err: Error) =>
       deps.log.error({ err: err.message }, `AUDIT_NOTIFY_CMD failed: ${err.message}`),
     );
   }

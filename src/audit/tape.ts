@@ -4,7 +4,8 @@
  * nightly audits. Each file is read with tar and every member's sha512 compared with the catalogue
  * (which holds the inventory's digests); nothing is written to disk.
  */
-import { loadCatalogue, TapeCommandError, type TapeDestination, type TapeFileRecord, type TapeRecord } from '../destinations/tape/index.js';
+import { loadCatalogue, TapeCommandError, type TapeDestination, type TapeDrive, type TapeFileRecord, type TapeRecord } from '../destinations/tape/index.js';
+import { withDriveLock } from '../destinations/tape/catalogue.js';
 import { verifyRunFile, withScratch } from '../destinations/tape/runFile.js';
 import { silentReporter } from '../runs/reporter.js';
 import { emptyResult, type CopyResult } from './copies.js';
@@ -62,53 +63,68 @@ export async function auditTape(tape: TapeDestination, statusDir: string, settin
   }
   const chosen = Array.from({ length: count }, (_, i) => entries[(start + i) % entries.length]);
 
-  let loaded: TapeRecord;
+  // The drive is shared with runs: an audit never waits for it or disturbs a run that holds it.
+  let inLock = false;
   try {
-    loaded = await tape.identify(cat);
-  } catch (err) {
-    out.notes.push(`Tape files were not read back: ${(err as Error).message}`);
-    return out;
-  }
-  await withScratch(async (scratch) => {
-    for (const { tape: t, file } of chosen) {
-      if (t.indicator !== loaded.indicator) {
-        out.notes.push(`The next tape file to read back is file ${file.number} on tape ${t.indicator}, but tape ${loaded.indicator} is in ${tape.drive.device}: load tape ${t.indicator} before the next audit.`);
-        break;
-      }
-      const collection = file.collectionId ?? '(none)';
-      const r = out.byCollection.get(collection) ?? emptyResult('tape');
-      out.byCollection.set(collection, r);
-      const where = `tape ${t.indicator} file ${file.number}`;
+    await withDriveLock(tape.options.cataloguePath, tape.drive.device, async (held) => {
+      inLock = true;
+      const drive: TapeDrive = tape.drive.forRun(held);
+      let loaded: TapeRecord;
       try {
-        const { problems } = await verifyRunFile(tape.drive, scratch, file.number, { objects: file.objects }, silentReporter);
-        for (const o of file.objects) {
-          for (const f of o.files) {
-            r.checked++;
-            const p = problems.find((x) => x.path === f.path);
-            if (!p) {
-              r.intact++;
-              continue;
-            }
-            const state = p.why.startsWith('missing') ? 'missing' : 'corrupt';
-            r.findings.push({
-              copy: 'tape', objectId: o.objectId, path: f.path, state,
-              message: `${f.path} on ${where}: ${p.why}. The tape copy of this file is damaged: keep the tape, tell the tape administrator, and write ${o.objectId} to a new tape; the local and S3 copies are audited separately.`,
-            });
-          }
-        }
+        loaded = await tape.identify(cat, drive);
       } catch (err) {
-        if (!(err instanceof TapeCommandError)) throw err;
-        for (const o of file.objects) {
-          r.checked += o.files.length;
-          r.findings.push({
-            copy: 'tape', objectId: o.objectId, path: where, state: 'unreadable',
-            message: `${where} could not be read back (${err.output || err.message}); it holds ${o.files.length} file(s) of ${o.objectId}. Clean the drive and audit collection ${collection} again; if it fails again, the copy on this tape is lost: tell the tape administrator and write the object to a new tape.`,
-          });
-        }
+        out.notes.push(`Tape files were not read back: ${(err as Error).message}`);
+        return;
       }
-      out.read.push({ indicator: t.indicator, file: file.number });
-      if (collectionId === undefined) await saveTapeCursor(statusDir, { indicator: t.indicator, file: file.number, at: new Date().toISOString() });
-    }
-  });
+      await withScratch(async (scratch) => {
+        for (const { tape: t, file } of chosen) {
+          if (t.indicator !== loaded.indicator) {
+            out.notes.push(`The next tape file to read back is file ${file.number} on tape ${t.indicator}, but tape ${loaded.indicator} is in ${tape.drive.device}: load tape ${t.indicator} before the next audit.`);
+            break;
+          }
+          await readBack(drive, scratch, t, file, out);
+          if (collectionId === undefined) await saveTapeCursor(statusDir, { indicator: t.indicator, file: file.number, at: new Date().toISOString() });
+        }
+      });
+    }, { waitMs: 0 });
+  } catch (err) {
+    if (inLock) throw err;
+    out.notes.push(`Tape files were not read back: the drive is in use (${(err as Error).message}); the next audit reads them.`);
+  }
   return out;
+}
+
+/** Reads one tape file back and adds what it found to its collection's result. */
+async function readBack(drive: TapeDrive, scratch: string, t: TapeRecord, file: TapeFileRecord, out: TapeAuditResult): Promise<void> {
+  const collection = file.collectionId ?? '(none)';
+  const r = out.byCollection.get(collection) ?? emptyResult('tape');
+  out.byCollection.set(collection, r);
+  const where = `tape ${t.indicator} file ${file.number}`;
+  try {
+    const { problems } = await verifyRunFile(drive, scratch, file.number, { objects: file.objects }, silentReporter);
+    for (const o of file.objects) {
+      for (const f of o.files) {
+        r.checked++;
+        const p = problems.find((x) => x.path === f.path);
+        if (!p) {
+          r.intact++;
+          continue;
+        }
+        r.findings.push({
+          copy: 'tape', objectId: o.objectId, path: f.path, state: p.why.startsWith('missing') ? 'missing' : 'corrupt',
+          message: `${f.path} on ${where}: ${p.why}. The tape copy of this file is damaged: keep the tape, tell the tape administrator, and write ${o.objectId} to a new tape; the local and S3 copies are audited separately.`,
+        });
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof TapeCommandError)) throw err;
+    for (const o of file.objects) {
+      r.checked += o.files.length;
+      r.findings.push({
+        copy: 'tape', objectId: o.objectId, path: where, state: 'unreadable',
+        message: `${where} could not be read back (${err.output || err.message}); it holds ${o.files.length} file(s) of ${o.objectId}. Clean the drive and audit collection ${collection} again; if it fails again, the copy on this tape is lost: tell the tape administrator and write the object to a new tape.`,
+      });
+    }
+  }
+  out.read.push({ indicator: t.indicator, file: file.number });
 }
