@@ -15,6 +15,11 @@ Commands:
   check                 validate settings.ini (every problem at once) and report tools and services
   report <collection> [--json]
                         what a run would find and do, without writing anything
+  audit <collection> | --all [--json]
+                        re-check every copy (local payload and ACE tokens, S3, a bounded
+                        number of tape files) and keep the results as records
+  network status <collection> | purge <collection> <object-id> --reason "…"
+                        the preservation network: each bag's state, or redistribute after a purge
   status <collection> [--json]
                         what of a collection is preserved where: OCFL versions, S3, tape, access
   ocfl <subcommand>     validate | ls | show | diff | purge | tokens | audit  (distillery ocfl help)
@@ -37,6 +42,10 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./commands/check.js')).checkCommand(rest);
     case 'report':
       return (await import('./commands/report.js')).reportCommand(rest);
+    case 'audit':
+      return (await import('./audit/cli.js')).auditCommand(rest);
+    case 'network':
+      return (await import('./destinations/network/cli.js')).networkCommand(rest);
     case 'status':
       return (await import('./commands/status.js')).statusCommand(rest);
     case 'ocfl':

@@ -12,12 +12,16 @@ import type { WorkerEnv } from './alchemist/worker.js';
 import type { Destination, DestinationProcess } from './destinations/destination.js';
 import { IslandoraDestination } from './destinations/islandora/index.js';
 import { S3Destination } from './destinations/s3/index.js';
+import { restoreInventoriesFromS3 } from './destinations/s3/restoreInventory.js';
 import { TapeDestination } from './destinations/tape/index.js';
+import { NetworkDestination } from './destinations/network/index.js';
+import { auditNetworkCopies } from './destinations/network/audit.js';
 import { DistillProcessor } from './distill/processor.js';
 import { imsFrom, ObjectIdentity, removeLocalPayload, stableObjectId } from './ocfl/index.js';
 import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
 import type { Logger } from './log.js';
 import { buildReport, renderReportText } from './report/report.js';
+import type { AuditDeps } from './audit/run.js';
 import { StatusFolder, thisWorker } from './runs/statusFolder.js';
 import { scheduleIntervalMs } from './alchemist/schedule.js';
 import type { Settings } from './settings/index.js';
@@ -80,9 +84,13 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
         storageRoot: storageRootOf(settings),
         objectId: (uri) => identity.resolve(uri),
         ims: imsFrom(settings.ocfl, storageRootOf(settings)),
+        restoreObject: settings.modules.cloud && settings.s3
+          ? async (objectId, reporter) => Boolean(await restoreInventoriesFromS3(new S3Destination({ ...settings.s3!, storageRoot: storageRootOf(settings) }), storageRootOf(settings), objectId, { reporter }))
+          : undefined,
         close: () => metadata.end(),
       };
     },
+    network: networkFor(settings),
     releasePayload: settings.ocfl.keepLocalPayload
       ? undefined
       : {
@@ -105,4 +113,27 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     passEveryMs: scheduleIntervalMs(settings.alchemist.schedule),
     runLogRetentionDays: settings.alchemist.runLogRetentionDays,
   };
+}
+
+/** What `distillery audit` and the audit schedule use: the local root, and the S3 and tape copies when configured. */
+export function auditDepsFrom(settings: Settings, log: Logger): AuditDeps {
+  const storageRoot = storageRootOf(settings);
+  const s3 = settings.modules.cloud && settings.s3 ? destinationFor(settings, 'cloud') : undefined;
+  const tape = settings.modules.onsite && settings.tape ? destinationFor(settings, 'onsite') : undefined;
+  const network = networkFor(settings);
+  return {
+    storageRoot,
+    statusDir: settings.folders.statusFiles,
+    ims: imsFrom(settings.ocfl, storageRoot),
+    settings: settings.audit,
+    log,
+    s3: s3 instanceof S3Destination ? s3 : undefined,
+    tape: tape instanceof TapeDestination ? tape : undefined,
+    network: network ? (collectionId, objectIds) => auditNetworkCopies(network.client, settings.folders.statusFiles, collectionId, objectIds) : undefined,
+  };
+}
+
+/** The preservation network destination when NETWORK_INGEST_URL is set. */
+export function networkFor(settings: Settings): NetworkDestination | undefined {
+  return settings.network ? new NetworkDestination({ ...settings.network, statusDir: settings.folders.statusFiles }) : undefined;
 }

@@ -6,7 +6,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { imageToolVersions } from '../images/index.js';
 import { loadSettings, SettingsError, settingsPath, type Settings } from '../settings/index.js';
-import { archivesSpaceFrom, destinationFor } from '../wiring.js';
+import { archivesSpaceFrom, destinationFor, networkFor } from '../wiring.js';
 import { DESTINATION_ORDER } from '../destinations/destination.js';
 
 type Row = { what: string; ok: boolean; detail: string };
@@ -62,6 +62,11 @@ export async function checkCommand(_args: string[]): Promise<number> {
     const r = await d.check().catch((err: Error) => ({ ok: false, detail: err.message }));
     rows.push({ what: `${process} (${d.platform})`, ok: r.ok, detail: r.detail });
   }
+  const network = networkFor(settings);
+  if (network) {
+    const r = await network.check();
+    rows.push({ what: `network (${network.platform})`, ok: r.ok, detail: r.detail });
+  } else rows.push({ what: 'network', ok: true, detail: 'not configured (NETWORK_INGEST_URL is empty)' });
   const width = Math.max(...rows.map((r) => r.what.length));
   for (const r of rows) console.log(`${r.ok ? '✅' : '❌'} ${r.what.padEnd(width)}  ${r.detail}`);
   const bad = rows.filter((r) => !r.ok).length;

@@ -8,8 +8,9 @@ import { noSettingsFile } from '../cli.js';
 import { createLogger } from '../log.js';
 import { loadSettings, SettingsError, settingsPath, type Settings } from '../settings/index.js';
 import { startWeb } from '../web/server.js';
+import { scheduleAudit } from '../audit/schedule.js';
 import { overviewSourcesOf } from '../collection/overview.js';
-import { buildWorkerEnv } from '../wiring.js';
+import { auditDepsFrom, buildWorkerEnv } from '../wiring.js';
 
 export { webCommand } from '../web/cli.js';
 
@@ -43,9 +44,11 @@ export async function alchemistCommand(args: string[]): Promise<number> {
     return 0;
   }
   const task = scheduleAlchemist(env, settings.alchemist.schedule);
+  const audits = settings.audit.schedule ? scheduleAudit(auditDepsFrom(settings, log.child({ part: 'audit' })), settings.audit.schedule, log) : undefined;
   log.info({ schedule: settings.alchemist.schedule, status: settings.folders.statusFiles }, 'alchemist is watching the status folder');
   await untilStopped();
   await task.stop();
+  await audits?.stop();
   return 0;
 }
 
@@ -74,11 +77,13 @@ export async function startCommand(_args: string[]): Promise<number> {
     return 1;
   }
   const task = scheduleAlchemist(buildWorkerEnv(settings, log.child({ part: 'alchemist' })), settings.alchemist.schedule);
+  const audits = settings.audit.schedule ? scheduleAudit(auditDepsFrom(settings, log.child({ part: 'audit' })), settings.audit.schedule, log) : undefined;
   console.log(`${demo ? `${demo.banner}\n` : ''}Distillery is running: open ${web.url}/ (Ctrl-C stops it).`);
   await untilStopped();
   // A run in progress is not waited for: every step is resumable, and the next start picks it up.
   console.log('Stopping. A run in progress resumes where it stopped when Distillery starts again.');
   void task.stop();
+  void audits?.stop();
   await web.close();
   await demo?.stop();
   process.exit(0);

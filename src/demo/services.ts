@@ -14,6 +14,9 @@ import { TapeDrive } from '../destinations/tape/drive.js';
 import { readLabel, writeLabel } from '../destinations/tape/label.js';
 import { createTape, createTapeLibrary, loadTape } from '../destinations/tape/standin/rmt-standin.js';
 import { writeStandinRsh } from '../destinations/tape/standin/rsh.js';
+import { IngestStandin } from '../destinations/network/standin/ingest.js';
+import { LocalIms } from '../ocfl/ace/ims.js';
+import { defaultLedgerPath } from '../ocfl/companion.js';
 
 export const DEMO_BUCKET = 'distillery-preservation';
 export const DEMO_TAPES = ['LTO-000001', 'LTO-000002', 'LTO-000003'];
@@ -22,6 +25,8 @@ export interface DemoServices {
   aspace: StandInHandle;
   s3: S3TestServer;
   sshd: SshdHandle;
+  /** The preservation network's Ingest service stand-in, with its simulated nodes. */
+  ingest: IngestStandin;
   /** The tape library folder of the rmt stand-in (one folder per tape, drive.json says which is loaded). */
   tapeLibrary: string;
   /** settings.ini lines that point Distillery at the stand-ins. */
@@ -106,10 +111,33 @@ export async function startDemoServices(dataDir: string, opts: ServiceOptions = 
     );
     describe.push(`Islandora (with ACCESS_PLATFORM=islandora): OpenSSH server on ${sshd.host}:${sshd.port} with a drush stand-in (books recorded in islandora-host/)`);
 
+    // The preservation network: an Ingest stand-in with two nodes; tokens are checked against the
+    // ledger of the local IMS the demo's storage root uses.
+    const ingest = new IngestStandin({
+      username: 'distillery', password: 'demo-network-password', depositors: ['demo'],
+      stagingDir: join(dataDir, 'network', 'staging'), nodesDir: join(dataDir, 'network', 'nodes'), nodes: ['node-east', 'node-west'],
+      ims: new LocalIms(defaultLedgerPath(join(dataDir, 'preservation', 'ocfl'))), stateFile: join(dataDir, 'network', 'ingest-standin.json'),
+    });
+    await mkdir(join(dataDir, 'network'), { recursive: true });
+    await ingest.start();
+    stops.push(() => ingest.stop());
+    settings.push(
+      `NETWORK_INGEST_URL=${ingest.url}`,
+      'NETWORK_INGEST_USERNAME=distillery',
+      'NETWORK_INGEST_PASSWORD=demo-network-password',
+      'NETWORK_DEPOSITOR=demo',
+      `NETWORK_STAGING_DIR=${join(dataDir, 'network', 'staging')}`,
+      'NETWORK_FOLLOW_MINUTES=2',
+      'NETWORK_POLL_SECONDS=1',
+      'AUDIT_SCHEDULE=0 2 * * *',
+    );
+    describe.push(`Preservation network: Ingest stand-in at ${ingest.url} with nodes node-east and node-west (state in network/)`);
+
     return {
       aspace,
       s3,
       sshd,
+      ingest,
       tapeLibrary,
       settings,
       describe,

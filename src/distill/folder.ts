@@ -31,6 +31,11 @@ export interface FolderTools {
   objectId: (archivalObjectUri: string) => Promise<Resolved>;
   /** Issues the ACE-format fixity tokens of each new version's payload. */
   ims: Ims;
+  /**
+   * When the local storage root lacks an object: reads its inventories (never payload) from a
+   * preservation copy so the next version builds on them; false when no copy holds it.
+   */
+  restoreObject?: (objectId: string, reporter: StepHandle) => Promise<boolean>;
 }
 
 export interface FolderInput {
@@ -171,6 +176,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
   const commit = await stage(steps.package, name, async () => {
     await writeFile(folderJsonPath, preservedRecordJson({ ...record.archivalObject, arrangement: record.arrangement }));
     await ensureStorageRoot(tools.storageRoot);
+    if (tools.restoreObject && !(await readInventory(tools.storageRoot, objectId))) await tools.restoreObject(objectId, steps.package);
     const incoming = [
       ...images.map((img) => ({ logicalPath: img.logicalPath, sourcePath: img.jp2Path, digests: { sha512: img.digests.sha512, sha256: img.digests.sha256 } })),
       ...files.map((f) => ({ logicalPath: f.logicalPath, sourcePath: f.sourcePath, digests: { sha512: f.digests.sha512, sha256: f.digests.sha256 } })),

@@ -30,6 +30,11 @@ export interface DistillDeps {
    * KEEP_LOCAL_PAYLOAD=false: removes an object's local payload once every preservation process
    * named here verified it in the run (never when one of them was not chosen or failed).
    */
+  /**
+   * The preservation network: each folder's version is registered once every preservation process
+   * chosen (cloud, onsite) verified its copy in the run.
+   */
+  network?: { deliver(run: RunScope, folder: PreparedFolder): Promise<unknown> };
   releasePayload?: { processes: DestinationProcess[]; release: (pkg: PreservationPackage) => Promise<void> };
   report?: (input: { collectionId: string; collectionPath: string; aspace: ArchivesSpace; processes: readonly string[] }) => Promise<{ text: string; data: unknown; problems: number }>;
 }
@@ -137,6 +142,7 @@ export class DistillProcessor implements RunProcessor {
     };
     const tools = await this.deps.tools(request.collectionId);
     const failedDest = new Map<Destination, string>();
+    const networkProblems: string[] = [];
     const delivered: PreparedFolder[] = [];
     /** Why each step failed for some folders, for the step's own line in the record. */
     const stepProblems = new Map<string, string[]>();
@@ -220,6 +226,7 @@ export class DistillProcessor implements RunProcessor {
           step.file({ path: f.path, outcome: 'failed', why });
         }
       }
+      networkProblems.push(...(await this.registerInNetwork(delivered, destinations, steps.dest, steps.package, scope)));
       await this.releasePayload(delivered, destinations, steps.dest, steps.package);
     } finally {
       await tools.close();
@@ -249,13 +256,39 @@ export class DistillProcessor implements RunProcessor {
       else if (step.record.state === 'running') await step.done({ folders: done });
     }
 
-    const reasons = [...problems.map((p) => p), ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`)];
+    const reasons = [...problems.map((p) => p), ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`), ...networkProblems];
     if (reasons.length) {
       const listed = `${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? '; …' : ''}`;
       // Most reasons are sentences already: end with one full stop, never "..".
       return { ok: false, reason: `${reasons.length} problem${reasons.length === 1 ? '' : 's'} kept this run from finishing: ${listed}${/[.!?…]$/.test(listed) ? '' : '.'}` };
     }
     return { ok: true };
+  }
+
+  /**
+   * Registers each folder's version with the preservation network once every chosen preservation
+   * destination (cloud, onsite) verified its copy of the folder in this run.
+   */
+  private async registerInNetwork(folders: PreparedFolder[], destinations: Destination[], steps: Map<Destination, StepHandle>, step: StepHandle, scope: RunScope): Promise<string[]> {
+    const network = this.deps.network;
+    const preservation = destinations.filter((d) => d.process === 'cloud' || d.process === 'onsite');
+    if (!network || preservation.length === 0) return [];
+    const problems: string[] = [];
+    for (const f of folders) {
+      if (!f.package) continue;
+      const unverified = preservation.filter((d) => steps.get(d)!.folderState(f.name)?.state !== 'done');
+      if (unverified.length) {
+        step.line(`🌐 ${f.name}: not registered with the preservation network: ${unverified.map((d) => d.process).join(' and ')} did not verify a copy in this run.`);
+        continue;
+      }
+      try {
+        await network.deliver({ ...scope, reporter: step }, f);
+      } catch (err) {
+        step.line(`❌ network: ${f.name}: ${message(err)}`);
+        problems.push(`network: ${f.name}: ${message(err)}`);
+      }
+    }
+    return problems;
   }
 
   /** Frees a folder's local disk only when every preservation destination verified its copy in this run. */

@@ -4,6 +4,8 @@
  * section is reported together.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { readAuditSettings, type AuditSettings } from '../audit/settings.js';
+import { readNetworkSettings, type NetworkSettings } from '../destinations/network/settings.js';
 import { readArchivesSpaceSettings, type ArchivesSpaceSettings } from '../archivesspace/settings.js';
 import { readIslandoraSettings, type IslandoraSettings } from '../destinations/islandora/settings.js';
 import { readIiifSettings, type IiifSettings } from '../destinations/iiif/settings.js';
@@ -19,6 +21,9 @@ export interface Settings extends CoreSettings {
   aspace: ArchivesSpaceSettings;
   images: ImageSettings;
   ocfl: OcflSettings;
+  audit: AuditSettings;
+  /** The preservation network (off unless NETWORK_INGEST_URL is set). */
+  network?: NetworkSettings;
   s3?: S3Settings;
   tape?: TapeSettings;
   islandora?: IslandoraSettings;
@@ -39,6 +44,8 @@ export async function loadSettings(file = settingsPath(), scope: SettingsScope =
     aspace: worker ? readArchivesSpaceSettings(r) : undefined,
     images: worker ? readImageSettings(r) : undefined,
     ocfl: worker ? readOcflSettings(r) : undefined,
+    audit: worker ? readAuditSettings(r) : undefined,
+    network: worker ? readNetworkSettings(r) : undefined,
     s3: worker && core.modules.cloud === 's3' ? readS3Settings(r) : undefined,
     tape: worker && core.modules.onsite === 'tape' ? readTapeSettings(r) : undefined,
     islandora: worker && core.modules.access === 'islandora' ? readIslandoraSettings(r) : undefined,

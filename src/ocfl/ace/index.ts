@@ -13,4 +13,4 @@ export {
 } from './ims.js';
 export { formatTokenStore, parseTokenStore, entryFromToken, aceDate, TokenStoreFormatError, type TokenStoreEntry } from './tokenStore.js';
 export { buildTree, proofRoot } from './hashTree.js';
-export { tokenizeVersion, auditObject, type AuditResult, type AuditItem, type AuditState } from './tokenize.js';
+export { tokenizeVersion, auditObject, type AuditResult, type AuditItem, type AuditState, type AuditOptions } from './tokenize.js';

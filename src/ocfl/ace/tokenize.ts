@@ -65,11 +65,16 @@ export interface AuditResult {
   problems: string[];
 }
 
+export interface AuditOptions {
+  /** Called after each file is read with its byte count; a scheduled audit waits here to bound its I/O. */
+  afterRead?: (bytes: number) => Promise<void>;
+}
+
 /**
  * Re-reads every payload file of the object, compares its sha512 and sha256 with the inventory,
  * and recomputes its ACE proof up to the round summary the IMS holds.
  */
-export async function auditObject(rootPath: string, objectId: string, ims: Ims): Promise<AuditResult> {
+export async function auditObject(rootPath: string, objectId: string, ims: Ims, opts: AuditOptions = {}): Promise<AuditResult> {
   const objectRoot = join(rootPath, objectPath(objectId));
   const inv = await readObjectInventory(objectRoot);
   if (!inv) throw new PermanentError(`There is no OCFL object ${objectId} in ${rootPath}.`);
@@ -99,7 +104,9 @@ export async function auditObject(rootPath: string, objectId: string, ims: Ims):
     for (const p of paths) {
       let digests: Record<string, string>;
       try {
-        digests = (await hashFile(join(objectRoot, p), [alg, 'sha256'])).digests;
+        const read = await hashFile(join(objectRoot, p), [alg, 'sha256']);
+        digests = read.digests;
+        await opts.afterRead?.(read.bytes);
       } catch {
         if (elsewhere.has(p)) result.heldElsewhere++;
         else result.items.push({ path: p, state: 'M', message: `${p} is missing.` });

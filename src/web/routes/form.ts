@@ -7,6 +7,7 @@ import type { WebContext } from '../app.js';
 import { processChoices, unavailableProblem } from '../processes.js';
 import { problems, WebProblem } from '../problems.js';
 import { recentRuns } from '../recent.js';
+import { readAuditStatus } from '../../audit/records.js';
 import { identityKey, type WebUser } from '../users.js';
 
 export function formRoutes(ctx: WebContext): Router {
@@ -65,6 +66,7 @@ async function renderForm(
   state: { problem?: WebProblem; collectionId?: string; chosen?: string[] },
 ): Promise<void> {
   const recent = await recentRuns(ctx.status, 10);
+  const audit = await readAuditStatus(ctx.status.dir);
   res.status(status).render('form', {
     user: res.locals.user,
     csrfToken: ctx.csrfToken(req),
@@ -73,5 +75,6 @@ async function renderForm(
     collectionId: state.collectionId ?? '',
     chosen: state.chosen ?? [],
     recent,
+    audit,
   });
 }
