@@ -23,9 +23,10 @@
 import { randomUUID } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
 import { type Stats } from 'node:fs';
-import { appendFile, mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, rename, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { asRunRecord } from './recordShape.js';
 import { collectionIdProblem, parseProcesses, RequestProblem } from './requests.js';
 import { PROCESSES, type ProcessName, type RunRecord, type RunRequest, type RunUser } from './types.js';
 
@@ -137,6 +138,8 @@ export class StatusFolder {
     await mkdir(this.dir, { recursive: true });
     const existing = await this.activeFor(collectionId);
     if (existing) throw new RunConflict(existing);
+    const twin = await this.caseTwin(collectionId);
+    if (twin) throw new RequestProblem(`There is already a run of "${twin}", which differs from "${collectionId}" only in upper and lower case: on a case-insensitive or SMB share both would be the same files. Use the ID exactly as "${twin}" if it is that collection.`);
     const now = input.now ?? new Date();
     const request: RunRequest = {
       runId: `${collectionId}-${stamp(now)}-${randomUUID().slice(0, 8)}`,
@@ -176,6 +179,16 @@ export class StatusFolder {
     return undefined;
   }
 
+  /** A collection ID of a run here (active or archived) that equals this one but for case, if any. */
+  async caseTwin(collectionId: string): Promise<string | undefined> {
+    const lower = collectionId.toLowerCase();
+    for (const name of await this.names()) {
+      const id = (INIT.exec(name) ?? CLAIMED.exec(name) ?? ARCHIVED.exec(name) ?? /^(.+)-(?:processing|run\.json|\d{14}\.json)$/.exec(name))?.[1];
+      if (id !== undefined && id !== collectionId && id.toLowerCase() === lower) return id;
+    }
+    return undefined;
+  }
+
   /** Init files waiting for a worker, oldest first. */
   async pending(): Promise<PendingRun[]> {
     const found: (PendingRun & { mtime: number })[] = [];
@@ -207,7 +220,7 @@ export class StatusFolder {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const text = await readFile(to, 'utf8').catch(() => '');
+    const text = await readText(to).catch(() => '');
     const request = parseRequest(text, run);
     const claim: Claim = { request, worker, claimedAt: new Date().toISOString(), file, token };
     await writeAtomic(to, JSON.stringify(claim, null, 2) + '\n');
@@ -226,7 +239,7 @@ export class StatusFolder {
       const m = CLAIMED.exec(name);
       if (!m) continue;
       const path = join(this.dir, name);
-      const [text, st] = await Promise.all([readFile(path, 'utf8').catch(() => ''), stat(path).catch(() => undefined)]);
+      const [text, st] = await Promise.all([readText(path).catch(() => ''), stat(path).catch(() => undefined)]);
       if (!st || collectionIdProblem(m[1])) continue;
       const processes = safeProcesses(m[2]) ?? [];
       // Whatever the content (a request not yet replaced by the claim, a wrong shape, nothing), the
@@ -288,7 +301,7 @@ export class StatusFolder {
   /** The run record, or undefined when there is none or it is not a run record of this collection. */
   async readRecord(collectionId: string): Promise<RunRecord | undefined> {
     const r = await readJson<unknown>(this.recordPath(collectionId));
-    return isRunRecord(r, collectionId) ? r : undefined;
+    return isRunRecord(r, collectionId) ? asRunRecord(r) : undefined;
   }
 
   /** Whether a record file exists that is not a run record of this collection (damaged or wrong-shaped). */
@@ -497,7 +510,7 @@ export class StatusFolder {
     for (const name of await this.names()) {
       const m = ARCHIVED.exec(name);
       if (!m || (collectionId !== undefined && m[1] !== collectionId)) continue;
-      const record = await readJson<RunRecord>(join(this.dir, name.replace(/\.log$/, '.json')));
+      const record = asRunRecord(await readJson<unknown>(join(this.dir, name.replace(/\.log$/, '.json'))));
       out.push({ collectionId: m[1], stamp: m[2], log: name, record });
     }
     return out.sort((a, b) => b.stamp.localeCompare(a.stamp) || a.collectionId.localeCompare(b.collectionId));
@@ -577,9 +590,27 @@ async function exists(path: string): Promise<boolean> {
 
 async function readJson<T>(path: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    return JSON.parse(await readText(path)) as T;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Opens a file of the status folder for reading without following a symbolic link: the folder may
+ * be a share written from other hosts, and a link there (to /etc/passwd, to settings.ini) must not
+ * be served as a log or record. A link fails with ELOOP.
+ */
+export async function openNoFollow(path: string): Promise<FileHandle> {
+  return open(path, fsc.O_RDONLY | (fsc.O_NOFOLLOW ?? 0));
+}
+
+async function readText(path: string): Promise<string> {
+  const handle = await openNoFollow(path);
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }
 
