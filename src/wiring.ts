@@ -97,5 +97,6 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     identity: thisWorker(settings.alchemist.workerName),
     schedule: settings.alchemist.schedule,
     passEveryMs: scheduleIntervalMs(settings.alchemist.schedule),
+    runLogRetentionDays: settings.alchemist.runLogRetentionDays,
   };
 }

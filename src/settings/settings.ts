@@ -59,6 +59,8 @@ export interface AlchemistSettings {
   staleClaimMinutes: number;
   /** The name this worker goes by in claims and pass heartbeats; empty: the host name. */
   workerName?: string;
+  /** Archived run logs, records and file results older than this many days are deleted; 0 keeps them all. */
+  runLogRetentionDays: number;
 }
 
 export interface CoreSettings {
@@ -188,6 +190,7 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
     schedule,
     staleClaimMinutes: staleMinutes(r),
     workerName: r.string('ALCHEMIST_WORKER_NAME') || undefined,
+    runLogRetentionDays: r.int('RUN_LOG_RETENTION_DAYS', { default: 0, min: 0, max: 100 * 366 }),
   };
   if (alchemist.workerName && !/^[a-zA-Z0-9._-]{1,64}$/.test(alchemist.workerName)) {
     r.problem('ALCHEMIST_WORKER_NAME', `may contain only letters, digits and . _ - (at most 64), but is "${alchemist.workerName.slice(0, 80)}".`);

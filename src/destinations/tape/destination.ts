@@ -72,6 +72,7 @@ export class TapeDestination implements Destination {
     }
     if (!this.pending.some((f) => f.package?.objectId === folder.package!.objectId && f.package.version === folder.package!.version)) this.pending.push(folder);
     run.reporter.line(`📼 ${folder.name} (${folder.package.objectId} ${folder.package.version}) will be written to tape and verified at the end of the run.`);
+    run.reporter.folder?.({ folder: folder.name, state: 'waiting', why: 'written to tape and read back at the end of the run' });
   }
 
   async finish(run: RunScope): Promise<void> {
@@ -238,6 +239,7 @@ export class TapeDestination implements Destination {
         }]);
       }
       run.reporter.line(`📝 Recorded ${folder.name} on tape ${tape.indicator} (file ${newest.file.number}) in ArchivesSpace: ${run.aspace.staffUrl(folder.record.archivalObjectUri)}`);
+      run.reporter.folder?.({ folder: folder.name, state: 'done', counts: { images: folder.images.length }, where: { tape: { indicator: tape.indicator, file: newest.file.number } } });
     }
   }
 
