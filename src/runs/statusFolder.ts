@@ -475,8 +475,10 @@ export class StatusFolder {
     }
     const finished = { ...record, log };
     await writeAtomic(join(this.dir, `${collectionId}-${s}.json`), JSON.stringify(finished, null, 2) + '\n');
+    if (await exists(this.filesPath(collectionId))) await rename(this.filesPath(collectionId), join(this.dir, `${collectionId}-${s}.files.jsonl`));
     await unlink(this.recordPath(collectionId)).catch(() => undefined);
     await unlink(this.cancelPath(collectionId)).catch(() => undefined);
+    await writeFile(join(this.dir, RUNS_INDEX), JSON.stringify(summaryOf(finished, s)) + '\n', { flag: 'a' });
     return finished;
   }
 
@@ -709,7 +711,7 @@ export function isRunRecord(r: unknown, collectionId: string): r is RunRecord {
   return (
     typeof x.request === 'object' && x.request !== null && x.request.collectionId === collectionId && typeof x.request.runId === 'string' &&
     Array.isArray(x.request.processes) && x.request.processes.every((p) => (PROCESSES as readonly string[]).includes(p)) &&
-    typeof x.request.user === 'object' && x.request.user !== null && typeof x.state === 'string' && Array.isArray(x.steps) && Array.isArray(x.files)
+    typeof x.request.user === 'object' && x.request.user !== null && typeof x.state === 'string' && Array.isArray(x.steps) && (x.files === undefined || Array.isArray(x.files))
   );
 }
 
