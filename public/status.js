@@ -190,7 +190,8 @@
       return li;
     });
     // The run's reason is a summary of the same problems: shown only when no folder names them.
-    if (!items.length && record.reason && finished) items.push(linkified(el('li'), record.reason));
+    // A cancel is no problem: its reason (who, when, what was and was not done) is the outcome's own line.
+    if (!items.length && record.reason && finished && record.state !== 'cancelled') items.push(linkified(el('li'), record.reason));
     $('problems').hidden = items.length === 0;
     $('problems-title').textContent = items.length === 1 ? '1 problem' : items.length + ' problems';
     $('problems-list').replaceChildren(...items);
@@ -213,7 +214,8 @@
     $('outcome-title').textContent = label +
       (done && record.finishedAt ? ' · ' + when(record.finishedAt) : record.startedAt ? ' · since ' + when(record.startedAt) : '');
     const problemCount = renderProblems(record, done);
-    $('outcome-reason').hidden = true;
+    $('outcome-reason').hidden = record.state !== 'cancelled' || !record.reason;
+    $('outcome-reason').textContent = record.state === 'cancelled' ? record.reason || '' : '';
     const req = record.request || {};
     let timing = '';
     if (record.startedAt) {

@@ -96,7 +96,7 @@ export async function runE2E(o: E2EOptions): Promise<E2EReport> {
       orphanedMultipartUploads: crash.trials.length ? crash.figures.orphanedMultipartUploads : main.figures.orphanedMultipartUploads,
       runsWithoutTruthfulFinalState: main.untruthful + crash.untruthful + takeover.filter((t) => !t.truthful).length,
       takeoversNotClean: takeover.filter((t) => !t.takenOver || !t.aStoppedSayingSo || !t.bClaimIntact).length,
-      runsNotCompleted: main.notCompleted + crash.notCompleted,
+      runsNotCompleted: main.notCompleted + crash.notCompleted + takeover.filter((t) => t.finalState !== 'succeeded').length,
       mainRunProblems: main.report.problems.length,
     };
     const report: E2EReport = {

@@ -121,9 +121,11 @@ export async function takeoverTrial(stack: E2EStack, plan: CollectionPlan, phase
   const runs = (await status.archived(id)).filter((r) => r.record);
   if (runs.length !== 1) problems.push(`${runs.length} archived runs of ${id} (expected 1)`);
   const record = runs[0]?.record;
+  // A run that did not succeed keeps the originals in the processing folder: they are checked there.
   const end = await checkEndState({
     settings: stack.settings, aspace: stack.services.aspace.state, islandoraHome: stack.services.sshd.home,
     collectionId: id, folders: plan.folders.map((f) => ({ name: f.name, images: f.images.length })), originals, processes,
+    ...(record?.state === 'succeeded' ? {} : { originalsDir: join(stack.stage2, id) }),
   });
   problems.push(...end.problems);
   const duplicates = await duplicateEffects(stack, plan, stack.services.aspace.state);
@@ -132,9 +134,10 @@ export async function takeoverTrial(stack: E2EStack, plan: CollectionPlan, phase
   const log = runs[0] ? await readFile(join(stack.statusDir, runs[0].log), 'utf8').catch(() => '') : '';
   const finishedLines = log.split('\n').filter((l) => l.startsWith('✅ Finished')).length;
   const left = (await status.claimed()).filter((c) => c.request.collectionId === id);
-  const truthful =
-    record?.state === 'succeeded' && end.problems.length === 0 && finishedLines === 1 && left.length === 0 &&
-    (!aimed || record.worker?.host === 'host-b') && record.steps.every((s) => s.state === 'done' || s.state === 'skipped');
+  // Truthful: one archived run, by B, no claim left, every step ended; "succeeded" only with a clean
+  // end state and one "Finished" line, "failed" only with a reason (and the originals kept).
+  const ended = !!record && runs.length === 1 && left.length === 0 && (!aimed || record.worker?.host === 'host-b') && record.steps.every((s) => s.state !== 'running' && s.state !== 'pending');
+  const truthful = ended && (record!.state === 'succeeded' ? end.problems.length === 0 && finishedLines === 1 : record!.state === 'failed' && !!record!.reason && end.figures.filesLost === 0);
   if (record && record.state !== 'succeeded') problems.unshift(`run ended "${record.state}": ${record.reason ?? 'no reason'}`);
   if (!truthful) problems.push(`the record is not truthful: state ${record?.state ?? 'none'}, worker ${record?.worker?.host ?? '?'}, ${finishedLines} "Finished" lines, ${left.length} claims left`);
   return {

@@ -4,10 +4,11 @@
  * a JP2 gets its final name only after its pixels matched the TIFF's and its XMP was written,
  * and a sidecar record (`<stem>-LOSSLESS.json`) written last lets a rerun skip verified images.
  */
-import { availableParallelism } from 'node:os';
-import { mkdir, readFile, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
+import { availableParallelism, hostname } from 'node:os';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
+import { pidAlive } from '../processes.js';
 import type { Reporter } from '../runs/reporter.js';
 import { fileDigests, type FileDigests } from './digests.js';
 import type { Jp2Encoder } from './encoder.js';
@@ -69,10 +70,22 @@ interface SidecarRecord {
 export const jp2NameFor = (stem: string): string => `${stem}-LOSSLESS.jp2`;
 export const recordNameFor = (stem: string): string => `${stem}-LOSSLESS.json`;
 
+/** Which process on which host writes a partial file: `<pid>@<host>`. */
+const PARTIAL_OWNER = `${process.pid}@${hostname()}`;
+
+/** Partial files left by a process of this host that is gone (a crash): nothing will finish them. */
+async function removeDeadPartials(partialDir: string): Promise<void> {
+  for (const name of await readdir(partialDir).catch(() => [] as string[])) {
+    const m = /\.(\d+)@(.+)-LOSSLESS\.(jp2|json)$/.exec(name);
+    if (m && m[2] === hostname() && !pidAlive(Number(m[1]))) await rm(join(partialDir, name), { force: true });
+  }
+}
+
 export async function convertFolder(opts: ConvertFolderOptions): Promise<{ converted: ConvertedImage[]; failed: { path: string; reason: string }[] }> {
   const { images, outDir, reporter } = opts;
   const partialDir = join(outDir, '.partial');
   await mkdir(partialDir, { recursive: true });
+  await removeDeadPartials(partialDir);
   const limit = pLimit(Math.max(1, opts.concurrency ?? availableParallelism()));
   const total = images.length;
   let done = 0;
@@ -135,8 +148,10 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
   if (!inspection.ok) throw new Error(inspection.reason);
   const imageId = await opts.ids.idFor(opts.idKey ? opts.idKey(img) : `${basename(dirname(img.path))}/${img.name}`);
 
-  const partialJp2 = join(partialDir, jp2NameFor(img.stem));
-  const partialRecord = join(partialDir, recordNameFor(img.stem));
+  // Named for this process: a worker paused and resumed after another took its run over never
+  // writes into (or removes) the other's partial files in a shared preservation folder.
+  const partialJp2 = join(partialDir, jp2NameFor(`${img.stem}.${PARTIAL_OWNER}`));
+  const partialRecord = join(partialDir, recordNameFor(`${img.stem}.${PARTIAL_OWNER}`));
   // The JP2 and the decode that checks it need about twice the TIFF's size. Do not start without
   // it: vips spins instead of failing when the disk fills under jp2ksave, and a JP2 cut short by a
   // full disk would otherwise be reported as an unreadable image.
@@ -168,6 +183,7 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     };
     await writeFile(partialRecord, `${JSON.stringify(record, null, 2)}\n`);
     // JP2 first, record last: a record always describes a complete, verified JP2 beside it.
+    if (opts.signal?.aborted) throw opts.signal.reason; // a stopped run (lost claim, cancel) keeps nothing more
     await rename(partialJp2, jp2Path);
     await rename(partialRecord, recordPath);
     return { sequence: img.sequence, sourcePath: img.path, imageId, jp2Path, bytes, digests, technical, signature: record.signature };

@@ -16,7 +16,7 @@ const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
  * request and a file set aside apart (see src/runs/statusFolder.ts). A collection ID containing one
  * is refused, so every status file name parses one way only.
  */
-export const PROTOCOL_MARKERS = ['-init-', '-claimed-', '-processing', '-run.json', '-cancel.json', '.rejected', '.requeue-', '.tmp'] as const;
+export const PROTOCOL_MARKERS = ['-init-', '-claimed-', '-processing', '-run.json', '-files.jsonl', '-cancel.json', '.rejected', '.requeue-', '.tmp'] as const;
 
 /** Returns why the ID is not acceptable, or undefined when it is. */
 export function collectionIdProblem(raw: unknown): string | undefined {

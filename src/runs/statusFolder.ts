@@ -475,8 +475,10 @@ export class StatusFolder {
     }
     const finished = { ...record, log };
     await writeAtomic(join(this.dir, `${collectionId}-${s}.json`), JSON.stringify(finished, null, 2) + '\n');
+    if (await exists(this.filesPath(collectionId))) await rename(this.filesPath(collectionId), join(this.dir, `${collectionId}-${s}.files.jsonl`));
     await unlink(this.recordPath(collectionId)).catch(() => undefined);
     await unlink(this.cancelPath(collectionId)).catch(() => undefined);
+    await writeFile(join(this.dir, RUNS_INDEX), JSON.stringify(summaryOf(finished, s)) + '\n', { flag: 'a' });
     return finished;
   }
 
