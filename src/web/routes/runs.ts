@@ -1,6 +1,7 @@
 /** `GET /runs` (past runs) and `GET /runs/<log name>` (one archived log with its record). */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
 import { Router } from 'express';
 import type { RunRecord } from '../../runs/types.js';
 import type { WebContext } from '../app.js';
@@ -28,7 +29,10 @@ export function runsRoutes(ctx: WebContext): Router {
     if (req.query.raw === '1') {
       res.type('text/plain; charset=utf-8');
       res.setHeader('Content-Disposition', `inline; filename="${name}"`);
-      return void createReadStream(path).pipe(res);
+      // pipeline closes the file when the client goes away (pipe would leave it open).
+      return void pipeline(createReadStream(path), res, (err) => {
+        if (err && !res.destroyed) res.destroy(err);
+      });
     }
     const start = Math.max(0, st.size - SHOW_BYTES);
     const text = await readRange(path, start);
