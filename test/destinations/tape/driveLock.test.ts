@@ -91,3 +91,42 @@ test.skipIf(REAL_DEVICE)("a dead holder's lock is taken over; a live holder's is
     policies.tapeDriveLock.timeoutMs = before;
   }
 }, 120_000);
+
+test.skipIf(REAL_DEVICE)('a hung mt is stopped at its time-out, and the run says which tool, drive and setting', async () => {
+  env = await tapeEnv({ A: {} }, 'A');
+  const hung = join(env.dir, 'hung-mt');
+  await writeFile(hung, '#!/bin/sh\nwhile :; do sleep 1; done\n', { mode: 0o755 });
+  const before = policies.tapePosition.timeoutMs;
+  policies.tapePosition.timeoutMs = 1_000;
+  try {
+    const scope = runScope(new RecordingArchivesSpace(), 'run-1');
+    const err = await new TapeDestination({ ...env.options, mtCommand: hung }).begin(scope).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      'The tape drive localhost:/dev/nst0 is not ready: hung-mt on localhost:/dev/nst0 did not finish in time and was stopped (time-out 1 s, tape positioning policy; if it needs longer, raise TAPE_POSITION_TIMEOUT in settings.ini).',
+    );
+  } finally {
+    policies.tapePosition.timeoutMs = before;
+  }
+}, 60_000);
+
+test.skipIf(REAL_DEVICE)("the run's stop signal stops tar in the middle of a tape write; nothing is recorded as on tape", async () => {
+  env = await tapeEnv({ A: {} }, 'A');
+  const { tapeCommand } = await import('../../../src/destinations/tape/cli.js');
+  expect(await tapeCommand(['label', 'LTO-000001'], { settings: { ...env.options, ignoredKeys: [] }, out: () => undefined, err: () => undefined })).toBe(0);
+  const stop = new AbortController();
+  const scope = { ...runScope(new RecordingArchivesSpace(), 'run-1'), signal: stop.signal };
+  const dest = new TapeDestination(env.options);
+  await dest.begin(scope);
+  const { randomBytes } = await import('node:crypto');
+  await dest.deliver(scope, await makeFolder(env, 'F1', Array.from({ length: 8 }, (_, i) => ({ seq: String(i + 1).padStart(4, '0'), content: randomBytes(2_000_000) }))));
+  // Stop as soon as the write starts.
+  const orig = scope.reporter.line.bind(scope.reporter);
+  scope.reporter.line = (l: string) => {
+    orig(l);
+    if (l.startsWith('📼 Writing tape file')) setTimeout(() => stop.abort(new Error('the run was cancelled')), 200);
+  };
+  const err = await dest.finish(scope).catch((e: unknown) => e);
+  expect((err as Error).message).toMatch(/tar on localhost:\/dev\/nst0 was stopped because the run was stopped: the run was cancelled/);
+  const files = (await loadCatalogue(env.options.cataloguePath)).tapes[0].files;
+  expect(files.filter((f) => f.state === 'verified' && f.kind === 'run')).toHaveLength(0);
+}, 120_000);
