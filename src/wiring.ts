@@ -3,8 +3,10 @@
  * root and the destination module chosen for each process. The only place that maps settings to
  * the typed options of each feature.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ArchivesSpaceClient } from './archivesspace/client.js';
+import { iiifDestinationFromSettings } from './destinations/iiif/index.js';
 import type { ArchivesSpace } from './archivesspace/types.js';
 import type { WorkerEnv } from './alchemist/worker.js';
 import type { Destination, DestinationProcess } from './destinations/destination.js';
@@ -16,7 +18,8 @@ import { imsFrom, removeLocalPayload } from './ocfl/index.js';
 import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
 import type { Logger } from './log.js';
 import { buildReport, renderReportText } from './report/report.js';
-import { StatusFolder } from './runs/statusFolder.js';
+import { StatusFolder, thisWorker } from './runs/statusFolder.js';
+import { scheduleIntervalMs } from './alchemist/schedule.js';
 import type { Settings } from './settings/index.js';
 
 /** The local OCFL storage root inside LOSSLESS_PRESERVATION_FILES. */
@@ -47,7 +50,8 @@ export function destinationFor(settings: Settings, process: DestinationProcess):
       if (!settings.modules.onsite || !settings.tape) return 'ONSITE_MEDIUM is not set in settings.ini: set ONSITE_MEDIUM=tape and the TAPE_ keys, or do not choose the onsite process.';
       return new TapeDestination({ ...settings.tape, storageRoot });
     case 'access':
-      if (!settings.modules.access || !settings.islandora) return 'ACCESS_PLATFORM is not set in settings.ini: set ACCESS_PLATFORM=islandora and the ISLANDORA_ keys, or do not choose the access process.';
+      if (settings.modules.access === 'iiif' && settings.iiif) return iiifDestinationFromSettings(settings.iiif, settings.images.opjDecompressCmd);
+      if (!settings.modules.access || !settings.islandora) return 'ACCESS_PLATFORM is not set in settings.ini: set ACCESS_PLATFORM=iiif or islandora and its keys, or do not choose the access process.';
       return new IslandoraDestination({ ...settings.islandora });
   }
 }
@@ -64,6 +68,9 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
         metadata,
         ids: await ImageIdRegistry.open(join(settings.folders.preservation, collectionId, 'image-ids.json')),
         concurrency: settings.images.concurrency,
+        opjDecompress: settings.images.opjDecompressCmd,
+        // Images at once share the cores; each decode may use what is left to it.
+        decodeThreads: Math.max(1, Math.floor(availableParallelism() / settings.images.concurrency)),
         storageRoot: storageRootOf(settings),
         objectId: (uri) => objectIdFor(settings, uri),
         ims: imsFrom(settings.ocfl, storageRootOf(settings)),
@@ -86,6 +93,9 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     folders: settings.folders,
     processor,
     log,
-    staleClaimMs: settings.alchemist.staleClaimMinutes * 60_000,
+    staleClaimMs: Math.round(settings.alchemist.staleClaimMinutes * 60_000),
+    identity: thisWorker(settings.alchemist.workerName),
+    schedule: settings.alchemist.schedule,
+    passEveryMs: scheduleIntervalMs(settings.alchemist.schedule),
   };
 }

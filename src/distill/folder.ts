@@ -21,6 +21,9 @@ export interface FolderTools {
   metadata: MetadataWriter;
   ids: ImageIdRegistry;
   concurrency: number;
+  /** opj_decompress command (OPJ_DECOMPRESS_CMD) for the pixel check, and its threads per image. */
+  opjDecompress: string;
+  decodeThreads: number;
   /** The local OCFL storage root. */
   storageRoot: string;
   /** The stable URI an OCFL object gets for an archival object. */
@@ -41,6 +44,8 @@ export interface FolderInput {
   imagesBefore: number;
   totalImages: number;
   signal?: AbortSignal;
+  /** The run's fence (src/alchemist/fence.ts), checked before the OCFL install. */
+  fence?: (before: string) => Promise<void>;
 }
 
 export async function distillFolder(input: FolderInput): Promise<{ folder: PreparedFolder; failed: { path: string; reason: string }[] }> {
@@ -61,6 +66,8 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
     metadata: tools.metadata,
     ids: tools.ids,
     concurrency: tools.concurrency,
+    opjDecompress: tools.opjDecompress,
+    decodeThreads: tools.decodeThreads,
     reporter: {
       line: (t) => steps.convert.line(t),
       file: (o) => steps.convert.file(o),
@@ -91,6 +98,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
   // 4. The OCFL object: a new version only when something changed.
   await ensureStorageRoot(tools.storageRoot);
   const objectId = tools.objectId(record.archivalObjectUri);
+  await input.fence?.(`installing the OCFL version of ${folder.name}`);
   const commit = await commitVersion(
     tools.storageRoot,
     objectId,

@@ -22,7 +22,7 @@ export interface RunRequest {
 }
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
-export type RunState = 'queued' | 'running' | 'succeeded' | 'failed';
+export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface StepRecord {
   name: string;
@@ -52,8 +52,10 @@ export interface FileRecord {
 export interface RunRecord {
   request: RunRequest;
   state: RunState;
-  /** Why the run failed, in words an archivist can act on. */
+  /** Why the run failed (or what a cancel left done and undone), in words an archivist can act on. */
   reason?: string;
+  /** Who cancelled the run from its status page, and when. */
+  cancelled?: { runId: string; by: RunUser; at: string };
   startedAt?: string;
   finishedAt?: string;
   /** Which worker ran it last: host and process id. */

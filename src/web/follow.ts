@@ -11,9 +11,9 @@
  * are read for it. A line still being written costs nothing per poll until its end arrives: the
  * bytes already looked at are not looked at again.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, stat, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { StatusFolder } from '../runs/statusFolder.js';
+import { openNoFollow, type StatusFolder } from '../runs/statusFolder.js';
 import type { RunRecord } from '../runs/types.js';
 
 /** The worker's first line in a run's stream: the run has started. */
@@ -226,9 +226,11 @@ class Follower {
   }
 }
 
+/** Size of a regular file; undefined when there is none (a symbolic link counts as none: it is never followed). */
 async function fileSize(path: string): Promise<number | undefined> {
   try {
-    return (await stat(path)).size;
+    const st = await lstat(path);
+    return st.isFile() ? st.size : undefined;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -238,7 +240,7 @@ async function fileSize(path: string): Promise<number | undefined> {
 /** Whether `offset` is a line boundary of the file and no further than `limit` (a valid resume point). */
 async function endsLine(path: string, offset: number, limit: number): Promise<boolean> {
   if (offset > limit) return false;
-  const handle = await open(path, 'r').catch(() => undefined);
+  const handle = await openNoFollow(path).catch(() => undefined);
   if (!handle) return false;
   try {
     const b = Buffer.alloc(1);
@@ -266,8 +268,8 @@ async function readLines(
   scannedTo = from,
 ): Promise<{ consumed: number; scanned: number; stopped: boolean }> {
   if (to <= from) return { consumed: from, scanned: Math.max(from, scannedTo), stopped: false };
-  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
+  const handle = await openNoFollow(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ELOOP') return undefined;
     throw err;
   });
   if (!handle) return { consumed: from, scanned: from, stopped: false };

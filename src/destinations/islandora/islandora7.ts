@@ -116,6 +116,7 @@ export class Islandora7Platform implements AccessPlatform {
       const setId = await this.remote(run, 'Preparing the book batch', policies.remoteCommand, (signal) =>
         this.drush.bookBatchPreprocess({ parent, scanTarget: `${tmp}/books` }, signal),
       );
+      await run.fence?.(`ingesting ${folder.name} into Islandora`);
       const ingested = await this.ingestOnce(run, setId, pid, 'Ingesting the book');
       // Verify: drush logs each ingested PID; a book skipped as existing would not be listed.
       if (!ingested.includes(pid) && !(await this.remote(run, 'Checking the book', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal)))) {
@@ -146,6 +147,7 @@ export class Islandora7Platform implements AccessPlatform {
           scanTarget: `${tmp}/collections`,
         }, signal),
       );
+      await run.fence?.(`creating the Islandora collection ${wanted}`);
       const ingested = await this.ingestOnce(run, setId, wanted, 'Creating the collection', (signal) => this.drush.findCollection(wanted, signal));
       pid = ingested.find((p) => p === wanted) ?? ingested[0];
       if (!pid) throw new PermanentError(`Islandora did not create the collection ${wanted} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}.`);

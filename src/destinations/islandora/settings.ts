@@ -83,7 +83,8 @@ export function readIslandoraSettings(r: SettingsReader): IslandoraSettings {
 function bitsPerPixel(r: SettingsReader): number {
   const raw = r.raw('ISLANDORA_JP2_RATE');
   if (raw === undefined) return 0.5;
-  const n = Number(raw);
+  // Decimal only: Number() would also read 0x1 or 1e1.
+  const n = /^(\d+(\.\d*)?|\.\d+)$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(n) || n <= 0 || n > 24) {
     r.problem('ISLANDORA_JP2_RATE', `must be bits per pixel between 0 and 24 (e.g. 0.5), but is "${raw}".`);
     return 0.5;

@@ -90,7 +90,10 @@ export class TapeDestination implements Destination {
         if (where.length) reporter.line(`↩️ ${f.name}: ${p.objectId} ${p.version} is already on tape ${where[0].tape.indicator} (file ${where[0].file.number}), verified; not written again.`);
         else todo.push({ storageRoot: p.storageRoot || this.options.storageRoot, objectId: p.objectId, objectPath: p.objectPath, version: p.version });
       }
-      if (todo.length) await this.writeAndVerify(run, drive, cat, tape, todo);
+      if (todo.length) {
+        await run.fence?.('writing the tape file');
+        await this.writeAndVerify(run, drive, cat, tape, todo);
+      }
     });
     await this.recordInArchivesSpace(run, await loadCatalogue(this.options.cataloguePath), folders);
     this.pending = [];
