@@ -166,7 +166,7 @@ describe('convertFolder', () => {
       encoder: makeEncoder({ tool: 'opj', command: '/nowhere/opj_compress' }), ids: await ImageIdRegistry.open(join(root, 'ids-missing.json')),
     });
     expect(converted).toEqual([]);
-    expect(failed.map((f) => f.reason)).toEqual(Array(2).fill('/nowhere/opj_compress was not found: install it or set its path in settings.ini'));
+    expect(failed.map((f) => f.reason)).toEqual(Array(2).fill('opj_compress (/nowhere/opj_compress) is not installed or not on PATH: install it or set its path in settings.ini.'));
   });
 
   it('refuses a JP2 whose pixels differ from the TIFF by one sample, keeping nothing', async () => {
@@ -226,7 +226,7 @@ describe('convertFolder', () => {
     const outDir = join(root, 'out-crash', name);
     const registry = join(root, 'ids-crash.json');
     const js = join(root, 'js');
-    await transpileInto(js, ['src/images', 'src/runs', 'src/archivesspace', 'test/fixtures/images']);
+    await transpileInto(js, ['src/images', 'src/runs', 'src/archivesspace', 'src/childProcess.ts', 'src/processes.ts', 'src/policies.ts', 'test/fixtures/images']);
 
     // The child converts one image at a time; kill it hard once two are done.
     const warmExiftools: number[] = [];
