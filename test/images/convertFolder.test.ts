@@ -220,7 +220,7 @@ describe('convertFolder', () => {
     for (const [i, c] of rerun.converted.entries()) expect(await pixelSignature(c.jp2Path)).toEqual(await pixelSignature(images[i].path));
   });
 
-  it('after a crash halfway, a rerun converts no image twice and every JP2 verifies', async () => {
+  it('after a crash halfway, a rerun converts no image twice and every JP2 verifies', { timeout: 180_000 }, async () => {
     const name = 'HaleGE_005_01';
     const images = await scanFolder(name, 6, { width: 1200, height: 900 });
     const outDir = join(root, 'out-crash', name);
