@@ -57,6 +57,8 @@ export interface WorkerEnv {
   schedule?: string;
   /** How old a stream or temporary file with no request must be before it counts as left behind. */
   orphanGraceMs?: number;
+  /** RUN_LOG_RETENTION_DAYS: archived run logs older than this are deleted after a run; 0 keeps all. */
+  runLogRetentionDays?: number;
 }
 
 export interface PassResult {
@@ -288,6 +290,13 @@ async function close(journal: RunJournal, env: WorkerEnv, claim: Claim, line: st
   }
   record.log = await env.status.archive(record);
   await env.status.release(claim);
+  if (env.runLogRetentionDays) {
+    const removed = await env.status.pruneArchived(env.runLogRetentionDays).catch((err: unknown) => {
+      env.log.error({ err }, 'could not delete old run logs');
+      return [];
+    });
+    if (removed.length) env.log.info({ removed: removed.length }, `deleted ${removed.length} archived run log(s) older than ${env.runLogRetentionDays} days (RUN_LOG_RETENTION_DAYS)`);
+  }
   return record;
 }
 
@@ -307,12 +316,9 @@ async function endCancelled(journal: RunJournal, env: WorkerEnv, claim: Claim, s
     }
     (step.state === 'done' ? done : notDone).push(step.title);
   }
-  for (const f of record.files) {
-    if (f.outcome === 'failed' && f.why?.includes(stop.message)) {
-      f.outcome = 'skipped';
-      f.why = `cancelled by ${stop.cancel.by.name}`;
-    }
-  }
+  // Files the stop interrupted are skipped, not failed: a later line supersedes the earlier one.
+  const interrupted = (await env.status.readFileResults(record.request.collectionId)).filter((f) => f.outcome === 'failed' && f.why?.includes(stop.message));
+  await env.status.appendFileResults(record.request.collectionId, interrupted.map((f) => ({ ...f, outcome: 'skipped' as const, why: `cancelled by ${stop.cancel.by.name}` })));
   record.state = 'cancelled';
   record.cancelled = stop.cancel;
   record.reason =

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkEndState, fingerprint, type EndState } from './endState.js';
 import { alchemistPass, killRunningPasses, landedIn, PHASE_NAMES, PHASES, type KillPlan } from './alchemist.js';
@@ -218,7 +218,8 @@ async function mainRun(stack: E2EStack, url: string, browser: FormBrowser, plan:
   add(tally, end1.figures);
   problems.push(...end1.problems.map((p) => `first run: ${p}`));
   if (bad.length) {
-    const unnamed = bad.filter((b) => !first.record?.reason?.includes(b.name) && !JSON.stringify(first.record?.files ?? []).includes(b.name));
+    const fileResults = first.log ? JSON.stringify(await new StatusFolder(stack.statusDir).readFileResults(basename(first.log))) : '';
+    const unnamed = bad.filter((b) => !first.record?.reason?.includes(b.name) && !fileResults.includes(b.name));
     if (firstState !== 'failed' || unnamed.length) {
       tally.untruthful++;
       problems.push(`first run (with ${bad.length} bad file(s)) ended "${firstState}"${unnamed.length ? `, not naming ${unnamed.map((b) => b.name).join(', ')}` : ''}; expected "failed" naming each bad file`);

@@ -4,10 +4,12 @@
  * must not break the pages. `asRunRecord` keeps what has the expected shape and drops what has
  * not; a record without a usable request or state is no record at all (the pages say so).
  */
-import { PROCESSES, type FileRecord, type ProcessName, type RunRecord, type RunState, type StepRecord, type StepState } from './types.js';
+import { PROCESSES, type FileRecord, type FolderResult, type FolderStepResult, type ProgressUnit, type ProcessName, type RunRecord, type RunState, type StepRecord, type StepState } from './types.js';
 
 const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const STEP_STATES: readonly StepState[] = ['pending', 'running', 'done', 'failed', 'skipped'];
+const UNITS: readonly ProgressUnit[] = ['files', 'bytes', 'pages', 'folders'];
+const FOLDER_STATES: readonly FolderStepResult['state'][] = ['waiting', 'done', 'failed', 'skipped'];
 const FILE_OUTCOMES: readonly FileRecord['outcome'][] = ['done', 'failed', 'skipped'];
 
 type Obj = Record<string, unknown>;
@@ -40,6 +42,7 @@ export function asRunRecord(value: unknown): RunRecord | undefined {
     attempts: num(value.attempts) ?? 0,
     steps: Array.isArray(value.steps) ? value.steps.map(asStep).filter((s): s is StepRecord => s !== undefined) : [],
     files: Array.isArray(value.files) ? value.files.map(asFile).filter((f): f is FileRecord => f !== undefined) : [],
+    folders: Array.isArray(value.folders) ? value.folders.map(asFolder).filter((f): f is FolderResult => f !== undefined) : undefined,
     log: str(value.log),
     attachments: isObj(value.attachments) ? value.attachments : undefined,
   };
@@ -62,7 +65,7 @@ function asStep(v: unknown): StepRecord | undefined {
     why: str(v.why),
     startedAt: str(v.startedAt),
     finishedAt: str(v.finishedAt),
-    progress: done !== undefined && total !== undefined ? { done, total, detail: str(p?.detail) } : undefined,
+    progress: done !== undefined && total !== undefined ? { done, total, detail: str(p?.detail), ...(UNITS.includes(str(p?.unit) as ProgressUnit) ? { unit: str(p?.unit) as ProgressUnit } : {}) } : undefined,
     counts: isObj(v.counts) ? (Object.fromEntries(Object.entries(v.counts).filter(([, n]) => num(n) !== undefined)) as Record<string, number>) : undefined,
   };
 }
@@ -74,4 +77,19 @@ function asFile(v: unknown): FileRecord | undefined {
   const outcome = str(v.outcome) as FileRecord['outcome'] | undefined;
   if (step === undefined || path === undefined || !outcome || !FILE_OUTCOMES.includes(outcome)) return undefined;
   return { step, path, outcome, why: str(v.why) };
+}
+
+/** A folder's results: only steps whose result has a known state (where and counts kept as written). */
+function asFolder(v: unknown): FolderResult | undefined {
+  if (!isObj(v)) return undefined;
+  const name = str(v.name);
+  if (!name) return undefined;
+  const steps: Record<string, FolderStepResult> = {};
+  if (isObj(v.steps)) {
+    for (const [step, r] of Object.entries(v.steps)) {
+      if (!isObj(r) || !FOLDER_STATES.includes(str(r.state) as FolderStepResult['state'])) continue;
+      steps[step] = { ...(r as Partial<FolderStepResult>), state: str(r.state) as FolderStepResult['state'], why: str(r.why), at: str(r.at) ?? '' };
+    }
+  }
+  return { name, images: num(v.images) ?? 0, steps };
 }

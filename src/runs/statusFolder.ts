@@ -12,9 +12,11 @@
  *                            so a claim is fresh from the moment it is taken); its content says
  *                            which worker holds it
  *   <C>-processing           the human-readable stream the status page follows (🟢 = worker started)
- *   <C>-run.json             the machine-readable run record
+ *   <C>-run.json             the machine-readable run record (small: steps, per-folder results)
+ *   <C>-files.jsonl          per-file results, one JSON object per line, appended
  *   <C>-cancel.json          who asked to cancel which run, and when (written by the web form)
- *   <C>-<YYYYmmddHHMMSS>.log / .json   the stream and the record, archived when the run ends
+ *   <C>-<YYYYmmddHHMMSS>.log / .json / .files.jsonl   the stream, record and file results, archived when the run ends
+ *   runs-index.jsonl         one summary line per archived run, so lists need not read every record
  *   set-aside/<stamp>/<name> a file that does not follow the protocol, moved once (reasons.log says why)
  *   workers/<name>.json      each worker's pass heartbeat (when it last looked for work)
  *
@@ -28,7 +30,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { asRunRecord } from './recordShape.js';
 import { collectionIdProblem, parseProcesses, RequestProblem } from './requests.js';
-import { PROCESSES, type ProcessName, type RunRecord, type RunRequest, type RunUser } from './types.js';
+import { PROCESSES, type FileRecord, type ProcessName, type RunRecord, type RunRequest, type RunSummary, type RunUser } from './types.js';
 
 export interface PendingRun {
   collectionId: string;
@@ -82,6 +84,16 @@ export interface ArchivedRun {
   record?: RunRecord;
 }
 
+/** An archived run as lists show it: from the runs index (or, for a run not in it, its record, read once). */
+export interface PastRun {
+  collectionId: string;
+  stamp: string;
+  log: string;
+  summary?: RunSummary;
+}
+
+export const RUNS_INDEX = 'runs-index.jsonl';
+
 export class RunConflict extends Error {
   override readonly name = 'RunConflict';
 }
@@ -116,7 +128,15 @@ export function stamp(date = new Date()): string {
 }
 
 export class StatusFolder {
+  /** Summaries of archived runs by log name, read from the index once (then only what was appended). */
+  private readonly summaries = new Map<string, RunSummary | null>();
+  private indexRead = { ino: 0, offset: 0 };
+
   constructor(readonly dir: string) {}
+
+  filesPath(collectionId: string): string {
+    return join(this.dir, `${collectionId}-files.jsonl`);
+  }
 
   streamPath(collectionId: string): string {
     return join(this.dir, `${collectionId}-processing`);
@@ -158,7 +178,8 @@ export class StatusFolder {
       throw err;
     }
     await handle.close();
-    await this.writeRecord({ request, state: 'queued', attempts: 0, steps: [], files: [] });
+    await unlink(this.filesPath(collectionId)).catch(() => undefined); // left by a run that never ended
+    await this.writeRecord({ request, state: 'queued', attempts: 0, steps: [] });
     await writeAtomic(join(this.dir, `${collectionId}-init-${processes.join('_')}`), JSON.stringify(request, null, 2) + '\n');
     return request;
   }
@@ -297,6 +318,43 @@ export class StatusFolder {
     const text = lines.map((l) => l.replace(/\r?\n/g, ' ')).join('\n') + '\n';
     await writeFile(this.streamPath(collectionId), text, { flag: 'a' });
   }
+  /**
+   * Appends per-file results to `<C>-files.jsonl`: the cost of one result does not depend on how
+   * many came before. A later line for the same step and path supersedes an earlier one.
+   */
+  async appendFileResults(collectionId: string, results: FileRecord[]): Promise<void> {
+    if (results.length === 0) return;
+    await writeFile(this.filesPath(collectionId), results.map((r) => JSON.stringify(r)).join('\n') + '\n', { flag: 'a' });
+  }
+
+  /**
+   * Per-file results of the current run (by collection id) or of an archived one (by its log name),
+   * the last word for each step and path; records written before the files log carry them inline.
+   */
+  async readFileResults(collectionOrLog: string): Promise<FileRecord[]> {
+    const archived = ARCHIVED.exec(collectionOrLog);
+    const path = archived ? join(this.dir, collectionOrLog.replace(/\.log$/, '.files.jsonl')) : this.filesPath(collectionOrLog);
+    let text: string;
+    try {
+      text = await readText(path);
+    } catch {
+      const record = archived ? asRunRecord(await readJson(join(this.dir, collectionOrLog.replace(/\.log$/, '.json')))) : await this.readRecord(collectionOrLog);
+      return record?.files ?? [];
+    }
+    const last = new Map<string, FileRecord>();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const r = JSON.parse(line) as FileRecord;
+        last.delete(`${r.step}\u0000${r.path}`);
+        last.set(`${r.step}\u0000${r.path}`, r);
+      } catch {
+        /* a line cut short by a crash: the results before it stand */
+      }
+    }
+    return [...last.values()];
+  }
+
 
   /** The run record, or undefined when there is none or it is not a run record of this collection. */
   async readRecord(collectionId: string): Promise<RunRecord | undefined> {
@@ -487,8 +545,9 @@ export class StatusFolder {
   }
 
   /**
-   * Ends a run: the stream becomes `<C>-<stamp>.log` and the record `<C>-<stamp>.json`, so the
-   * collection can be asked for again. Returns the log's file name.
+   * Ends a run: the stream becomes `<C>-<stamp>.log`, the record `<C>-<stamp>.json` and the file
+   * results `<C>-<stamp>.files.jsonl`, so the collection can be asked for again; a summary line
+   * goes to the runs index. Returns the log's file name.
    */
   async archive(record: RunRecord, when = new Date()): Promise<string> {
     const id = record.request.collectionId;
@@ -497,14 +556,17 @@ export class StatusFolder {
     const log = `${id}-${s}.log`;
     const finished = { ...record, log };
     await writeAtomic(join(this.dir, `${id}-${s}.json`), JSON.stringify(finished, null, 2) + '\n');
+    if (await exists(this.filesPath(id))) await rename(this.filesPath(id), join(this.dir, `${id}-${s}.files.jsonl`));
     if (await exists(this.streamPath(id))) await rename(this.streamPath(id), join(this.dir, log));
     else await writeFile(join(this.dir, log), '');
     await unlink(this.recordPath(id)).catch(() => undefined);
     await unlink(this.cancelPath(id)).catch(() => undefined);
+    // One write of one line: appends from workers on other hosts do not interleave within it.
+    await writeFile(join(this.dir, RUNS_INDEX), JSON.stringify(summaryOf(finished, s)) + '\n', { flag: 'a' });
     return log;
   }
 
-  /** Archived runs, newest first. */
+  /** Archived runs with their whole records, newest first (for one collection; lists use pastRuns). */
   async archived(collectionId?: string): Promise<ArchivedRun[]> {
     const out: ArchivedRun[] = [];
     for (const name of await this.names()) {
@@ -514,6 +576,91 @@ export class StatusFolder {
       out.push({ collectionId: m[1], stamp: m[2], log: name, record });
     }
     return out.sort((a, b) => b.stamp.localeCompare(a.stamp) || a.collectionId.localeCompare(b.collectionId));
+  }
+
+  /**
+   * Archived runs for lists (the form, Past runs), newest first, from the file names and the runs
+   * index: a record is read only for a run the index does not know (archived before the index
+   * existed, or its line was lost), and then once per process.
+   */
+  async pastRuns(collectionId?: string): Promise<PastRun[]> {
+    const names = await this.names();
+    await this.readIndex();
+    const out: PastRun[] = [];
+    for (const name of names) {
+      const m = ARCHIVED.exec(name);
+      if (!m || (collectionId !== undefined && m[1] !== collectionId)) continue;
+      let summary = this.summaries.get(name);
+      if (summary === undefined) {
+        const record = asRunRecord(await readJson(join(this.dir, name.replace(/\.log$/, '.json'))));
+        summary = record ? summaryOf({ ...record, log: name }, m[2]) : null;
+        this.summaries.set(name, summary);
+      }
+      out.push({ collectionId: m[1], stamp: m[2], log: name, ...(summary ? { summary } : {}) });
+    }
+    return out.sort((a, b) => b.stamp.localeCompare(a.stamp) || a.collectionId.localeCompare(b.collectionId));
+  }
+
+  /** Reads what was appended to the runs index since the last call (all of it after a rewrite). */
+  private async readIndex(): Promise<void> {
+    const path = join(this.dir, RUNS_INDEX);
+    const st = await stat(path).catch(() => undefined);
+    if (!st) return;
+    if (st.ino !== this.indexRead.ino || st.size < this.indexRead.offset) this.indexRead = { ino: st.ino, offset: 0 };
+    if (st.size === this.indexRead.offset) return;
+    const handle = await openNoFollow(path);
+    try {
+      const length = st.size - this.indexRead.offset;
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buf, 0, length, this.indexRead.offset);
+      const text = buf.subarray(0, bytesRead).toString('utf8');
+      const complete = text.lastIndexOf('\n') + 1;
+      for (const line of text.slice(0, complete).split('\n')) {
+        if (!line) continue;
+        try {
+          const summary = JSON.parse(line) as RunSummary;
+          if (summary.log) this.summaries.set(summary.log, summary);
+        } catch {
+          /* a damaged line: that run's record is read instead */
+        }
+      }
+      this.indexRead.offset += Buffer.byteLength(text.slice(0, complete));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Deletes archived run logs, records and file results older than `days` (RUN_LOG_RETENTION_DAYS)
+   * and their index lines. Only run logs: the preservation ledger (OCFL inventories, tape
+   * catalogue, ArchivesSpace) is never touched. Returns the log names removed.
+   */
+  async pruneArchived(days: number, now = new Date()): Promise<string[]> {
+    if (!(days > 0)) return [];
+    const cutoff = stamp(new Date(now.getTime() - days * 86_400_000));
+    const removed: string[] = [];
+    for (const name of await this.names()) {
+      const m = ARCHIVED.exec(name);
+      if (!m || m[2] >= cutoff) continue;
+      for (const f of [name, name.replace(/\.log$/, '.json'), name.replace(/\.log$/, '.files.jsonl')]) await unlink(join(this.dir, f)).catch(() => undefined);
+      this.summaries.delete(name);
+      removed.push(name);
+    }
+    if (removed.length) {
+      const path = join(this.dir, RUNS_INDEX);
+      const text = await readText(path).catch(() => '');
+      const gone = new Set(removed);
+      const kept = text.split('\n').filter((line) => {
+        if (!line) return false;
+        try {
+          return !gone.has((JSON.parse(line) as RunSummary).log);
+        } catch {
+          return false;
+        }
+      });
+      await writeAtomic(path, kept.length ? kept.join('\n') + '\n' : '');
+    }
+    return removed;
   }
 
   /** Path of an archived log, or undefined when the name is not one (guards against path tricks). */
@@ -531,6 +678,24 @@ export class StatusFolder {
       throw err;
     }
   }
+}
+
+/** The index line of an archived run. */
+export function summaryOf(record: RunRecord & { log: string }, runStamp: string): RunSummary {
+  const failedFolders = (record.folders ?? []).filter((f) => Object.values(f.steps).some((r) => r.state === 'failed')).length;
+  return {
+    collectionId: record.request.collectionId,
+    stamp: runStamp,
+    log: record.log,
+    runId: record.request.runId,
+    state: record.state,
+    ...(record.reason ? { reason: record.reason } : {}),
+    user: record.request.user.name,
+    processes: record.request.processes,
+    requestedAt: record.request.requestedAt,
+    ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
+    ...(failedFolders ? { failedFolders } : {}),
+  };
 }
 
 function isWorker(w: unknown): w is WorkerIdentity {

@@ -17,6 +17,8 @@ import { problems, WebProblem } from './problems.js';
 import { RequestLimit } from './requestLimit.js';
 import { formRoutes } from './routes/form.js';
 import { runsRoutes } from './routes/runs.js';
+import { collectionRoutes } from './routes/collections.js';
+import type { OverviewSources } from '../collection/overview.js';
 import { statusRoutes } from './routes/status.js';
 import { securityHeaders } from './security.js';
 import { PrunedMemoryStore, type SessionLimits } from './sessionStore.js';
@@ -35,6 +37,8 @@ export interface WebAppOptions {
   logger?: Logger;
   /** How the status page follows runs (poll interval). */
   follow?: FollowOptions;
+  /** Where the collection overview finds the OCFL storage root and the tape catalogue. */
+  overview?: Omit<OverviewSources, 'status'>;
   /** How many sessions are kept (defaults in sessionStore.ts). */
   sessions?: Partial<SessionLimits>;
   /** ACCESS_PLATFORM=iiif: the viewer page, and the published folder when it is local. */
@@ -52,6 +56,7 @@ export interface WebContext {
   modules: ModuleSettings;
   log: Logger;
   csrfToken(req: Request): string;
+  overview?: Omit<OverviewSources, 'status'>;
   /** Runs asked for per person (WEB_RUN_REQUESTS_PER_HOUR). */
   requestLimit: RequestLimit;
 }
@@ -126,10 +131,11 @@ export function createApp(opts: WebAppOptions): WebApp {
     if (user) req.session.user = identityKey(user.email);
     return csrf.generateToken(req);
   };
-  const ctx: WebContext = { status, followers, modules: opts.modules, log, csrfToken, requestLimit: new RequestLimit(web.runRequestsPerHour ?? 20) };
+  const ctx: WebContext = { status, followers, modules: opts.modules, log, csrfToken, requestLimit: new RequestLimit(web.runRequestsPerHour ?? 20), overview: opts.overview };
   app.use(formRoutes(ctx));
   app.use(statusRoutes(ctx));
   app.use(runsRoutes(ctx));
+  app.use(collectionRoutes(ctx));
   if (opts.iiif) app.use(viewerRoutes(opts.iiif));
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(problems.notFound('There is no such page in Distillery.')));

@@ -1,6 +1,7 @@
 /** `distillery web`: serves the form and status pages until stopped (SIGINT/SIGTERM). */
 import { pino } from 'pino';
 import { loadCoreSettings, settingsPath, SettingsError } from '../settings/settings.js';
+import { overviewSourcesOf } from '../collection/overview.js';
 import { startWeb } from './server.js';
 import { loadSettings } from '../settings/index.js';
 
@@ -25,7 +26,7 @@ export async function webCommand(args: string[]): Promise<number> {
   const log = pino({ name: 'distillery-web', level: process.env.DISTILLERY_LOG_LEVEL ?? 'info' });
   let web;
   try {
-    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif, logger: log });
+    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif, logger: log, overview: overviewSourcesOf(settings) });
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     return 1;

@@ -98,7 +98,7 @@ export async function stageBook(folder: PreparedFolder, info: CollectionInfo, o:
         if (o.signal?.aborted) throw o.signal.reason;
         const result = await makePageDerivatives(image, pageDir, o.derivatives, o.signal);
         if (!result.ocr) ocrProblems.push({ page, problem: result.ocrProblem ?? 'unknown' });
-        o.reporter.progress(++done, images.length, `${folder.name} page ${page}`);
+        o.reporter.progress(++done, images.length, `${folder.name} page ${page}`, 'pages');
       }),
     ),
   );
