@@ -168,7 +168,7 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     if (sig.status === 'rejected') throw new Error(`truncated or corrupt TIFF: ${cleanMessage(sig.reason)}`);
     if (enc.status === 'rejected') throw enc.reason;
     const tiffSig = sig.value;
-    await opts.metadata.write(partialJp2, opts.xmp(img, imageId));
+    await opts.metadata.write(partialJp2, opts.xmp(img, imageId), opts.signal);
     // Checked after the XMP is in: the file we keep is the file we verified.
     const jp2Sig = await pixelSignature(partialJp2, sigOpts);
     if (!sameSignature(tiffSig, jp2Sig)) {

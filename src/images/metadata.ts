@@ -7,6 +7,7 @@ import { access, constants, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { DefaultExifToolOptions, ExifTool, exiftoolPath as bundledExiftool, type WriteTags } from 'exiftool-vendored';
+import { policies, timeoutAdvice } from '../policies.js';
 import type { XmpFields } from './xmp.js';
 
 /**
@@ -56,6 +57,8 @@ export class MetadataWriter {
     const args = DefaultExifToolOptions.exiftoolArgs;
     this.et = new ExifTool({
       maxProcs: Math.max(1, opts.maxProcs ?? availableParallelism()),
+      // A write that hangs fails at the metadata policy's time-out (exiftool-vendored restarts that exiftool).
+      taskTimeoutMillis: policies.metadata.timeoutMs,
       ...(opts.exiftoolPath ? { exiftoolPath: opts.exiftoolPath } : {}),
       processFactory: async (): Promise<ChildProcess> => {
         const path = opts.exiftoolPath ? await onPath(opts.exiftoolPath) : await bundledExiftool();
@@ -68,7 +71,12 @@ export class MetadataWriter {
     });
   }
 
-  async write(path: string, xmp: XmpFields): Promise<void> {
+  /**
+   * Writes the XMP into `path`. When the run's `signal` aborts meanwhile, the warm exiftools are
+   * ended at once (the run is stopping; nothing more is written) and the write fails.
+   */
+  async write(path: string, xmp: XmpFields, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw new Error(`exiftool was not started for ${path}: the run was stopped`);
     const tags = {
       'XMP-dc:Title': xmp.title,
       'XMP-dc:Identifier': xmp.identifier,
@@ -76,7 +84,27 @@ export class MetadataWriter {
       'XMP-dc:Source': xmp.source,
       'XMP-dc:Rights': xmp.rights,
     } as unknown as WriteTags;
-    await this.et.write(path, tags, { writeArgs: ['-overwrite_original'] });
+    const writing = this.et.write(path, tags, { writeArgs: ['-overwrite_original'] }).catch((err: unknown) => {
+      if (/timed out|timeout/i.test(String((err as Error)?.message))) {
+        throw new Error(`exiftool did not finish writing the XMP of ${path} and was stopped ${timeoutAdvice(policies.metadata)}.`, { cause: err });
+      }
+      throw err;
+    });
+    if (!signal) return void (await writing);
+    let onAbort = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        void this.et.end(false);
+        reject(new Error(`exiftool writing ${path} was stopped because the run was stopped`));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([writing, stopped]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      writing.catch(() => undefined);
+    }
   }
 
   async read(path: string): Promise<XmpFields> {

@@ -6,9 +6,12 @@
  * or a restarted web process picks up where it was.
  *
  * Line events carry the byte offset just past their line, so a watcher that reconnects with
- * that offset (EventSource's Last-Event-ID) resumes without duplicates or gaps.
+ * that offset (EventSource's Last-Event-ID) resumes without duplicates or gaps. A watcher that
+ * returns false wants nothing more (its client fell too far behind and was dropped): no more lines
+ * are read for it. A line still being written costs nothing per poll until its end arrives: the
+ * bytes already looked at are not looked at again.
  */
-import { lstat, stat } from 'node:fs/promises';
+import { lstat, stat, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { openNoFollow, type StatusFolder } from '../runs/statusFolder.js';
 import type { RunRecord } from '../runs/types.js';
@@ -23,13 +26,18 @@ export type FollowEvent =
   /** finished: the run was archived; none: no run of this collection exists; gone: the stream vanished without an archive. */
   | { type: 'end'; reason: 'finished' | 'none' | 'gone'; log?: string };
 
-export type Watcher = (event: FollowEvent) => void;
+/** Returns false when it wants no more events (its client was dropped). */
+export type Watcher = (event: FollowEvent) => void | boolean;
 
 export interface FollowOptions {
   /** How often the files are looked at; default 500 ms. */
   pollMs?: number;
   /** How many polls the stream may be missing with no archive before the watchers are told it is gone. */
   graceTicks?: number;
+  /** How often a quiet event stream gets a comment line, so proxies keep it open; default 15 s. */
+  keepAliveMs?: number;
+  /** A client with more than this many bytes unsent (it reads too slowly, or not at all) is dropped; default 1 MiB. */
+  maxBehindBytes?: number;
 }
 
 const CHUNK = 64 * 1024;
@@ -40,7 +48,7 @@ export class RunFollowers {
   constructor(
     private readonly status: StatusFolder,
     private readonly log: Logger,
-    private readonly opts: FollowOptions = {},
+    readonly opts: FollowOptions = {},
   ) {}
 
   /** Sends the run's lines from byte `from` on, its state, then live updates. Returns the unsubscribe function. */
@@ -70,6 +78,8 @@ type Source = { path: string; archived: boolean };
 
 class Follower {
   private offset = 0;
+  /** Bytes from `offset` up to here hold no newline: a line still being written, not read again. */
+  private scanned = 0;
   private source?: Source;
   private sawStream = false;
   private missing = 0;
@@ -141,7 +151,7 @@ class Follower {
   }
 
   private broadcast(event: FollowEvent): void {
-    for (const w of this.watchers) w(event);
+    for (const w of this.watchers) if (w(event) === false) this.watchers.delete(w);
   }
 
   /** Reads what is new in the stream and the record, or finds the archive the run ended in. */
@@ -153,8 +163,12 @@ class Follower {
         this.sawStream = true;
         this.missing = 0;
         if (!this.source) this.source = { path: streamPath, archived: false };
-        if (size < this.offset) this.offset = 0; // a new run replaced the stream
-        this.offset = await readLines(streamPath, this.offset, size, (e) => this.broadcast(e));
+        if (size < this.offset) this.offset = this.scanned = 0; // a new run replaced the stream
+        if (size > this.scanned) {
+          const r = await readLines(streamPath, this.offset, size, (e) => this.broadcast(e), false, this.scanned);
+          this.offset = r.consumed;
+          this.scanned = r.scanned;
+        }
         await this.pollRecord();
         return;
       }
@@ -173,7 +187,7 @@ class Follower {
       if (!this.sawStream) this.offset = 0;
       const logSize = (await fileSize(path)) ?? 0;
       if (logSize < this.offset) this.offset = 0;
-      this.offset = await readLines(path, this.offset, logSize, (e) => this.broadcast(e), true);
+      this.offset = (await readLines(path, this.offset, logSize, (e) => this.broadcast(e), true)).consumed;
       if (match.record) {
         this.record = { ...match.record, log: match.record.log ?? match.log };
         this.broadcast({ type: 'state', record: this.record });
@@ -202,8 +216,10 @@ class Follower {
     for (const { watcher, from } of joiners) {
       let start = from;
       if (this.source && start > 0 && !(await endsLine(this.source.path, start, this.offset))) start = 0;
-      if (this.source) await readLines(this.source.path, start, this.offset, watcher, true);
-      if (this.record) watcher({ type: 'state', record: this.record });
+      let wanted = true;
+      if (this.source) wanted = !(await readLines(this.source.path, start, this.offset, watcher, true)).stopped;
+      if (wanted && this.record) wanted = watcher({ type: 'state', record: this.record }) !== false;
+      if (!wanted) continue;
       if (!this.ended) this.watchers.add(watcher);
       else watcher(this.ended);
     }
@@ -236,46 +252,75 @@ async function endsLine(path: string, offset: number, limit: number): Promise<bo
 }
 
 /**
- * Sends the complete lines between `from` and `to`, in chunks (constant memory), and returns the
- * offset just past the last complete line. A final line without its newline waits for the next
- * poll, unless `finalPartial` (an archived log is complete as it is).
+ * Sends the complete lines between `from` and `to`, in chunks (memory: the longest line), and says
+ * how far it got: `consumed` just past the last complete line, `scanned` how far the bytes were
+ * looked at. Bytes before `scannedTo` are known to hold no newline, so a line still being written
+ * is only looked at once, however many polls see it; it is read when its end arrives. A final line
+ * without its newline waits for the next poll, unless `finalPartial` (an archived log is complete
+ * as it is). Stops early when `send` returns false.
  */
-async function readLines(path: string, from: number, to: number, send: Watcher, finalPartial = false): Promise<number> {
-  if (to <= from) return from;
+async function readLines(
+  path: string,
+  from: number,
+  to: number,
+  send: Watcher,
+  finalPartial = false,
+  scannedTo = from,
+): Promise<{ consumed: number; scanned: number; stopped: boolean }> {
+  if (to <= from) return { consumed: from, scanned: Math.max(from, scannedTo), stopped: false };
   const handle = await openNoFollow(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ELOOP') return undefined;
     throw err;
   });
-  if (!handle) return from;
+  if (!handle) return { consumed: from, scanned: from, stopped: false };
   let consumed = from;
   try {
-    let pending = Buffer.alloc(0);
+    // Only new bytes can end the pending line: look for a newline there first.
+    if (!finalPartial && scannedTo > from && !(await hasNewline(handle, scannedTo, to))) return { consumed: from, scanned: to, stopped: false };
+    let parts: Buffer[] = [];
     let pos = from;
     while (pos < to) {
       const buf = Buffer.alloc(Math.min(CHUNK, to - pos));
       const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) break;
       pos += bytesRead;
-      pending = pending.length ? Buffer.concat([pending, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+      const data = buf.subarray(0, bytesRead);
+      let start = 0;
       let nl: number;
-      while ((nl = pending.indexOf(0x0a)) !== -1) {
-        consumed += nl + 1;
-        emit(pending.subarray(0, nl).toString('utf8'), consumed, send);
-        pending = pending.subarray(nl + 1);
+      while ((nl = data.indexOf(0x0a, start)) !== -1) {
+        const piece = data.subarray(start, nl);
+        const line = parts.length ? Buffer.concat([...parts, piece]) : piece;
+        parts = [];
+        consumed += line.length + 1;
+        start = nl + 1;
+        if (emit(line.toString('utf8'), consumed, send) === false) return { consumed, scanned: consumed, stopped: true };
       }
+      if (start < data.length) parts.push(data.subarray(start));
     }
-    if (finalPartial && pending.length && consumed + pending.length === to) {
+    const rest = parts.reduce((n, p) => n + p.length, 0);
+    if (finalPartial && rest && consumed + rest === to) {
       consumed = to;
-      emit(pending.toString('utf8'), consumed, send);
+      if (emit(Buffer.concat(parts).toString('utf8'), consumed, send) === false) return { consumed, scanned: to, stopped: true };
     }
+    return { consumed, scanned: pos, stopped: false };
   } finally {
     await handle.close();
   }
-  return consumed;
 }
 
-function emit(raw: string, id: number, send: Watcher): void {
+async function hasNewline(handle: FileHandle, from: number, to: number): Promise<boolean> {
+  const buf = Buffer.alloc(Math.min(CHUNK, to - from));
+  for (let pos = from; pos < to; ) {
+    const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, to - pos), pos);
+    if (bytesRead === 0) return false;
+    if (buf.subarray(0, bytesRead).includes(0x0a)) return true;
+    pos += bytesRead;
+  }
+  return false;
+}
+
+function emit(raw: string, id: number, send: Watcher): void | boolean {
   const text = raw.replace(/\r$/, '');
-  if (text.startsWith(INIT_MARKER)) send({ type: 'init', id, text });
-  else send({ type: 'line', id, text });
+  if (text.startsWith(INIT_MARKER)) return send({ type: 'init', id, text });
+  return send({ type: 'line', id, text });
 }

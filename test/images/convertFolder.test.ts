@@ -166,7 +166,7 @@ describe('convertFolder', () => {
       encoder: makeEncoder({ tool: 'opj', command: '/nowhere/opj_compress' }), ids: await ImageIdRegistry.open(join(root, 'ids-missing.json')),
     });
     expect(converted).toEqual([]);
-    expect(failed.map((f) => f.reason)).toEqual(Array(2).fill('/nowhere/opj_compress was not found: install it or set its path in settings.ini'));
+    expect(failed.map((f) => f.reason)).toEqual(Array(2).fill('opj_compress (/nowhere/opj_compress) is not installed or not on PATH: install it or set its path in settings.ini.'));
   });
 
   it('refuses a JP2 whose pixels differ from the TIFF by one sample, keeping nothing', async () => {
@@ -220,13 +220,13 @@ describe('convertFolder', () => {
     for (const [i, c] of rerun.converted.entries()) expect(await pixelSignature(c.jp2Path)).toEqual(await pixelSignature(images[i].path));
   });
 
-  it('after a crash halfway, a rerun converts no image twice and every JP2 verifies', async () => {
+  it('after a crash halfway, a rerun converts no image twice and every JP2 verifies', { timeout: 180_000 }, async () => {
     const name = 'HaleGE_005_01';
     const images = await scanFolder(name, 6, { width: 1200, height: 900 });
     const outDir = join(root, 'out-crash', name);
     const registry = join(root, 'ids-crash.json');
     const js = join(root, 'js');
-    await transpileInto(js, ['src/images', 'src/runs', 'src/archivesspace', 'src/processes.ts', 'test/fixtures/images']);
+    await transpileInto(js, ['src/images', 'src/runs', 'src/archivesspace', 'src/childProcess.ts', 'src/processes.ts', 'src/policies.ts', 'test/fixtures/images']);
 
     // The child converts one image at a time; kill it hard once two are done.
     const warmExiftools: number[] = [];

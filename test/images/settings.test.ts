@@ -38,7 +38,7 @@ describe('imageToolVersions', () => {
   it('says a tool is unavailable, and how to fix it, instead of failing', async () => {
     const s = readImageSettings(new SettingsReader({ VIPS_CMD: '/nowhere/vips' }));
     const v = await imageToolVersions(s);
-    expect(v[0]).toEqual({ name: 'encoder (vips)', version: 'unavailable: /nowhere/vips was not found: install it or set its path in settings.ini' });
+    expect(v[0]).toEqual({ name: 'encoder (vips)', version: 'unavailable: vips (/nowhere/vips) is not installed or not on PATH: install it or set its path in settings.ini.' });
     expect(v[1].version).toMatch(/^2\./);
   });
 });

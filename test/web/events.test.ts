@@ -212,7 +212,7 @@ describe('RunFollowers', () => {
     await queued(t);
     const followers = new RunFollowers(t.status, pino({ level: 'silent' }), { pollMs: 50 });
     const seen: string[][] = [[], [], []];
-    const stops = seen.map((s) => followers.follow('ABC', 0, (e) => (e.type === 'line' ? s.push(e.text) : undefined)));
+    const stops = seen.map((s) => followers.follow('ABC', 0, (e) => { if (e.type === 'line') s.push(e.text); }));
     expect(followers.pollers).toBe(1);
     await t.status.appendLines('ABC', ['shared']);
     await expect.poll(() => seen, { timeout: 15_000 }).toEqual([['shared'], ['shared'], ['shared']]);

@@ -249,7 +249,7 @@ export class Uploader {
       return { checksum: compositeOf(partDigests), sha256 };
     } catch (err) {
       // Best effort: if S3 cannot be reached now, the next run aborts it (abortOrphanedUploads).
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), { abortSignal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), { abortSignal: AbortSignal.timeout(policies.shortRequest.timeoutMs) }).catch(() => undefined);
       throw err;
     } finally {
       await fh.close();

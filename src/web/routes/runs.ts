@@ -1,5 +1,6 @@
 /** `GET /runs` (past runs) and `GET /runs/<log name>` (one archived log with its record). */
 import type { FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
 import { Router } from 'express';
 import { openNoFollow } from '../../runs/statusFolder.js';
 import type { RunRecord } from '../../runs/types.js';
@@ -33,7 +34,10 @@ export function runsRoutes(ctx: WebContext): Router {
     if (req.query.raw === '1') {
       res.type('text/plain; charset=utf-8');
       res.setHeader('Content-Disposition', `inline; filename="${name}"`);
-      return void handle.createReadStream().pipe(res);
+      // pipeline closes the file when the client goes away (pipe would leave it open).
+      return void pipeline(handle.createReadStream(), res, (err) => {
+        if (err && !res.destroyed) res.destroy(err);
+      });
     }
     const start = Math.max(0, st.size - SHOW_BYTES);
     const text = await readRange(handle, start);

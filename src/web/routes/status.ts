@@ -11,6 +11,8 @@ import type { WebUser } from '../users.js';
 
 /** Comment lines keep proxies from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
+/** A client with more than this unsent is too far behind: it is dropped and resumes with Last-Event-ID. */
+const MAX_BEHIND_BYTES = 1024 * 1024;
 
 function collectionParam(req: Request): string {
   const id = String(req.params.collection ?? '');
@@ -59,29 +61,53 @@ export function statusRoutes(ctx: WebContext): Router {
       'X-Accel-Buffering': 'no', // nginx/Apache: do not hold the stream back
     });
     res.write('retry: 3000\n\n');
-    const send = (event: FollowEvent) => {
-      if (res.writableEnded) return;
+    const maxBehind = ctx.followers.opts.maxBehindBytes ?? MAX_BEHIND_BYTES;
+    let open = true;
+    let unsubscribe = () => {};
+    // Everything this stream holds stops with it, whichever way it ends.
+    const finish = () => {
+      if (!open) return;
+      open = false;
+      clearInterval(keepalive);
+      unsubscribe();
+    };
+    /** Writes unless the stream is over; a client that stopped reading is dropped, never buffered for. */
+    const write = (text: string): boolean => {
+      if (!open || res.writableEnded || res.destroyed) return false;
+      res.write(text);
+      if (res.writableLength > maxBehind) {
+        ctx.log.info({ collectionId, unsent: res.writableLength }, 'event stream client too far behind: dropped (it resumes from its last event)');
+        finish();
+        res.destroy();
+        return false;
+      }
+      return true;
+    };
+    const send = (event: FollowEvent): boolean => {
       switch (event.type) {
         case 'init':
         case 'line':
           // JSON keeps a stray carriage return inside a line from ending the event early.
-          res.write(`event: ${event.type}\nid: ${event.id}\ndata: ${JSON.stringify(event.text)}\n\n`);
-          break;
+          return write(`event: ${event.type}\nid: ${event.id}\ndata: ${JSON.stringify(event.text)}\n\n`);
         case 'state':
-          res.write(`event: state\ndata: ${JSON.stringify(event.record)}\n\n`);
-          break;
-        case 'end':
-          res.write(`event: end\ndata: ${JSON.stringify({ reason: event.reason, log: event.log })}\n\n`);
-          res.end();
-          break;
+          return write(`event: state\ndata: ${JSON.stringify(event.record)}\n\n`);
+        case 'end': {
+          write(`event: end\ndata: ${JSON.stringify({ reason: event.reason, log: event.log })}\n\n`);
+          finish();
+          if (!res.writableEnded) res.end();
+          return false;
+        }
       }
     };
-    const unsubscribe = ctx.followers.follow(collectionId, from, send);
-    const keepalive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
-    res.on('close', () => {
-      clearInterval(keepalive);
-      unsubscribe();
+    const keepalive = setInterval(() => write(': keep-alive\n\n'), ctx.followers.opts.keepAliveMs ?? KEEPALIVE_MS);
+    res.on('close', finish);
+    res.on('finish', finish);
+    res.on('error', (err) => {
+      ctx.log.info({ err, collectionId }, 'event stream closed with an error');
+      finish();
     });
+    unsubscribe = ctx.followers.follow(collectionId, from, send);
+    if (!open) unsubscribe();
   });
 
   return router;
