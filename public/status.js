@@ -6,7 +6,7 @@
   const root = document.getElementById('run');
   if (!root) return;
   const $ = (id) => document.getElementById(id);
-  const STATE_LABELS = { queued: 'Waiting for the worker', running: 'Running', succeeded: 'Succeeded', failed: 'Failed' };
+  const STATE_LABELS = { queued: 'Waiting for the worker', running: 'Running', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled' };
   const INLINE = ['.', '⏳', '☁️'];
   const URL_RE = /https?:\/\/[^\s<>"'`]+/g;
   const lines = $('lines');
@@ -198,8 +198,10 @@
   }
 
   function renderState(record) {
-    const done = record.state === 'succeeded' || record.state === 'failed';
+    const done = record.state === 'succeeded' || record.state === 'failed' || record.state === 'cancelled';
     if (record.state !== 'queued') $('waiting').hidden = true;
+    if (done && $('cancel')) $('cancel').hidden = true;
+    if (done && $('cancel-requested')) $('cancel-requested').hidden = true;
     const outcome = $('outcome');
     outcome.hidden = false;
     const found = reportProblems(record);

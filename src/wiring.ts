@@ -18,7 +18,8 @@ import { imsFrom, removeLocalPayload } from './ocfl/index.js';
 import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
 import type { Logger } from './log.js';
 import { buildReport, renderReportText } from './report/report.js';
-import { StatusFolder } from './runs/statusFolder.js';
+import { StatusFolder, thisWorker } from './runs/statusFolder.js';
+import { scheduleIntervalMs } from './alchemist/schedule.js';
 import type { Settings } from './settings/index.js';
 
 /** The local OCFL storage root inside LOSSLESS_PRESERVATION_FILES. */
@@ -92,7 +93,10 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     folders: settings.folders,
     processor,
     log,
-    staleClaimMs: settings.alchemist.staleClaimMinutes * 60_000,
+    staleClaimMs: Math.round(settings.alchemist.staleClaimMinutes * 60_000),
+    identity: thisWorker(settings.alchemist.workerName),
+    schedule: settings.alchemist.schedule,
+    passEveryMs: scheduleIntervalMs(settings.alchemist.schedule),
     runLogRetentionDays: settings.alchemist.runLogRetentionDays,
   };
 }

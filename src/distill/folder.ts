@@ -44,6 +44,8 @@ export interface FolderInput {
   imagesBefore: number;
   totalImages: number;
   signal?: AbortSignal;
+  /** The run's fence (src/alchemist/fence.ts), checked before the OCFL install. */
+  fence?: (before: string) => Promise<void>;
 }
 
 /** A folder stopped at one step: the step recorded why; the processor marks the later steps not run. */
@@ -151,6 +153,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
         }
       }
     }
+    await input.fence?.(`installing the OCFL version of ${name}`);
     const made = await commitVersion(tools.storageRoot, objectId, incoming, {
       message: `Distillery run ${request.runId}: ${request.processes.join(', ')} for ${name}, requested by ${request.user.name}`,
       user: { name: request.user.name, address: `mailto:${request.user.email}` },

@@ -13,6 +13,7 @@ import { DESTINATION_ORDER, type Destination, type DestinationProcess, type Prep
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
 import { distillFolder, FolderStepFailure, type FolderTools } from './folder.js';
+import { fencedArchivesSpace } from '../alchemist/fence.js';
 
 export interface DistillDeps {
   aspace: () => ArchivesSpace;
@@ -54,7 +55,7 @@ export class DistillProcessor implements RunProcessor {
 
   async run(ctx: RunContext): Promise<ProcessOutcome> {
     const { request, journal } = ctx;
-    const aspace = this.deps.aspace();
+    const aspace = fencedArchivesSpace(this.deps.aspace(), ctx.fence);
     const problems: string[] = [];
 
     if (request.processes.includes('report')) {
@@ -129,6 +130,7 @@ export class DistillProcessor implements RunProcessor {
       reporter: steps.convert,
       aspace,
       signal: ctx.signal,
+      fence: ctx.fence,
     };
     const tools = await this.deps.tools(request.collectionId);
     const failedDest = new Map<Destination, string>();
@@ -171,6 +173,7 @@ export class DistillProcessor implements RunProcessor {
           imagesBefore: imagesDone,
           totalImages,
           signal: ctx.signal,
+          fence: ctx.fence,
         }).catch((err: unknown) => {
           if (ctx.signal.aborted) throw err;
           const why = message(err);

@@ -9,6 +9,8 @@ const IV = new Uint32Array([
   0xade682d1, 0x510e527f, 0x2b3e6c1f, 0x9b05688c, 0xfb41bd6b, 0x1f83d9ab, 0x137e2179, 0x5be0cd19,
 ]);
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 const SIGMA = [
   [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
   [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
@@ -25,8 +27,9 @@ const SIGMA = [
 export class Blake2b {
   private readonly h = new Uint32Array(16);
   private readonly v = new Uint32Array(32);
-  private readonly m = new Uint32Array(32);
-  private readonly buf = Buffer.alloc(128);
+  /** The block being filled, and a view of it as 32 little-endian words (the message m). */
+  private readonly buf = new Uint8Array(128);
+  private readonly m = new Uint32Array(this.buf.buffer);
   private bufLen = 0;
   /** Bytes compressed so far (the counter t), below 2^53 in practice. */
   private t = 0;
@@ -74,7 +77,7 @@ export class Blake2b {
       v[28] = ~v[28];
       v[29] = ~v[29];
     }
-    for (let i = 0; i < 32; i++) m[i] = this.buf.readUInt32LE(i * 4);
+    if (!LITTLE_ENDIAN) for (let i = 0; i < 32; i++) m[i] = new DataView(this.buf.buffer).getUint32(i * 4, true);
     for (let r = 0; r < 12; r++) {
       const s = SIGMA[r % 10];
       G(v, m, 0, 8, 16, 24, s[0], s[1]);

@@ -20,6 +20,8 @@ export class RunJournal {
     readonly record: RunRecord,
     private readonly status: StatusFolder,
     private readonly log: Logger,
+    /** Asked before each write; false (this worker lost the run's claim) drops the write. */
+    private readonly mayWrite: () => Promise<boolean> = async () => true,
   ) {}
 
   get collectionId(): string {
@@ -103,7 +105,10 @@ export class RunJournal {
 
   /** Writes happen in order, one at a time; a failed write is logged and rethrown to its caller. */
   enqueue(write: () => Promise<void>): Promise<void> {
-    const next = this.pendingWrite.then(write, write);
+    const guarded = async () => {
+      if (await this.mayWrite()) await write();
+    };
+    const next = this.pendingWrite.then(guarded, guarded);
     this.pendingWrite = next.catch(() => undefined);
     return next;
   }

@@ -6,7 +6,7 @@
  */
 import { PROCESSES, type FileRecord, type FolderResult, type FolderStepResult, type ProgressUnit, type ProcessName, type RunRecord, type RunState, type StepRecord, type StepState } from './types.js';
 
-const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'failed'];
+const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const STEP_STATES: readonly StepState[] = ['pending', 'running', 'done', 'failed', 'skipped'];
 const UNITS: readonly ProgressUnit[] = ['files', 'bytes', 'pages', 'folders'];
 const FOLDER_STATES: readonly FolderStepResult['state'][] = ['waiting', 'done', 'failed', 'skipped'];

@@ -11,6 +11,12 @@ export const COLLECTION_ID_MAX_LENGTH = 100;
 
 /** Windows device names, alone or before an extension ("CON", "nul.txt"), in any case. */
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+/**
+ * The parts of status file names that tell a request, a claim, a stream, a record, a cancel
+ * request and a file set aside apart (see src/runs/statusFolder.ts). A collection ID containing one
+ * is refused, so every status file name parses one way only.
+ */
+export const PROTOCOL_MARKERS = ['-init-', '-claimed-', '-processing', '-run.json', '-cancel.json', '.rejected', '.requeue-', '.tmp'] as const;
 
 /** Returns why the ID is not acceptable, or undefined when it is. */
 export function collectionIdProblem(raw: unknown): string | undefined {
@@ -29,6 +35,10 @@ export function collectionIdProblem(raw: unknown): string | undefined {
   }
   if (WINDOWS_DEVICE.test(id)) {
     return `The collection ID "${id}" is a name Windows reserves for a device (CON, PRN, AUX, NUL, COM1…, LPT1…): no folder can have it on a Windows or SMB share.`;
+  }
+  const marker = PROTOCOL_MARKERS.find((m) => id.includes(m));
+  if (marker) {
+    return `The collection ID "${id}" contains "${marker}", which Distillery uses in the names of its status files, so a run of it could be mistaken for another; ask your Distillery administrator how to run this collection.`;
   }
   return undefined;
 }

@@ -24,7 +24,7 @@ export interface RunRequest {
 export type ProgressUnit = 'files' | 'bytes' | 'pages' | 'folders';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
-export type RunState = 'queued' | 'running' | 'succeeded' | 'failed';
+export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface StepRecord {
   name: string;
@@ -103,8 +103,10 @@ export interface RunSummary {
 export interface RunRecord {
   request: RunRequest;
   state: RunState;
-  /** Why the run failed, in words an archivist can act on. */
+  /** Why the run failed (or what a cancel left done and undone), in words an archivist can act on. */
   reason?: string;
+  /** Who cancelled the run from its status page, and when. */
+  cancelled?: { runId: string; by: RunUser; at: string };
   startedAt?: string;
   finishedAt?: string;
   /** Which worker ran it last: host and process id. */

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve, dirname, isAbsolute, sep } from 'node:path';
 import { isLoopbackHost, proxyEntriesProblems } from '../web/trustedProxies.js';
 import { parseIniText } from './iniFile.js';
+import { configureTimeouts, timeoutSettings } from '../policies.js';
 import { SettingsReader, type SettingsProblem } from './reader.js';
 
 export const ENV_PREFIX = 'DISTILLERY_';
@@ -54,8 +55,10 @@ export interface WebSettings {
 export interface AlchemistSettings {
   /** node-cron expression; the original ran every minute from cron. */
   schedule: string;
-  /** A claim whose heartbeat is older than this is taken to belong to a dead worker on another host. */
+  /** A claim whose heartbeat is older than this is taken to belong to a dead worker on another host (decimals allowed). */
   staleClaimMinutes: number;
+  /** The name this worker goes by in claims and pass heartbeats; empty: the host name. */
+  workerName?: string;
   /** Archived run logs, records and file results older than this many days are deleted; 0 keeps them all. */
   runLogRetentionDays: number;
 }
@@ -67,6 +70,8 @@ export interface CoreSettings {
   modules: ModuleSettings;
   web: WebSettings;
   alchemist: AlchemistSettings;
+  /** Each named policy's time-out in seconds, by its settings key (src/policies.ts); applied when read. */
+  timeouts: Record<string, number>;
   /** The original's keys found in settings.ini that Distillery no longer needs (reported by check). */
   obsoleteKeys: string[];
   /** Keys whose values are secret (never printed). */
@@ -183,11 +188,20 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
   }
   const alchemist: AlchemistSettings = {
     schedule,
-    staleClaimMinutes: r.int('ALCHEMIST_STALE_CLAIM_MINUTES', { default: 10, min: 1, max: 24 * 60 }),
+    staleClaimMinutes: staleMinutes(r),
+    workerName: r.string('ALCHEMIST_WORKER_NAME') || undefined,
     runLogRetentionDays: r.int('RUN_LOG_RETENTION_DAYS', { default: 0, min: 0, max: 100 * 366 }),
   };
+  if (alchemist.workerName && !/^[a-zA-Z0-9._-]{1,64}$/.test(alchemist.workerName)) {
+    r.problem('ALCHEMIST_WORKER_NAME', `may contain only letters, digits and . _ - (at most 64), but is "${alchemist.workerName.slice(0, 80)}".`);
+  }
   const obsoleteKeys = OBSOLETE_KEYS.filter((k) => r.has(k));
-  return { folders, modules, web, alchemist, obsoleteKeys };
+  const timeouts: Record<string, number> = {};
+  for (const t of timeoutSettings()) {
+    timeouts[t.key] = r.int(t.key, { default: t.defaultSeconds, min: 1, max: 7 * 24 * 3600, help: `seconds before ${t.policies.join(', ')} ${t.policies.length === 1 ? 'is' : 'are'} stopped` });
+  }
+  configureTimeouts(timeouts);
+  return { folders, modules, web, alchemist, timeouts, obsoleteKeys };
 }
 
 /**
@@ -242,4 +256,15 @@ export async function loadCoreSettings(file = settingsPath(), env: NodeJS.Proces
   const core = readCoreSettings(file, reader, env);
   if (reader.problems.length) throw new SettingsError(file, reader.problems);
   return { file, ...core, secretKeys: reader.secretKeys, reader };
+}
+
+/** ALCHEMIST_STALE_CLAIM_MINUTES: minutes, decimals allowed (0.1 = 6 seconds, for trials), 0.05 to a day. */
+function staleMinutes(r: SettingsReader): number {
+  const v = r.string('ALCHEMIST_STALE_CLAIM_MINUTES', { default: '10' });
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0.05 || n > 24 * 60) {
+    r.problem('ALCHEMIST_STALE_CLAIM_MINUTES', `must be a number of minutes between 0.05 and 1440 (decimals allowed), but is "${v}".`);
+    return 10;
+  }
+  return n;
 }

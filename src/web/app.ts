@@ -25,6 +25,7 @@ import { PrunedMemoryStore, type SessionLimits } from './sessionStore.js';
 import { identityKey, type WebUser } from './users.js';
 import { iiifFiles, viewerRoutes } from './routes/iiif.js';
 import type { IiifSettings } from '../destinations/iiif/settings.js';
+import { workerWarning } from './workers.js';
 
 export interface WebAppOptions {
   web: WebSettings;
@@ -114,6 +115,15 @@ export function createApp(opts: WebAppOptions): WebApp {
   app.use(bindSession());
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   app.use(csrf.csrfSynchronisedProtection);
+
+  // Pages say plainly when no worker is looking for runs (workers.ts).
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' || req.path.endsWith('/events') || req.path.startsWith('/runs/')) return next();
+    workerWarning(status).then((w) => {
+      res.locals.workerWarning = w;
+      next();
+    }, next);
+  });
 
   const csrfToken = (req: Request): string => {
     // The only time a session is kept: it records whose it is (see bindSession).

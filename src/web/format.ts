@@ -6,6 +6,7 @@ export const STATE_LABELS: Record<RunState, string> = {
   running: 'Running',
   succeeded: 'Succeeded',
   failed: 'Failed',
+  cancelled: 'Cancelled',
 };
 
 /** `2026-11-24 14:30 UTC` from an ISO time; empty for none. */

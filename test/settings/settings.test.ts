@@ -245,3 +245,13 @@ test('relative folders are relative to settings.ini, the tape catalogue included
   expect(s.folders.statusFiles).toBe(join(dir, 'status'));
   expect(s.tape?.cataloguePath).toBe(join(dir, 'status', 'tape-catalogue.json'));
 });
+
+test('the worker name and a stale threshold in minutes with decimals; bad values named', async () => {
+  const file = await exampleWithSecrets();
+  const s = await loadSettings(file, 'worker', { DISTILLERY_ALCHEMIST_WORKER_NAME: 'worker-2.archives', DISTILLERY_ALCHEMIST_STALE_CLAIM_MINUTES: '0.15' });
+  expect(s.alchemist).toMatchObject({ workerName: 'worker-2.archives', staleClaimMinutes: 0.15 });
+  expect((await loadSettings(file, 'worker', {})).alchemist).toMatchObject({ workerName: undefined, staleClaimMinutes: 10 });
+  const err = (await loadSettings(file, 'worker', { DISTILLERY_ALCHEMIST_WORKER_NAME: 'two words', DISTILLERY_ALCHEMIST_STALE_CLAIM_MINUTES: '0' }).catch((e: unknown) => e)) as SettingsError;
+  expect(err.message).toContain('ALCHEMIST_WORKER_NAME may contain only letters, digits and . _ - (at most 64), but is "two words".');
+  expect(err.message).toContain('ALCHEMIST_STALE_CLAIM_MINUTES must be a number of minutes between 0.05 and 1440 (decimals allowed), but is "0".');
+});

@@ -163,6 +163,7 @@ export class S3Destination implements Destination {
     const results = new Map<string, SendResult>();
     const failures: { spec: Planned; err: Error }[] = [];
     const limit = pLimit(this.queueSize);
+    await run.fence?.(`sending ${folder.name} to S3`);
     await Promise.all(payload.map((spec) => limit(() => this.sendOne(spec, run, progress, results, failures))));
     if (failures.length > 0) {
       const first = failures[0];
@@ -173,6 +174,7 @@ export class S3Destination implements Destination {
       throw permanent ? new PermanentError(message, { cause: first.err }) : new Error(message, { cause: first.err });
     }
     // Inventories, sidecars and declarations one by one, in order: the root sidecar is the last word.
+    await run.fence?.(`sending the inventory of ${folder.name} to S3`);
     for (const spec of metadata) {
       const err = await this.sendOne(spec, run, progress, results, failures);
       if (err) {

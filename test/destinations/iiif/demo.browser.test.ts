@@ -28,6 +28,7 @@ let settings: Settings;
 let web: RunningWeb;
 let browser: Browser;
 const savedPort = process.env.DISTILLERY_WEB_PORT;
+const savedNodeEnv = process.env.NODE_ENV;
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -42,6 +43,8 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'distillery-iiif-demo-'));
   process.env.DISTILLERY_WEB_PORT = String(await freePort());
   demo = await startDemo(dataDir);
+  // The demo signs everyone in as the debug user: the settings and the web app both need development mode.
+  process.env.NODE_ENV = 'development';
   settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development' });
   web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif: settings.iiif, demo: true, logger: createLogger({ level: 'silent' }) });
   browser = await chromium.launch({
@@ -54,6 +57,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (savedPort === undefined) delete process.env.DISTILLERY_WEB_PORT;
   else process.env.DISTILLERY_WEB_PORT = savedPort;
+  if (savedNodeEnv === undefined) delete process.env.NODE_ENV;
+  else process.env.NODE_ENV = savedNodeEnv;
   await browser?.close();
   await web?.close();
   await demo?.stop();
