@@ -181,7 +181,7 @@
       ' · ' + done + ' done at every step';
   }
 
-  function renderProblems(record, finished) {
+  function renderProblems(record) {
     const list = problemsOf(record);
     const items = list.map((p) => {
       const li = el('li');
@@ -189,8 +189,6 @@
       linkified(li, p.why);
       return li;
     });
-    // The run's reason is a summary of the same problems: shown only when no folder names them.
-    if (!items.length && record.reason && finished) items.push(linkified(el('li'), record.reason));
     $('problems').hidden = items.length === 0;
     $('problems-title').textContent = items.length === 1 ? '1 problem' : items.length + ' problems';
     $('problems-list').replaceChildren(...items);
@@ -212,8 +210,10 @@
     const label = amber ? 'Finished with ' + found + ' problem' + (found === 1 ? '' : 's') : STATE_LABELS[record.state] || record.state;
     $('outcome-title').textContent = label +
       (done && record.finishedAt ? ' · ' + when(record.finishedAt) : record.startedAt ? ' · since ' + when(record.startedAt) : '');
-    const problemCount = renderProblems(record, done);
-    $('outcome-reason').hidden = true;
+    const problemCount = renderProblems(record);
+    // The run's reason sums up the folder problems listed: shown only when no folder names them.
+    $('outcome-reason').hidden = !record.reason || problemCount > 0;
+    $('outcome-reason').textContent = problemCount > 0 ? '' : record.reason || '';
     const req = record.request || {};
     let timing = '';
     if (record.startedAt) {
