@@ -181,7 +181,7 @@
       ' · ' + done + ' done at every step';
   }
 
-  function renderProblems(record, finished) {
+  function renderProblems(record) {
     const list = problemsOf(record);
     const items = list.map((p) => {
       const li = el('li');
@@ -189,9 +189,6 @@
       linkified(li, p.why);
       return li;
     });
-    // The run's reason is a summary of the same problems: shown only when no folder names them.
-    // A cancel is no problem: its reason (who, when, what was and was not done) is the outcome's own line.
-    if (!items.length && record.reason && finished && record.state !== 'cancelled') items.push(linkified(el('li'), record.reason));
     $('problems').hidden = items.length === 0;
     $('problems-title').textContent = items.length === 1 ? '1 problem' : items.length + ' problems';
     $('problems-list').replaceChildren(...items);
@@ -213,9 +210,12 @@
     const label = amber ? 'Finished with ' + found + ' problem' + (found === 1 ? '' : 's') : STATE_LABELS[record.state] || record.state;
     $('outcome-title').textContent = label +
       (done && record.finishedAt ? ' · ' + when(record.finishedAt) : record.startedAt ? ' · since ' + when(record.startedAt) : '');
-    const problemCount = renderProblems(record, done);
-    $('outcome-reason').hidden = record.state !== 'cancelled' || !record.reason;
-    $('outcome-reason').textContent = record.state === 'cancelled' ? record.reason || '' : '';
+    const problemCount = renderProblems(record);
+    // The run's reason sums up the folder problems listed: shown only when no folder names them,
+    // and always for a cancel (who, when, what was and was not done).
+    const showReason = Boolean(record.reason) && (record.state === 'cancelled' || problemCount === 0);
+    $('outcome-reason').hidden = !showReason;
+    $('outcome-reason').textContent = showReason ? record.reason : '';
     const req = record.request || {};
     let timing = '';
     if (record.startedAt) {

@@ -3,6 +3,7 @@
  * what it uses.
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { settingsPath } from './settings/settings.js';
 
 const HELP = `Usage: distillery <command> [options]
@@ -24,13 +25,37 @@ Commands:
                         what of a collection is preserved where: OCFL versions, S3, tape, access
   ocfl <subcommand>     validate | ls | show | diff | purge | tokens | audit  (distillery ocfl help)
   tape <subcommand>     label | status | catalogue  (distillery tape help)
-  demo                  prepare the demo data folder and print its settings path
+  status <collection> [--json]  (see above)
+  demo [reset]          prepare the demo data folder and print its settings path; reset: start
+                        the demo afresh (its runs, preservation files and stand-ins' data removed)
+
+Run from the folder the demo runs in (no settings.ini there), check, report, status and tape use
+the demo's settings (data/demo/settings.ini).
 
 Settings: ./settings.ini, or the file named by DISTILLERY_SETTINGS; any key can be overridden
 by an environment variable DISTILLERY_<KEY> (e.g. DISTILLERY_WEB_PORT=8080).`;
 
+/** Commands that read settings.ini and may use the running demo's when there is none here. */
+const USES_SETTINGS = new Set(['check', 'report', 'status', 'tape', 'alchemist', 'web']);
+
+/**
+ * The demo's settings when the command runs from the folder the demo runs in (`./data/demo`) and
+ * there is no ./settings.ini and no DISTILLERY_SETTINGS: the command line then works against the
+ * running demo instead of advising to copy example-settings.ini (which would end the demo).
+ */
+export function demoSettingsFallback(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | undefined {
+  if (env.DISTILLERY_SETTINGS || existsSync(resolve(cwd, 'settings.ini'))) return undefined;
+  const demo = resolve(cwd, 'data', 'demo', 'settings.ini');
+  return existsSync(demo) ? demo : undefined;
+}
+
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
+  const demoSettings = command && USES_SETTINGS.has(command) ? demoSettingsFallback() : undefined;
+  if (demoSettings) {
+    process.env.DISTILLERY_SETTINGS = demoSettings;
+    console.error(`(No settings.ini here: using the demo's, ${demoSettings}.)`);
+  }
   switch (command) {
     case 'start':
       return (await import('./commands/start.js')).startCommand(rest);
@@ -53,7 +78,20 @@ export async function main(args: string[]): Promise<number> {
     case 'tape':
       return (await import('./commands/tape.js')).tapeCommand(rest);
     case 'demo': {
-      const { prepareDemo } = await import('./demo/demo.js');
+      const { prepareDemo, resetDemo } = await import('./demo/demo.js');
+      if (rest[0] === 'reset') {
+        const outcome = await resetDemo();
+        if (outcome.refused) {
+          console.error(outcome.refused);
+          return 1;
+        }
+        console.log(`Demo reset: ${outcome.removed.length} folder(s) removed from ${outcome.dataDir}; the sample collection is back in ${outcome.stage1}. Start it with \`distillery start\`.`);
+        return 0;
+      }
+      if (rest.length) {
+        console.error(`Unknown demo command "${rest[0]}". Usage: distillery demo [reset]`);
+        return 2;
+      }
       const demo = await prepareDemo();
       console.log(`Demo prepared in ${demo.dataDir}; settings: ${demo.settingsFile}`);
       return 0;

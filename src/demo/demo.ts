@@ -5,7 +5,8 @@
  * Nothing here is used once a real settings.ini exists.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { writeSampleScan } from './sampleScans.js';
 import { startDemoServices, type DemoServices } from './services.js';
@@ -57,6 +58,33 @@ export async function prepareDemo(dataDir?: string): Promise<DemoPaths & { gener
     }
   }
   return { ...paths, generated: !present };
+}
+
+/**
+ * `distillery demo reset`: removes what the demo made (runs, preservation files, the stand-ins'
+ * data, the collection wherever a run moved it) and prepares it afresh. Refused while a
+ * Distillery answers on the demo's web port (stop it first).
+ */
+export async function resetDemo(dataDir?: string, port = Number(process.env.DISTILLERY_WEB_PORT ?? 1234)): Promise<DemoPaths & { removed: string[]; refused?: string }> {
+  const paths = demoPaths(dataDir);
+  if (await listening(port)) {
+    return { ...paths, removed: [], refused: `Something answers on port ${port}: if it is the demo, stop it first (Ctrl-C where \`distillery start\` runs), then reset it.` };
+  }
+  const removed: string[] = [];
+  for (const name of existsSync(paths.dataDir) ? await readdir(paths.dataDir) : []) {
+    await rm(join(paths.dataDir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  await prepareDemo(dataDir);
+  return { ...paths, removed };
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => { socket.destroy(); done(true); });
+    socket.once('error', () => done(false));
+  });
 }
 
 /** Prepares the data, starts the stand-ins and writes settings.ini pointing at them. */

@@ -3,6 +3,8 @@
  *   validate <path> [--json]           an object root or a storage root; exit 0 valid, 1 invalid
  *   ls <root>                          objects in a storage root
  *   show <root> <id>                   versions, files and fixity of an object
+ * <root> must be a local storage root (an S3 address, a missing path or another folder is an error,
+ * exit 1); <id> may also be a folder's component id (e.g. DEMO_001_01).
  *   diff <root> <id> <vN> <vM>         what changed between two versions
  *   purge <root> <id> <path>… --reason "…" [--stub] [--new-id <id>] [--by <name>] [--email <address>]
  *   tokens <root> <id> [--version vN] [--ledger <file>]   make ACE tokens (default: every version)
@@ -11,7 +13,7 @@
  *   export <root> <id> <folder> [--version vN]   copy a version's files out
  *   recover <root> <id>                finish an install a crash interrupted
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { validateObject } from './validate/object.js';
@@ -120,6 +122,37 @@ export async function ocflCommand(args: string[], io: CliIo = defaultIo): Promis
   }
 }
 
+/**
+ * A local storage root, or an error that says what was given instead: an S3 address, a path that
+ * is not there, or a folder that is not a storage root (nothing is printed and 0 returned for those).
+ */
+async function mustRoot(root: string): Promise<string> {
+  if (/^s3:\/\//i.test(root)) throw new Error(`${root} is an S3 address; ocfl commands read a local OCFL storage root (LOSSLESS_PRESERVATION_FILES/ocfl). To look at the bucket, use \`distillery status <collection>\` or the S3 console.`);
+  const st = await stat(root).catch(() => undefined);
+  if (!st) throw new Error(`There is no ${root}: give the path of the OCFL storage root (LOSSLESS_PRESERVATION_FILES/ocfl in settings.ini).`);
+  if (!st.isDirectory()) throw new Error(`${root} is a file, not an OCFL storage root (a folder with a 0=ocfl_1.x file).`);
+  if (!(await looksLikeStorageRoot(root))) throw new Error(`${root} is not an OCFL storage root (it has no 0=ocfl_1.x file and no objects): give the storage root, e.g. LOSSLESS_PRESERVATION_FILES/ocfl.`);
+  return root;
+}
+
+/**
+ * An object id as given, or the id of the object that holds a folder whose component id was given
+ * instead (e.g. DEMO_001_01: its folder JSON is `…/DEMO_001_01.json` in the object's head).
+ */
+async function resolveId(root: string, id: string): Promise<string> {
+  if (await readInventory(root, id).catch(() => undefined)) return id;
+  if (/^[A-Za-z0-9][A-Za-z0-9._~-]*$/.test(id)) {
+    const found: string[] = [];
+    for (const candidate of await listObjectIds(root)) {
+      const inv = await readInventory(root, candidate).catch(() => undefined);
+      if (inv && [...stateOf(inv).keys()].some((lp) => lp === `${id}.json` || lp.endsWith(`/${id}.json`))) found.push(candidate);
+    }
+    if (found.length === 1) return found[0];
+    if (found.length > 1) throw new Error(`${id} names more than one object (${found.join(', ')}): give the object id.`);
+  }
+  return id;
+}
+
 function need(p: Parsed, n: number, what: string): string[] {
   if (p.positional.length < n) throw new UsageError(`expected ${what}.`);
   return p.positional;
@@ -143,7 +176,9 @@ async function validateCmd(p: Parsed, io: CliIo): Promise<number> {
 
 async function lsCmd(p: Parsed, io: CliIo): Promise<number> {
   const [root] = need(p, 1, 'a storage root: ls <root>');
-  for (const id of await listObjectIds(root)) {
+  const ids = await listObjectIds(await mustRoot(root));
+  if (ids.length === 0) io.out(`no objects in ${root}\n`);
+  for (const id of ids) {
     const inv = await readInventory(root, id).catch(() => undefined);
     const head = inv ? `${inv.head} ${inv.versions[inv.head]?.created ?? ''}` : '(unreadable inventory)';
     io.out(`${id}\t${head}\t${objectPath(id)}\n`);
@@ -183,15 +218,18 @@ async function pinnedNamespace(root: string): Promise<string | undefined> {
   }
 }
 
-async function mustInventory(root: string, id: string) {
+async function mustInventory(root: string, given: string) {
+  await mustRoot(root);
+  const id = await resolveId(root, given);
   const inv = await readInventory(root, id);
-  if (!inv) throw new Error(`There is no object ${id} in ${root} (looked in ${join(root, objectPath(id))}).`);
+  if (!inv) throw new Error(`There is no object ${given} in ${root} (looked in ${join(root, objectPath(given))}, and for a folder with that component id). \`distillery ocfl ls ${root}\` lists the objects.`);
   return inv;
 }
 
 async function showCmd(p: Parsed, io: CliIo): Promise<number> {
-  const [root, id] = need(p, 2, 'show <root> <id>');
-  const inv = await mustInventory(root, id);
+  const [root, given] = need(p, 2, 'show <root> <id>');
+  const inv = await mustInventory(root, given);
+  const id = inv.id;
   const index = manifestIndex(inv);
   const sha256Of = new Map<string, string>();
   for (const [d, paths] of Object.entries(inv.fixity?.sha256 ?? {})) for (const cp of paths) sha256Of.set(cp, d);
@@ -208,8 +246,9 @@ async function showCmd(p: Parsed, io: CliIo): Promise<number> {
 }
 
 async function diffCmd(p: Parsed, io: CliIo): Promise<number> {
-  const [root, id, a, b] = need(p, 4, 'diff <root> <id> <vN> <vM>');
-  const inv = await mustInventory(root, id);
+  const [root, given, a, b] = need(p, 4, 'diff <root> <id> <vN> <vM>');
+  const inv = await mustInventory(root, given);
+  const id = inv.id;
   for (const v of [a, b]) if (!inv.versions[v]) throw new Error(`${id} has no version ${v} (versions: ${Object.keys(inv.versions).join(', ')}).`);
   const d = diffVersions(inv, a, b);
   for (const x of d.added) io.out(`added     ${x}\n`);
@@ -221,13 +260,14 @@ async function diffCmd(p: Parsed, io: CliIo): Promise<number> {
 }
 
 async function purgeCmd(p: Parsed, io: CliIo): Promise<number> {
-  const [root, id, ...paths] = need(p, 3, 'purge <root> <id> <logical-path>... --reason "..."');
+  const [root, given, ...paths] = need(p, 3, 'purge <root> <id> <logical-path>... --reason "..."');
   const reason = p.flags.get('reason');
   if (typeof reason !== 'string' || !reason.trim()) throw new UsageError('--reason "..." is required; it is recorded in the object.');
   const by = typeof p.flags.get('by') === 'string' ? (p.flags.get('by') as string) : userInfo().username;
   // OCFL wants a version's user to have an address (W008 otherwise): the stub's only version is ours.
   const email = p.flags.get('email');
   if (email !== undefined && (typeof email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(email))) throw new UsageError('--email needs an address such as archivist@example.edu.');
+  const id = (await mustInventory(root, given)).id;
   const ledger = p.flags.get('ledger');
   const ims = new LocalIms(typeof ledger === 'string' ? ledger : defaultLedgerPath(root));
   const r = await purgeFiles(root, id, paths, {
@@ -244,8 +284,9 @@ async function purgeCmd(p: Parsed, io: CliIo): Promise<number> {
 }
 
 async function tokensCmd(p: Parsed, io: CliIo): Promise<number> {
-  const [root, id] = need(p, 2, 'tokens <root> <id> [--version vN]');
-  const inv = await mustInventory(root, id);
+  const [root, given] = need(p, 2, 'tokens <root> <id> [--version vN]');
+  const inv = await mustInventory(root, given);
+  const id = inv.id;
   const ledger = p.flags.get('ledger');
   const ims = new LocalIms(typeof ledger === 'string' ? ledger : defaultLedgerPath(root));
   const only = p.flags.get('version');
@@ -255,19 +296,33 @@ async function tokensCmd(p: Parsed, io: CliIo): Promise<number> {
 }
 
 async function auditCmd(p: Parsed, io: CliIo): Promise<number> {
-  const [root, id] = need(p, 2, 'audit <root> <id>');
+  const [root, given] = need(p, 2, 'audit <root> <id>');
+  const id = (await mustInventory(root, given)).id;
   const ledger = p.flags.get('ledger');
   const ims = new LocalIms(typeof ledger === 'string' ? ledger : defaultLedgerPath(root));
   const r = await auditObject(root, id, ims);
   for (const i of r.items) io.out(`${i.state} ${i.message}\n`);
   for (const pr of r.problems) io.out(`! ${pr}\n`);
   if (r.heldElsewhere) io.out(`${r.heldElsewhere} file(s) held elsewhere were not audited here.\n`);
+  const count = (s: string) => r.items.filter((i) => i.state === s).length;
+  io.out(`\n${AUDIT_LEGEND}\n`);
+  io.out(`totals: ${r.items.length} file(s) — ${AUDIT_STATES.map(([s, word]) => `${count(s)} ${word} (${s})`).join(', ')}${r.heldElsewhere ? `, ${r.heldElsewhere} held elsewhere` : ''}\n`);
   io.out(r.ok ? 'audit passed\n' : 'AUDIT FAILED\n');
   return r.ok ? 0 : 1;
 }
 
+const AUDIT_STATES: [string, string][] = [['A', 'intact'], ['C', 'corrupt'], ['M', 'missing'], ['T', 'without token'], ['I', 'not provable']];
+const AUDIT_LEGEND = [
+  'legend: A intact — the file matches its digests and its ACE token proves it against the IMS round',
+  '        C corrupt — the file does not match its recorded digests: restore it from another copy',
+  '        M missing — the file is not there',
+  '        T without token — run `distillery ocfl tokens` for its version',
+  '        I not provable — the token or the IMS round does not prove the file: the token store or ledger was altered',
+].join('\n');
+
 async function witnessCmd(p: Parsed, io: CliIo): Promise<number> {
   const [root] = need(p, 1, 'witness <root>');
+  await mustRoot(root);
   const ledger = p.flags.get('ledger');
   const ims = new LocalIms(typeof ledger === 'string' ? ledger : defaultLedgerPath(root));
   const problems = await ims.checkLedger();
@@ -283,16 +338,19 @@ async function witnessCmd(p: Parsed, io: CliIo): Promise<number> {
 }
 
 async function recoverCmd(p: Parsed, io: CliIo): Promise<number> {
-  const [root, id] = need(p, 2, 'recover <root> <id>');
+  const [root, given] = need(p, 2, 'recover <root> <id>');
+  await mustRoot(root);
+  const id = await resolveId(root, given);
   const v = await withObjectLock(root, id, () => recoverObject(root, join(root, objectPath(id))));
   io.out(v ? `finished the interrupted install of ${v}\n` : 'nothing to recover\n');
   return 0;
 }
 
 async function exportCmd(p: Parsed, io: CliIo): Promise<number> {
-  const [root, id, dest] = need(p, 3, 'export <root> <id> <folder> [--version vN]');
+  const [root, given, dest] = need(p, 3, 'export <root> <id> <folder> [--version vN]');
   if ((await readdir(dest).catch(() => [])).length > 0) throw new Error(`${dest} is not empty; export into a new or empty folder.`);
-  const inv = await mustInventory(root, id);
+  const inv = await mustInventory(root, given);
+  const id = inv.id;
   const v = p.flags.get('version');
   const version = typeof v === 'string' ? v : inv.head;
   if (!inv.versions[version]) throw new Error(`${id} has no version ${version} (versions: ${Object.keys(inv.versions).join(', ')}).`);

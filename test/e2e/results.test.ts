@@ -103,14 +103,18 @@ describe('results per folder and step', () => {
   test('the collection overview (`distillery status --json` and /collections/<id>) lists each folder with its OCFL versions, S3 keys, tape file, access link and every file\'s copies', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const before = process.env.DISTILLERY_SETTINGS;
+    // As the librarian runs it beside the stack: its settings.ini (whose WEB_IDENTITY=debug wants a development machine).
+    const before = { settings: process.env.DISTILLERY_SETTINGS, env: process.env.NODE_ENV };
     process.env.DISTILLERY_SETTINGS = s.settingsFile;
+    process.env.NODE_ENV = 'development';
     let code: number;
     try {
       code = await statusCommand(['WRONG', '--json'], { out: (t) => out.push(t), err: (t) => err.push(t) });
     } finally {
-      if (before === undefined) delete process.env.DISTILLERY_SETTINGS;
-      else process.env.DISTILLERY_SETTINGS = before;
+      if (before.settings === undefined) delete process.env.DISTILLERY_SETTINGS;
+      else process.env.DISTILLERY_SETTINGS = before.settings;
+      if (before.env === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = before.env;
     }
     expect(err).toEqual([]);
     expect(code).toBe(0);

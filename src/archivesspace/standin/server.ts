@@ -3,6 +3,7 @@
  * real paths, parameter rules, status codes and bodies (see docs/archivesspace.md for the list).
  * Tests and the demo start it on loopback; it is never a replacement for a real ArchivesSpace.
  */
+import { readOnlyPages } from './pages.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -99,6 +100,9 @@ function buildApp(state: StandInState, faults: FaultInjector, opts: StandInOptio
       next(err);
     }
   });
+
+  // The staff and public addresses Distillery links to (not the API): plain read-only pages.
+  readOnlyPages(app, state);
 
   // Sessions are checked before any routing (RequestWrappingMiddleware).
   app.use((req, res, next) => {
