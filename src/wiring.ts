@@ -17,7 +17,7 @@ import { TapeDestination } from './destinations/tape/index.js';
 import { NetworkDestination } from './destinations/network/index.js';
 import { auditNetworkCopies } from './destinations/network/audit.js';
 import { DistillProcessor } from './distill/processor.js';
-import { imsFrom, removeLocalPayload } from './ocfl/index.js';
+import { imsFrom, ObjectIdentity, removeLocalPayload, stableObjectId } from './ocfl/index.js';
 import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
 import type { Logger } from './log.js';
 import { buildReport, renderReportText } from './report/report.js';
@@ -36,12 +36,16 @@ export function archivesSpaceFrom(settings: Settings): ArchivesSpaceClient {
 }
 
 /**
- * The OCFL object id of a folder: the public URL of its archival object, the address by which
- * ArchivesSpace itself knows the record (stable across runs, resolvable by people).
+ * The OCFL object ids of folders: OCFL_ID_NAMESPACE + the archival object's repository-relative
+ * URI (no host, port or scheme in it), continuing objects written under older URL-based ids.
  */
+export function objectIdentityFor(settings: Settings): Promise<ObjectIdentity> {
+  return ObjectIdentity.open(storageRootOf(settings), settings.ocfl.idNamespace);
+}
+
+/** The stable object id a folder's archival object gets (new objects; older URL-based ones are continued by objectIdentityFor). */
 export function objectIdFor(settings: Settings, archivalObjectUri: string): string {
-  const base = settings.aspace.publicUrl ?? settings.aspace.staffUrl ?? settings.aspace.baseUrl;
-  return `${base.replace(/\/+$/, '')}${archivalObjectUri}`;
+  return stableObjectId(settings.ocfl.idNamespace, archivalObjectUri);
 }
 
 export function destinationFor(settings: Settings, process: DestinationProcess): Destination | string {
@@ -65,7 +69,9 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     aspace: () => archivesSpaceFrom(settings),
     destination: (p) => destinationFor(settings, p),
     preservationDir: settings.folders.preservation,
+    junkFiles: settings.folders.junkFiles,
     tools: async (collectionId) => {
+      const identity = await objectIdentityFor(settings);
       const metadata = metadataWriterFromSettings(settings.images);
       return {
         encoder: encoderFromSettings(settings.images),
@@ -76,7 +82,7 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
         // Images at once share the cores; each decode may use what is left to it.
         decodeThreads: Math.max(1, Math.floor(availableParallelism() / settings.images.concurrency)),
         storageRoot: storageRootOf(settings),
-        objectId: (uri) => objectIdFor(settings, uri),
+        objectId: (uri) => identity.resolve(uri),
         ims: imsFrom(settings.ocfl, storageRootOf(settings)),
         restoreObject: settings.modules.cloud && settings.s3
           ? async (objectId, reporter) => Boolean(await restoreInventoriesFromS3(new S3Destination({ ...settings.s3!, storageRoot: storageRootOf(settings) }), storageRootOf(settings), objectId, { reporter }))

@@ -14,6 +14,7 @@ import type {
   Collection,
   ComponentRecord,
   DigitalObjectRecord,
+  DigitalObjectType,
   FileVersion,
   FolderRecord,
   TreeNode,
@@ -96,14 +97,17 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     return folderRecordOf(ao, componentId);
   }
 
-  async ensureDigitalObject(folder: FolderRecord): Promise<FolderRecord & { digitalObjectUri: string }> {
+  async ensureDigitalObject(folder: FolderRecord, opts: { type?: DigitalObjectType } = {}): Promise<FolderRecord & { digitalObjectUri: string }> {
     const cid = folder.componentId;
     if (folder.digitalObjectUri) {
       // The original renamed a digital object whose id had drifted from the component id.
       const doUri = folder.digitalObjectUri;
       await this.updateRecord(doUri, (d) => {
-        if (d.digital_object_id === cid) return false;
+        const rename = d.digital_object_id !== cid;
+        const type = opts.type !== undefined && !d.digital_object_type;
+        if (!rename && !type) return false;
         d.digital_object_id = cid;
+        if (type) d.digital_object_type = opts.type;
       });
       return { ...folder, digitalObjectUri: doUri };
     }
@@ -117,7 +121,7 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
         );
       }
     } else {
-      doUri = await this.createDigitalObject(cid, String(folder.archivalObject.title ?? folder.archivalObject.display_string ?? cid));
+      doUri = await this.createDigitalObject(cid, String(folder.archivalObject.title ?? folder.archivalObject.display_string ?? cid), opts.type);
     }
     const target = doUri;
     await this.updateRecord(folder.archivalObjectUri, (ao) => {
@@ -151,12 +155,19 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     }
   }
 
-  async upsertFileVersions(uri: string, fileVersions: FileVersion[]): Promise<void> {
+  async upsertFileVersions(uri: string, fileVersions: FileVersion[], opts: { replaces?: (fileUri: string) => boolean } = {}): Promise<void> {
     await this.updateRecord(uri, (rec) => {
-      const current: Json[] = rec.file_versions ?? [];
+      let current: Json[] = rec.file_versions ?? [];
       let changed = false;
       for (const fv of fileVersions) {
         const i = current.findIndex((c) => c.file_uri === fv.file_uri);
+        if (i === -1 && opts.replaces) {
+          const older = current.filter((c) => c.file_uri !== fv.file_uri && opts.replaces!(String(c.file_uri)));
+          if (older.length) {
+            current = current.filter((c) => !older.includes(c));
+            changed = true;
+          }
+        }
         if (i === -1) {
           current.push({ ...fv });
           changed = true;
@@ -208,6 +219,12 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
   }
 
   // ---- read-only lookups ---------------------------------------------------------------------
+
+  async components(digitalObjectUri: string): Promise<ComponentRecord[]> {
+    const out: ComponentRecord[] = [];
+    for (const n of await this.walkTree(digitalObjectUri)) out.push(componentOf(await this.get(n.uri)));
+    return out;
+  }
 
   async findDigitalObject(digitalObjectId: string): Promise<string | undefined> {
     const found = await this.get(`${this.repositoryUri}/find_by_id/digital_objects`, { digital_object_id: [digitalObjectId] });
@@ -371,9 +388,11 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     );
   }
 
-  private async createDigitalObject(componentId: string, title: string): Promise<string> {
+  private async createDigitalObject(componentId: string, title: string, type?: DigitalObjectType): Promise<string> {
     try {
-      return await this.create(`${this.repositoryUri}/digital_objects`, { digital_object_id: componentId, title }, () => this.findDigitalObject(componentId));
+      const body: Json = { digital_object_id: componentId, title };
+      if (type) body.digital_object_type = type;
+      return await this.create(`${this.repositoryUri}/digital_objects`, body, () => this.findDigitalObject(componentId));
     } catch (err) {
       // "Must be unique": made by an earlier attempt or run; use that one.
       if (err instanceof ArchivesSpaceError && err.hasFieldError('digital_object_id', /Must be unique/)) {
@@ -436,13 +455,18 @@ function componentOf(c: Json): ComponentRecord {
 }
 
 /** The first published `userestrict` note's text: the XMP rights statement. */
-function useRestrictionOf(resource: Json): string | undefined {
+/**
+ * XMP rights as the original chose them (distill.py at 8dacb3c): of the collection's
+ * `userestrict` notes whose first subnote has content and is published, the last one.
+ */
+export function useRestrictionOf(resource: Json): string | undefined {
+  let chosen: string | undefined;
   for (const note of resource.notes ?? []) {
     if (note.type !== 'userestrict') continue;
     const sub = note.subnotes?.[0];
-    if (sub?.publish && typeof sub.content === 'string') return sub.content;
+    if (sub?.publish && typeof sub.content === 'string' && sub.content) chosen = sub.content;
   }
-  return undefined;
+  return chosen;
 }
 
 /** `name[]=a&name[]=b` for arrays, as ArchivesSpace requires; undefined values are left out. */

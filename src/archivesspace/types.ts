@@ -19,6 +19,9 @@ export interface FileVersion {
   xlink_actuate_attribute?: string;
 }
 
+/** ArchivesSpace's digital_object_type values Distillery sets (the 2024 original set the first three). */
+export type DigitalObjectType = 'still_image' | 'moving_image' | 'sound_recording' | 'text' | 'mixed_materials';
+
 /** The collection (resource) a run is about. */
 export interface Collection {
   uri: string;
@@ -69,12 +72,20 @@ export interface ArchivesSpace {
   findCollection(collectionId: string): Promise<Collection>;
   /** Finds the single archival object with this component id and computes its arrangement. */
   findFolder(componentId: string): Promise<FolderRecord>;
-  /** Returns the folder's digital object (digital_object_id = component id), creating and linking it once. */
-  ensureDigitalObject(folder: FolderRecord): Promise<FolderRecord & { digitalObjectUri: string }>;
+  /**
+   * Returns the folder's digital object (digital_object_id = component id), creating and linking
+   * it once; `type` is its digital_object_type, set when the object has none.
+   */
+  ensureDigitalObject(folder: FolderRecord, opts?: { type?: DigitalObjectType }): Promise<FolderRecord & { digitalObjectUri: string }>;
+  /** Every component of a digital object, in tree order (to recognise what an earlier run or the original made). */
+  components?(digitalObjectUri: string): Promise<ComponentRecord[]>;
   /** Finds the component with this component_id under the digital object, or creates it once. */
   ensureComponent(digitalObjectUri: string, component: { componentId: string; label: string; position?: number }): Promise<ComponentRecord>;
-  /** Adds or replaces (matched by file_uri) a file version on a component or digital object. */
-  upsertFileVersions(uri: string, fileVersions: FileVersion[]): Promise<void>;
+  /**
+   * Adds or replaces (matched by file_uri, or by `replaces` — the same copy under an older
+   * address) a file version on a component or digital object.
+   */
+  upsertFileVersions(uri: string, fileVersions: FileVersion[], opts?: { replaces?: (fileUri: string) => boolean }): Promise<void>;
   /** Finds or creates a top container of type Tape, and links it to the archival object once. */
   ensureTapeContainer(archivalObjectUri: string, indicator: string, containerProfileUri?: string): Promise<string>;
   /** Staff-interface link for a record, for the status stream. */

@@ -25,8 +25,18 @@ export interface DiscoveredFolder {
   path: string;
   componentId: string;
   images: DiscoveredImage[];
-  /** Paths of files in the folder that are not TIFFs (hidden files are ignored). */
+  /** Paths of the folder's other files (PDF, audio, video, text…): preserved as they are. */
   otherFiles: string[];
+  /** System junk left by file browsers (JUNK_FILES): not preserved, each named here. */
+  skipped: string[];
+}
+
+/** What file browsers leave behind; JUNK_FILES replaces the list (`*` matches any characters). */
+export const DEFAULT_JUNK_FILES = ['Thumbs.db', '.DS_Store', '._*', 'desktop.ini', 'ehthumbs.db'];
+
+/** Whether a file name matches one of the junk patterns (`*` = any characters; case ignored). */
+export function isJunk(name: string, patterns: readonly string[] = DEFAULT_JUNK_FILES): boolean {
+  return patterns.some((p) => new RegExp(`^${p.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i').test(name));
 }
 
 export interface DiscoveryProblem {
@@ -40,7 +50,9 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export async function discoverFolders(
   collectionPath: string,
   collectionId: string,
+  opts: { junk?: readonly string[] } = {},
 ): Promise<{ folders: DiscoveredFolder[]; problems: DiscoveryProblem[] }> {
+  const junk = opts.junk ?? DEFAULT_JUNK_FILES;
   let entries;
   try {
     entries = await readdir(collectionPath, { withFileTypes: true });
@@ -61,7 +73,10 @@ export async function discoverFolders(
       problems.push({ path, message: `File "${entry.name}" is outside any folder and is ignored; move it into its folder.` });
       continue;
     }
-    const inside = (await readdir(path, { withFileTypes: true })).filter((e) => !e.name.startsWith('.')).sort((a, b) => byName(a.name, b.name));
+    const all = (await readdir(path, { withFileTypes: true })).sort((a, b) => byName(a.name, b.name));
+    const skipped = all.filter((e) => e.isFile() && isJunk(e.name, junk)).map((e) => join(path, e.name));
+    // Hidden folders (.git, .Trash…) are not scans; a hidden file that is not junk is kept.
+    const inside = all.filter((e) => !(e.isFile() && isJunk(e.name, junk)) && !(e.isDirectory() && e.name.startsWith('.')));
     const files = inside.filter((e) => e.isFile());
     for (const sub of inside.filter((e) => e.isDirectory())) {
       problems.push({ path: join(path, sub.name), message: `Subfolder "${sub.name}" inside folder ${entry.name} is ignored; folders hold files only.` });
@@ -93,7 +108,7 @@ export async function discoverFolders(
       }
       images.push({ path: filePath, name: f.name, stem, sequence: last.padStart(4, '0'), bytes: (await stat(filePath)).size });
     }
-    folders.push({ name: entry.name, path, componentId, images, otherFiles });
+    folders.push({ name: entry.name, path, componentId, images, otherFiles, skipped });
   }
   return { folders, problems };
 }

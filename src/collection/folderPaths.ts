@@ -3,14 +3,19 @@
  * for the S3 keys, the OCFL logical paths and the folder JSON, so every copy is laid out alike.
  */
 import type { Arrangement } from '../archivesspace/types.js';
+import { zfill } from './componentId.js';
 
-/** The original's rule: every character that is not a letter or digit becomes "-". */
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9]/g, '-');
+/**
+ * The original's rule (`c if c.isalnum() else "-"`): every character that is not a letter or digit
+ * becomes "-"; letters and digits of any script (é, ø, ß…) are kept, as Python's isalnum keeps them.
+ */
+export function slug(text: string): string {
+  return text.replace(/[^\p{L}\p{N}]/gu, '-');
 }
 
+/** The original's `zfill(2)`, which pads any id, letters included ("A" → "0A"). */
 function pad2(id: string): string {
-  return /^\d+$/.test(id) ? id.padStart(2, '0') : id;
+  return zfill(id, 2);
 }
 
 /**

@@ -29,6 +29,9 @@ export async function checkCommand(_args: string[]): Promise<number> {
   }
   const obsolete = [...settings.obsoleteKeys, ...(settings.tape?.ignoredKeys ?? [])];
   if (obsolete.length) console.log(`Not needed any more (the original's keys; they can be removed): ${obsolete.join(', ')}`);
+  if (settings.reader.aliasesRead.length) {
+    console.log(`Read under the original's 2024 names (they may stay, or be renamed): ${settings.reader.aliasesRead.map(([old, key]) => `${old} as ${key}`).join(', ')}`);
+  }
   const unread = settings.reader.unreadKeys();
   if (unread.length) console.log(`Ignored (nothing reads them; a typo?): ${unread.join(', ')}`);
   const rows: Row[] = [];

@@ -5,7 +5,7 @@
  * Used by the demo (state kept under its data folder) and by the end-to-end trials.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { demoSeed, startArchivesSpaceStandIn, type Seed, type StandInHandle } from '../archivesspace/standin/index.js';
 import { startSshd, type SshdHandle } from '../destinations/islandora/standin/sshd.js';
@@ -49,7 +49,13 @@ export async function startDemoServices(dataDir: string, opts: ServiceOptions = 
   const describe: string[] = [];
   try {
     await mkdir(dataDir, { recursive: true });
-    const aspace = await startArchivesSpaceStandIn({ seed: opts.seed ?? demoSeed(), host: '127.0.0.1', port: 0, stateFile: join(dataDir, 'archivesspace-standin.json') });
+    // Each stand-in gets the port it had last time when that port is free, so the addresses in
+    // settings.ini and in the records Distillery writes stay the same across restarts.
+    const ports = await readPorts(dataDir);
+    const aspaceOpts = { seed: opts.seed ?? demoSeed(), host: '127.0.0.1', stateFile: join(dataDir, 'archivesspace-standin.json') };
+    const aspace = ports.archivesspace
+      ? await startArchivesSpaceStandIn({ ...aspaceOpts, port: ports.archivesspace }).catch(() => startArchivesSpaceStandIn({ ...aspaceOpts, port: 0 }))
+      : await startArchivesSpaceStandIn({ ...aspaceOpts, port: 0 });
     stops.push(() => aspace.close());
     settings.push(
       `ASPACE_API_URL=${aspace.url}`,
@@ -60,7 +66,7 @@ export async function startDemoServices(dataDir: string, opts: ServiceOptions = 
     );
     describe.push(`ArchivesSpace: stand-in server at ${aspace.url} (records kept in archivesspace-standin.json)`);
 
-    const s3 = await startLocalS3Server({ storageDir: join(dataDir, 's3') });
+    const s3 = await startLocalS3Server({ storageDir: join(dataDir, 's3'), preferredPort: ports.s3 });
     stops.push(() => s3.stop());
     await s3.createBucket(DEMO_BUCKET).catch(() => undefined);
     settings.push(
@@ -70,6 +76,8 @@ export async function startDemoServices(dataDir: string, opts: ServiceOptions = 
       `AWS_SECRET_KEY=${s3.secretAccessKey}`,
       `AWS_REGION=${s3.region}`,
       `PRESERVATION_BUCKET=${DEMO_BUCKET}`,
+      // s3://bucket/key in ArchivesSpace: the same whatever port the local server listens on.
+      'S3_FILE_URI_FORM=s3',
     );
     describe.push(`S3: local S3-compatible server (fauxqs) at ${s3.endpoint}, bucket ${DEMO_BUCKET} (objects kept in s3/)`);
 
@@ -86,8 +94,9 @@ export async function startDemoServices(dataDir: string, opts: ServiceOptions = 
     );
     describe.push(`Tape: rmt tape stand-in with tapes ${DEMO_TAPES.join(', ')} in tape-library/ (real GNU tar and mt)`);
 
-    const sshd = await startSshd({ dir: join(dataDir, 'islandora-host') });
+    const sshd = await startSshd({ dir: join(dataDir, 'islandora-host'), preferredPort: ports.sshd });
     stops.push(() => sshd.stop());
+    await writePorts(dataDir, { archivesspace: Number(new URL(aspace.url).port), s3: Number(new URL(s3.endpoint).port), sshd: sshd.port });
     settings.push(
       'ACCESS_PLATFORM=islandora',
       `ISLANDORA_SSH_HOST=${sshd.host}`,
@@ -156,4 +165,24 @@ async function prepareTapeLibrary(library: string, capacity?: number): Promise<s
   }
   loadTape(library, DEMO_TAPES[0]);
   return rsh;
+}
+
+interface DemoPorts {
+  archivesspace?: number;
+  s3?: number;
+  sshd?: number;
+}
+
+const portsFile = (dataDir: string) => join(dataDir, 'ports.json');
+
+async function readPorts(dataDir: string): Promise<DemoPorts> {
+  try {
+    return JSON.parse(await readFile(portsFile(dataDir), 'utf8')) as DemoPorts;
+  } catch {
+    return {};
+  }
+}
+
+async function writePorts(dataDir: string, ports: DemoPorts): Promise<void> {
+  await writeFile(portsFile(dataDir), JSON.stringify(ports, null, 2) + '\n');
 }

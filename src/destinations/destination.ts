@@ -3,7 +3,7 @@
  * (Islandora). Each is one module behind this interface, chosen by settings (CLOUD_PLATFORM,
  * ONSITE_MEDIUM, ACCESS_PLATFORM), so another can be added beside it.
  */
-import type { ArchivesSpace, Arrangement, FolderRecord } from '../archivesspace/types.js';
+import type { ArchivesSpace, Arrangement, FileVersion, FolderRecord } from '../archivesspace/types.js';
 import type { Reporter } from '../runs/reporter.js';
 
 export type DestinationProcess = 'cloud' | 'onsite' | 'access';
@@ -55,6 +55,25 @@ export interface PreservedImage {
   };
   /** The digital object component this image is recorded as. */
   componentUri: string;
+  /** The component's file versions as found before this run's destinations (the original's copies among them). */
+  recordedCopies?: FileVersion[];
+}
+
+/** A file of the folder other than a TIFF scan (PDF, audio, video, text…), preserved as it is. */
+export interface PreservedFile {
+  /** The file in the collection folder (never modified). */
+  sourcePath: string;
+  name: string;
+  /** Its component id (`xxxx_xxxx`), also its name inside the object. */
+  componentId: string;
+  /** Its path inside the OCFL object: `<folder prefix><file name>/<component id>.<ext>`. */
+  logicalPath: string;
+  bytes: number;
+  digests: { sha512: string; sha256: string; md5: string };
+  /** What ArchivesSpace is told about its format (from exiftool). */
+  format: { name?: string; version: string; caption?: string; useStatement: string };
+  componentUri: string;
+  recordedCopies?: FileVersion[];
 }
 
 /** The OCFL object version that holds a folder's preservation files. */
@@ -76,6 +95,8 @@ export interface PreparedFolder {
   record: FolderRecord & { digitalObjectUri: string };
   arrangement: Arrangement;
   images: PreservedImage[];
+  /** The folder's other files, preserved as they are (in the object, each with a component). */
+  files?: PreservedFile[];
   package?: PreservationPackage;
   /** Folder JSON and collection JSON as the original saved them, for destinations that send them. */
   folderJsonPath?: string;

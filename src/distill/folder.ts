@@ -4,16 +4,17 @@
  * version holding the JP2s and the collection and folder metadata.
  */
 import { writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import type { ArchivesSpace, Collection } from '../archivesspace/types.js';
+import { basename, dirname, extname, join, relative } from 'node:path';
+import type { ArchivesSpace, Collection, DigitalObjectType } from '../archivesspace/types.js';
 import type { DiscoveredFolder } from '../collection/discover.js';
 import { folderId, folderPrefix } from '../collection/folderPaths.js';
-import type { PreparedFolder, PreservedImage } from '../destinations/destination.js';
-import { convertFolder, xmpFields, type ImageIdRegistry, type Jp2Encoder, type MetadataWriter } from '../images/index.js';
+import type { PreparedFolder, PreservedFile, PreservedImage } from '../destinations/destination.js';
+import { convertFolder, xmpFields, type FileFacts, type ImageIdRegistry, type Jp2Encoder, type MetadataWriter } from '../images/index.js';
 import { existsSync } from 'node:fs';
-import { commitVersion, ensureStorageRoot, readInventory, stateOf, tokenizeVersion, tokenStorePath, type Ims } from '../ocfl/index.js';
+import { commitVersion, ensureStorageRoot, hashFile, readInventory, stateOf, tokenizeVersion, tokenStorePath, type Ims, type Resolved } from '../ocfl/index.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
+import { matchComponents } from './original.js';
 import { preservedRecordJson } from './processor.js';
 
 export interface FolderTools {
@@ -26,8 +27,8 @@ export interface FolderTools {
   decodeThreads: number;
   /** The local OCFL storage root. */
   storageRoot: string;
-  /** The stable URI an OCFL object gets for an archival object. */
-  objectId: (archivalObjectUri: string) => string;
+  /** The OCFL object of an archival object: its stable id, or the older URL-based object it continues. */
+  objectId: (archivalObjectUri: string) => Promise<Resolved>;
   /** Issues the ACE-format fixity tokens of each new version's payload. */
   ims: Ims;
   /**
@@ -79,8 +80,21 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
   /** A path as the archivist knows it: relative to the collection folder. */
   const rel = (p: string) => relative(dirname(folder.path), p);
   // 1. ArchivesSpace: the archival object and its digital object (created and linked once).
-  const record = await stage(steps.metadata, name, async () => aspace.ensureDigitalObject(await aspace.findFolder(folder.componentId)));
+  const otherNames = folder.otherFiles.map((p) => basename(p));
+  const record = await stage(steps.metadata, name, async () =>
+    aspace.ensureDigitalObject(await aspace.findFolder(folder.componentId), { type: digitalObjectTypeOf([...folder.images.map((i) => i.name), ...otherNames]) }),
+  );
   steps.metadata.line(`📁 ${name}: ${record.arrangement.folderDisplay} — ${aspace.staffUrl(record.digitalObjectUri)}`);
+  // What an earlier run or the original Distillery made is continued: its component for an image
+  // keeps standing for that image (its id names the JP2), so no second component is made.
+  await stage(steps.metadata, name, async () => {
+    const existing = (await aspace.components?.(record.digitalObjectUri)) ?? [];
+    for (const [fileName, component] of matchComponents(name, [...folder.images, ...otherNames.map((n) => ({ name: n, sequence: '' }))], existing)) {
+      if (!component.componentId) continue;
+      const { adopted } = await tools.ids.adopt(`${basename(folder.path)}/${fileName}`, component.componentId);
+      if (adopted) steps.metadata.line(`♻️ ${name}: ${fileName} continues component "${component.label}" (${component.componentId}): ${aspace.staffUrl(component.uri)}`);
+    }
+  });
   const workDir = join(input.collectionDir, name);
   const folderJsonPath = join(workDir, `${folderId(name)}.json`);
 
@@ -113,11 +127,11 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
 
   // 3. One component per image, in sequence order (created once; found again on a rerun).
   const prefix = folderPrefix(record.arrangement, name).replace(/^[^/]+\//, '');
-  const images: PreservedImage[] = await stage(steps.metadata, name, async () => {
-    const out: PreservedImage[] = [];
+  const { images, files } = await stage(steps.metadata, name, async () => {
+    const images: PreservedImage[] = [];
     for (const [i, img] of converted.entries()) {
       const component = await aspace.ensureComponent(record.digitalObjectUri, { componentId: img.imageId, label: `Image ${img.sequence}`, position: i });
-      out.push({
+      images.push({
         sequence: img.sequence,
         sourcePath: img.sourcePath,
         componentId: img.imageId,
@@ -127,21 +141,45 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
         digests: img.digests,
         technical: img.technical,
         componentUri: component.uri,
+        recordedCopies: component.fileVersions,
       });
     }
-    return out;
+    // 3b. Every other file of the folder, as it is: its facts from exiftool, a component named by its file name.
+    const files: PreservedFile[] = [];
+    for (const [i, sourcePath] of folder.otherFiles.entries()) {
+      const fileName = basename(sourcePath);
+      const componentId = await tools.ids.idFor(`${basename(folder.path)}/${fileName}`);
+      const facts = await tools.metadata.facts(sourcePath).catch((err: Error) => ({ error: err.message }) as FileFacts);
+      const { bytes, digests } = await hashFile(sourcePath, ['sha512', 'sha256', 'md5']);
+      const ext = extname(fileName).toLowerCase();
+      const format = fileFormatOf(facts, ext.slice(1));
+      const component = await aspace.ensureComponent(record.digitalObjectUri, { componentId, label: fileName, position: converted.length + i });
+      files.push({
+        sourcePath, name: fileName, componentId, bytes,
+        logicalPath: `${prefix}${fileName}/${componentId}${ext}`,
+        digests: { sha512: digests.sha512, sha256: digests.sha256, md5: digests.md5 },
+        format, componentUri: component.uri, recordedCopies: component.fileVersions,
+      });
+      steps.convert.line(`📄 ${name}: ${fileName} is preserved as it is (${format.version}${format.caption ? `; ${format.caption}` : ''}).`);
+      steps.convert.file({ path: sourcePath, outcome: 'done', why: 'preserved as it is' });
+    }
+    return { images, files };
   });
-  steps.metadata.folder({ folder: name, state: 'done', counts: { components: images.length }, where: { aspace: { archivalObject: aspace.staffUrl(record.archivalObjectUri), digitalObject: aspace.staffUrl(record.digitalObjectUri) } } });
+  steps.metadata.folder({ folder: name, state: 'done', counts: { components: images.length + files.length }, where: { aspace: { archivalObject: aspace.staffUrl(record.archivalObjectUri), digitalObject: aspace.staffUrl(record.digitalObjectUri) } } });
 
   // 4. The OCFL object: a new version only when something changed, never one that drops a file
   //    because its image failed this time; then ACE-format tokens for the version's payload, once.
-  const objectId = tools.objectId(record.archivalObjectUri);
+  const identity = await stage(steps.package, name, () => tools.objectId(record.archivalObjectUri));
+  const objectId = identity.objectId;
+  if (identity.legacy) steps.package.line(`🔗 ${name}: continuing OCFL object ${identity.legacy}, made before object ids were stable (its stable id is ${identity.stableId}).`);
+  if (identity.forks.length) steps.package.line(`⚠️ ${name}: ${identity.forks.length} more OCFL object(s) of the same record were made before ids were stable (${identity.forks.join(', ')}); left as they are — see \`distillery ocfl migrate-ids\`.`);
   const commit = await stage(steps.package, name, async () => {
     await writeFile(folderJsonPath, preservedRecordJson({ ...record.archivalObject, arrangement: record.arrangement }));
     await ensureStorageRoot(tools.storageRoot);
     if (tools.restoreObject && !(await readInventory(tools.storageRoot, objectId))) await tools.restoreObject(objectId, steps.package);
     const incoming = [
       ...images.map((img) => ({ logicalPath: img.logicalPath, sourcePath: img.jp2Path, digests: { sha512: img.digests.sha512, sha256: img.digests.sha256 } })),
+      ...files.map((f) => ({ logicalPath: f.logicalPath, sourcePath: f.sourcePath, digests: { sha512: f.digests.sha512, sha256: f.digests.sha256 } })),
       { logicalPath: `${prefix}${folderId(name)}.json`, sourcePath: folderJsonPath },
       { logicalPath: `${request.collectionId}.json`, sourcePath: input.collectionJsonPath },
     ];
@@ -185,10 +223,54 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       record,
       arrangement: record.arrangement,
       images,
+      files,
       package: { storageRoot: tools.storageRoot, objectId, objectPath: commit.objectPath, version: commit.version, payloadLocal: true },
       folderJsonPath,
       collectionJsonPath: input.collectionJsonPath,
     },
     failed,
   };
+}
+
+const KINDS: [RegExp, DigitalObjectType][] = [
+  [/\.(tiff?|jp2|jpe?g|png|gif|ptif)$/i, 'still_image'],
+  [/\.(wav|mp3|aiff?|flac|m4a|ogg)$/i, 'sound_recording'],
+  [/\.(mp4|mov|m4v|avi|mkv|mpe?g|webm)$/i, 'moving_image'],
+  [/\.(pdf|txt|docx?|rtf|md|html?|xml|csv)$/i, 'text'],
+];
+
+/**
+ * digital_object_type from what the folder holds, as the 2024 original typed it (still_image,
+ * moving_image, sound_recording by extension; alchemist.py at d7d919f): one kind gives its type,
+ * several give mixed_materials.
+ */
+export function digitalObjectTypeOf(fileNames: readonly string[]): DigitalObjectType | undefined {
+  const kinds = new Set(fileNames.map((n) => KINDS.find(([re]) => re.test(n))?.[1] ?? 'mixed_materials'));
+  if (kinds.size === 0) return undefined;
+  return kinds.size === 1 ? [...kinds][0] : 'mixed_materials';
+}
+
+/** ArchivesSpace's own file_format_name values (its seed list) for the extensions that have one. */
+const FORMAT_NAMES: Record<string, string> = { aif: 'aiff', aiff: 'aiff', avi: 'avi', gif: 'gif', jpg: 'jpeg', jpeg: 'jpeg', mp3: 'mp3', pdf: 'pdf', tif: 'tiff', tiff: 'tiff', txt: 'txt' };
+
+/**
+ * How a file preserved as it is is described in ArchivesSpace: the format name where the seed
+ * list has one (other formats — WAV, MP4… — have no seed value, so the name is left out rather
+ * than refused), exiftool's file type and facts as the version and caption, and a use statement
+ * by kind.
+ */
+export function fileFormatOf(facts: FileFacts, ext: string): PreservedFile['format'] {
+  const type = facts.fileType ?? (ext ? ext.toUpperCase() : 'unknown');
+  const version = [type, facts.pdfVersion ? `version ${facts.pdfVersion}` : undefined, facts.mimeType].filter(Boolean).join('; ');
+  const caption = [
+    facts.pages !== undefined ? `pages: ${facts.pages}` : undefined,
+    facts.duration ? `duration: ${facts.duration}` : undefined,
+    facts.sampleRate ? `sample rate: ${facts.sampleRate} Hz` : undefined,
+    facts.channels ? `channels: ${facts.channels}` : undefined,
+    facts.bitsPerSample ? `bits per sample: ${facts.bitsPerSample}` : undefined,
+    facts.width && facts.height ? `width: ${facts.width}; height: ${facts.height}` : undefined,
+  ].filter(Boolean).join('; ');
+  const kind = digitalObjectTypeOf([`x.${ext}`]);
+  const useStatement = ext === 'pdf' ? 'application-pdf' : kind === 'sound_recording' ? 'audio-master' : kind === 'moving_image' ? 'video-master' : kind === 'still_image' ? 'image-master' : 'application';
+  return { name: FORMAT_NAMES[ext], version, caption: caption || undefined, useStatement };
 }

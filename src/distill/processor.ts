@@ -23,6 +23,8 @@ export interface DistillDeps {
   tools: (collectionId: string) => Promise<FolderTools & { close(): Promise<void> }>;
   /** Local preservation staging (LOSSLESS_PRESERVATION_FILES). */
   preservationDir: string;
+  /** File names that are system junk (JUNK_FILES): skipped with a note. */
+  junkFiles?: readonly string[];
   /** The report process; returns plain text (for the page) and data (kept with the run). */
   /**
    * KEEP_LOCAL_PAYLOAD=false: removes an object's local payload once every preservation process
@@ -113,7 +115,8 @@ export class DistillProcessor implements RunProcessor {
     const collectionJsonPath = join(collectionDir, `${request.collectionId}.json`);
     await writeFile(collectionJsonPath, preservedRecordJson(collection.record as Record<string, unknown>));
 
-    const { folders, problems: found } = await discoverFolders(ctx.collectionPath, request.collectionId);
+    const { folders, problems: found } = await discoverFolders(ctx.collectionPath, request.collectionId, { junk: this.deps.junkFiles });
+    for (const f of folders) for (const j of f.skipped) steps.metadata.line(`🗑️ ${f.name}: ${j.slice(f.path.length + 1)} is system junk (JUNK_FILES) and is not preserved.`);
     for (const p of found) {
       problems.push(`${p.path}: ${p.message}`);
       steps.metadata.line(`⚠️ ${p.path}: ${p.message}`);

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import type { StandInState } from '../archivesspace/standin/index.js';
 import { loadCatalogue, locationsOf } from '../destinations/tape/catalogue.js';
-import { listObjectIds, objectPath, readInventory, validateStorageRoot } from '../ocfl/index.js';
+import { listObjectIds, ObjectIdentity, objectPath, readInventory, validateStorageRoot } from '../ocfl/index.js';
 import type { Settings } from '../settings/index.js';
 import { storageRootOf } from '../wiring.js';
 
@@ -38,6 +38,8 @@ export interface ExpectedFolder {
   name: string;
   /** Images that must be preserved (the good ones). */
   images: number;
+  /** Other files preserved as they are (each with its own component). */
+  files?: number;
 }
 
 export interface EndStateInput {
@@ -90,6 +92,7 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
 
   // 2. ArchivesSpace: one digital object per folder, one component per image.
   const objectIds = new Map<string, string>();
+  const identity = await ObjectIdentity.open(storageRootOf(settings), settings.ocfl.idNamespace, { readOnly: true });
   for (const f of input.folders) {
     const dos = input.aspace.list('digital_object').filter((r) => r.data.digital_object_id === f.name);
     if (dos.length !== 1) {
@@ -101,12 +104,12 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
     const comps = input.aspace.list('digital_object_component').filter((c) => (c.data.digital_object as { ref?: string } | undefined)?.ref === doUri);
     const ids = comps.map((c) => String(c.data.component_id));
     figures.duplicateComponents += ids.length - new Set(ids).size;
-    if (comps.length !== f.images) problems.push(`ArchivesSpace has ${comps.length} components under ${f.name}'s digital object (expected ${f.images})`);
+    if (comps.length !== f.images + (f.files ?? 0)) problems.push(`ArchivesSpace has ${comps.length} components under ${f.name}'s digital object (expected ${f.images + (f.files ?? 0)})`);
     for (const c of comps) {
       const uris = ((c.data.file_versions as { file_uri: string }[] | undefined) ?? []).map((v) => v.file_uri);
-      if (input.processes.includes('cloud') && !uris.some((u) => /^https?:/.test(u))) problems.push(`${c.uri} (${f.name}) has no S3 file version`);
+      if (input.processes.includes('cloud') && !uris.some((u) => /^(https?|s3):/.test(u))) problems.push(`${c.uri} (${f.name}) has no S3 file version`);
       if (input.processes.includes('onsite') && !uris.some((u) => u.startsWith('tape://'))) problems.push(`${c.uri} (${f.name}) has no tape file version`);
-      const s3Versions = uris.filter((u) => /^https?:/.test(u));
+      const s3Versions = uris.filter((u) => /^(https?|s3):/.test(u));
       if (new Set(s3Versions).size !== s3Versions.length) problems.push(`${c.uri} (${f.name}) has the same S3 file version twice`);
     }
     if (input.processes.includes('access')) {
@@ -114,7 +117,7 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
       if (!fv.some((u) => u.includes('/islandora/object/'))) problems.push(`${f.name}'s digital object has no Islandora link`);
     }
     const ao = input.aspace.list('archival_object').find((r) => r.data.component_id === f.name);
-    if (ao) objectIds.set(f.name, `${(settings.aspace.publicUrl ?? settings.aspace.staffUrl ?? settings.aspace.baseUrl).replace(/\/+$/, '')}${ao.uri}`);
+    if (ao) objectIds.set(f.name, (await identity.resolve(ao.uri, { record: false })).objectId);
   }
 
   // 3. Local OCFL: a valid storage root with exactly one object per folder.

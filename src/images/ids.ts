@@ -44,6 +44,34 @@ export class ImageIdRegistry {
     return next;
   }
 
+  /**
+   * Takes over an id given before (the original's component for this image): from now on the
+   * source gets it. Returns the id the source has — the adopted one, or the one it already had,
+   * never an id another source holds — and whether it was adopted now.
+   */
+  adopt(sourceKey: string, id: string): Promise<{ id: string; adopted: boolean }> {
+    const next = this.chain.then(async () => {
+      const known = this.ids.get(sourceKey);
+      if (known) return { id: known, adopted: false };
+      if (this.used.has(id)) return { id: await this.idForNow(sourceKey), adopted: false };
+      this.ids.set(sourceKey, id);
+      this.used.add(id);
+      await this.save();
+      return { id, adopted: true };
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async idForNow(sourceKey: string): Promise<string> {
+    let id: string;
+    do id = newId(); while (this.used.has(id));
+    this.ids.set(sourceKey, id);
+    this.used.add(id);
+    await this.save();
+    return id;
+  }
+
   private async save(): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;

@@ -3,7 +3,7 @@ export { makeEncoder, type Jp2Encoder, type EncoderTool } from './encoder.js';
 export { pixelSignature, signatureString, type PixelSignature, type SignatureOptions } from './signature.js';
 export { jp2Technical, type Jp2Technical } from './technical.js';
 export { xmpFields, DEFAULT_RIGHTS, type XmpFields } from './xmp.js';
-export { MetadataWriter } from './metadata.js';
+export { MetadataWriter, type FileFacts } from './metadata.js';
 export { ImageIdRegistry, ID_ALPHABET, ID_PATTERN } from './ids.js';
 export { fileDigests, type FileDigests } from './digests.js';
 export { convertFolder, jp2NameFor, recordNameFor, type ConvertedImage, type ConvertFolderOptions, type FolderImage } from './convertFolder.js';

@@ -34,6 +34,21 @@ die $@ if $@;
 die "cannot run $0: $!\\n" unless defined $done;
 `;
 
+export interface FileFacts {
+  fileType?: string;
+  mimeType?: string;
+  pdfVersion?: string;
+  pages?: number;
+  duration?: string;
+  sampleRate?: number;
+  channels?: number;
+  bitsPerSample?: number;
+  width?: number;
+  height?: number;
+  /** exiftool's own word when it cannot read the format. */
+  error?: string;
+}
+
 export class MetadataWriter {
   private readonly et: ExifTool;
 
@@ -68,6 +83,30 @@ export class MetadataWriter {
     const t = (await this.et.read(path, { readArgs: ['-XMP-dc:all'] })) as unknown as Record<string, unknown>;
     const s = (v: unknown) => (Array.isArray(v) ? v.join('; ') : v === undefined ? '' : String(v));
     return { title: s(t.Title), identifier: s(t.Identifier), publisher: s(t.Publisher), source: s(t.Source), rights: s(t.Rights) };
+  }
+
+  /**
+   * A file's technical facts as exiftool reports them (type, MIME type, and what the format has:
+   * pages and PDF version, duration, sample rate and channels, frame size), for files preserved
+   * as they are.
+   */
+  async facts(path: string): Promise<FileFacts> {
+    const t = (await this.et.read(path)) as unknown as Record<string, unknown>;
+    const str = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : String(v));
+    const num = (v: unknown) => (typeof v === 'number' ? v : v !== undefined && v !== null && /^\d+(\.\d+)?$/.test(String(v)) ? Number(v) : undefined);
+    return {
+      fileType: str(t.FileType),
+      mimeType: str(t.MIMEType),
+      pdfVersion: str(t.PDFVersion),
+      pages: num(t.PageCount),
+      duration: str(t.Duration),
+      sampleRate: num(t.SampleRate ?? t.AudioSampleRate),
+      channels: num(t.NumChannels ?? t.AudioChannels),
+      bitsPerSample: num(t.BitsPerSample ?? t.AudioBitsPerSample),
+      width: num(t.ImageWidth),
+      height: num(t.ImageHeight),
+      error: str(t.Error),
+    };
   }
 
   async version(): Promise<string> { return this.et.version(); }

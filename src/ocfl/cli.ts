@@ -11,7 +11,7 @@
  *   export <root> <id> <folder> [--version vN]   copy a version's files out
  *   recover <root> <id>                finish an install a crash interrupted
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { validateObject } from './validate/object.js';
@@ -27,6 +27,7 @@ import { defaultLedgerPath } from './companion.js';
 import { recoverObject } from './recover.js';
 import { withObjectLock } from './lock.js';
 import { versionNumber } from './paths.js';
+import { identityFilePath, ObjectIdentity } from './identity.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -47,6 +48,8 @@ const USAGE = `usage: distillery ocfl <command>
   witness <root> [--ledger <file>]         publish the local IMS's witness of the rounds since the last one, and check the ledger
   export <root> <id> <folder> [--version vN]           copy the files of a version (default: latest) to a new folder
   recover <root> <id>                      finish an install that a crash interrupted
+  migrate-ids <root> [--namespace <ns>]    find objects made under URL-based ids and record their aliases
+                                           (safe to run again; the namespace defaults to the pinned one, then settings.ini)
 `;
 
 interface Parsed {
@@ -97,6 +100,8 @@ export async function ocflCommand(args: string[], io: CliIo = defaultIo): Promis
         return await recoverCmd(parse(rest, []), io);
       case 'export':
         return await exportCmd(parse(rest, ['version']), io);
+      case 'migrate-ids':
+        return await migrateIdsCmd(parse(rest, ['namespace']), io);
       case undefined:
       case 'help':
       case '--help':
@@ -144,6 +149,38 @@ async function lsCmd(p: Parsed, io: CliIo): Promise<number> {
     io.out(`${id}\t${head}\t${objectPath(id)}\n`);
   }
   return 0;
+}
+
+async function migrateIdsCmd(p: Parsed, io: CliIo): Promise<number> {
+  const [root] = need(p, 1, 'a storage root: migrate-ids <root> [--namespace <ns>]');
+  if (!(await looksLikeStorageRoot(root))) throw new UsageError(`${root} is not an OCFL storage root.`);
+  let namespace = typeof p.flags.get('namespace') === 'string' ? (p.flags.get('namespace') as string) : await pinnedNamespace(root);
+  if (!namespace) {
+    try {
+      const { loadSettings, settingsPath } = await import('../settings/index.js');
+      namespace = (await loadSettings(settingsPath(), 'worker')).ocfl.idNamespace;
+    } catch (err) {
+      throw new UsageError(`no namespace is pinned for ${root} and settings.ini could not be read (${(err as Error).message.split('\n')[0]}): give --namespace <the OCFL_ID_NAMESPACE of settings.ini>.`);
+    }
+  }
+  const identity = await ObjectIdentity.open(root, namespace);
+  const { aliased, already } = await identity.migrate();
+  for (const a of aliased) {
+    io.out(`${a.stableId}\tcontinues\t${a.objectId}\n`);
+    for (const f of a.forks) io.out(`${a.stableId}\tfork (left as it is; review)\t${f}\n`);
+  }
+  const forks = aliased.reduce((n, a) => n + a.forks.length, 0);
+  io.out(`${aliased.length} object(s) made under URL-based ids now continue under their stable ids (${already} recorded before)` +
+    `${forks ? `; ${forks} further object(s) of the same records were made before ids were stable and are left as they are: compare them with \`distillery ocfl diff\` and remove what is not needed` : ''}. Aliases: ${identityFilePath(root)}\n`);
+  return 0;
+}
+
+async function pinnedNamespace(root: string): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await readFile(identityFilePath(root), 'utf8')) as { namespace?: string }).namespace;
+  } catch {
+    return undefined;
+  }
 }
 
 async function mustInventory(root: string, id: string) {

@@ -22,3 +22,4 @@ export { companionPath, tokenStorePath } from './companion.js';
 export { tokenizeVersion, auditObject, LocalIms, LOCAL_IMS_HOST, type Ims, type AuditResult } from './ace/index.js';
 export { purgeFiles, listObjectIds, type PurgeOptions, type PurgeResult } from './purge.js';
 export { readOcflSettings, imsFrom, type OcflSettings } from './settings.js';
+export { ObjectIdentity, stableObjectId, repositoryRelativeUri, isUrlBasedId, identityFilePath, DEFAULT_ID_NAMESPACE, type Resolved } from './identity.js';

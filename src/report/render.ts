@@ -64,6 +64,15 @@ function details(f: ReportFolder): string[] {
   }
   if (f.digitalObject) out.push(`   digital object: ${f.digitalObject.staffUrl}`);
   for (const p of f.wouldCreate.byProcess) out.push(`   ${p.process}: ${p.what}`);
+  if (f.preservedAsIs?.length) out.push(`   📄 preserved as it is (with a component each): ${f.preservedAsIs.join(', ')}`);
+  if (f.junk?.length) out.push(`   🗑️ skipped as system junk (JUNK_FILES): ${f.junk.join(', ')}`);
+  if (f.originalS3) {
+    const gb = f.bytes / 1e9;
+    out.push(
+      `   ☁️ the original Distillery's S3 copies: ${f.originalS3.copies} (${formatBytes(f.originalS3.bytes)}). ORIGINAL_S3_COPIES=keep uploads nothing for this folder; ` +
+        `repackage adds a second copy of about ${formatBytes(f.bytes)} (≈ $${(gb * 0.00099).toFixed(4)} a month in Deep Archive) until the original's keys are deleted.`,
+    );
+  }
   for (const p of f.problems) out.push(`   ⚠️ ${p}`);
   out.push('');
   return out;

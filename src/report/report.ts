@@ -4,6 +4,7 @@
  * headers and pixels, and ArchivesSpace through read-only lookups — and writes nothing anywhere.
  */
 import pLimit from 'p-limit';
+import { s3ObjectOf } from '../destinations/s3/keys.js';
 import { discoverFolders } from '../collection/discover.js';
 import { inspectImage } from '../images/inspect.js';
 import type { ArchivesSpace, ArchivesSpaceLookups, Arrangement } from '../archivesspace/types.js';
@@ -38,8 +39,14 @@ export interface ReportFolder {
   bytes: number;
   /** Images that are not readable TIFFs, with why. */
   unreadable: { path: string; reason: string }[];
-  /** Files that are not TIFFs (they are not preserved). */
+  /** Files that are not TIFFs. */
   otherFiles: string[];
+  /** Of those, the ones a run preserves as they are (names within the folder). */
+  preservedAsIs?: string[];
+  /** System junk (JUNK_FILES) a run skips (names within the folder). */
+  junk?: string[];
+  /** Copies the original Distillery put in S3 (loose files, recorded on the components). */
+  originalS3?: { copies: number; bytes: number };
   archivalObject?: {
     uri: string;
     title: string;
@@ -137,9 +144,8 @@ export async function buildReport(opts: ReportOptions): Promise<Report> {
         problem(image.path, `${image.name} is not a readable TIFF (${reason}); a run would fail this image.`);
       }
     }
-    for (const other of f.otherFiles) {
-      problem(other, `${other.slice(f.path.length + 1)} is not a TIFF; it will not be preserved. Move it out of the folder if it does not belong there.`);
-    }
+    folder.preservedAsIs = f.otherFiles.map((p) => p.slice(f.path.length + 1));
+    folder.junk = f.skipped.map((p) => p.slice(f.path.length + 1));
     if (f.images.length === 0) problem(f.path, `Folder ${f.name} holds no TIFF images; a run has nothing to preserve in it.`);
 
     try {
@@ -165,6 +171,9 @@ export async function buildReport(opts: ReportOptions): Promise<Report> {
           fileVersions: d.fileVersions.length,
           components: d.components.map((c) => ({ uri: c.uri, componentId: c.componentId, label: c.label, fileVersions: c.fileVersions.length })),
         };
+        // The original's S3 copies are loose files; this project's are inside OCFL objects (…/vN/content/…).
+        const original = d.components.flatMap((c) => c.fileVersions).filter((fv) => /^(https?|s3):/.test(fv.file_uri) && s3ObjectOf(fv.file_uri) && !/\/v\d+\/content\//.test(fv.file_uri));
+        if (original.length) folder.originalS3 = { copies: original.length, bytes: original.reduce((n, fv) => n + (fv.file_size_bytes ?? 0), 0) };
         const elsewhere = d.linkedInstances.filter((u) => u !== record.archivalObjectUri);
         if (!folder.digitalObject.linked && elsewhere.length > 0) {
           problem(f.path, `Digital object ${f.componentId} (${d.uri}) is linked to ${elsewhere.join(', ')}, not to this folder's archival object; a run would stop on this folder.`);
@@ -178,7 +187,8 @@ export async function buildReport(opts: ReportOptions): Promise<Report> {
     folder.wouldCreate = {
       digitalObject: folder.archivalObject !== undefined && folder.digitalObject === undefined,
       // Without its archival object a run skips the folder, so it would create nothing.
-      components: folder.archivalObject ? Math.max(0, readable - (folder.digitalObject?.components.length ?? 0)) : 0,
+      // One per readable image and one per file preserved as it is.
+      components: folder.archivalObject ? Math.max(0, readable + f.otherFiles.length - (folder.digitalObject?.components.length ?? 0)) : 0,
       byProcess: folder.archivalObject ? shown.map((p) => ({ process: p, what: describeProcess(p, readable) })) : [],
     };
     folders.push(folder);

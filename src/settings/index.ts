@@ -13,6 +13,7 @@ import { readS3Settings, type S3Settings } from '../destinations/s3/settings.js'
 import { readTapeSettings, type TapeSettings } from '../destinations/tape/settings.js';
 import { readImageSettings, type ImageSettings } from '../images/settings.js';
 import { readOcflSettings, type OcflSettings } from '../ocfl/settings.js';
+import { KEY_ALIASES } from './aliases.js';
 import { SettingsReader } from './reader.js';
 import { type CoreSettings, readCoreSettings, readSettingsValues, SettingsError, settingsPath } from './settings.js';
 
@@ -34,7 +35,7 @@ export type SettingsScope = 'web' | 'worker';
 
 export async function loadSettings(file = settingsPath(), scope: SettingsScope = 'worker', env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
   const { values, sourceOf } = await readSettingsValues(file, env);
-  const r = new SettingsReader(values, sourceOf);
+  const r = new SettingsReader(values, sourceOf, KEY_ALIASES);
   const core = readCoreSettings(file, r, env);
   const worker = scope === 'worker';
   const settings = {

@@ -20,11 +20,31 @@ export class SettingsReader {
   readonly secretKeys = new Set<string>();
   private readonly used = new Set<string>();
 
+  /** Old names read in place of a key that was absent: [old name, key]. */
+  readonly aliasesRead: [string, string][] = [];
+  private readonly values: Readonly<Record<string, string | undefined>>;
+
   constructor(
-    private readonly values: Readonly<Record<string, string | undefined>>,
+    values: Readonly<Record<string, string | undefined>>,
     /** Where a key's value came from, for messages: "settings.ini" or "environment DISTILLERY_X". */
     private readonly sourceOf: (key: string) => string = () => 'settings.ini',
-  ) {}
+    /** Other names a key may have (the original's later names): read when the key itself is absent. */
+    aliases: Readonly<Record<string, readonly string[]>> = {},
+  ) {
+    const resolved: Record<string, string | undefined> = { ...values };
+    const blank = (v: string | undefined) => v === undefined || String(v).trim() === '';
+    for (const [key, olds] of Object.entries(aliases)) {
+      for (const old of olds) {
+        if (blank(values[old])) continue;
+        this.used.add(old);
+        if (blank(resolved[key])) {
+          resolved[key] = values[old];
+          this.aliasesRead.push([old, key]);
+        }
+      }
+    }
+    this.values = resolved;
+  }
 
   problem(key: string, message: string): void {
     this.problems.push({ key, message });

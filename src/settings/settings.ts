@@ -9,6 +9,8 @@ import { resolve, dirname, isAbsolute, sep } from 'node:path';
 import { isLoopbackHost, proxyEntriesProblems } from '../web/trustedProxies.js';
 import { parseIniText } from './iniFile.js';
 import { configureTimeouts, timeoutSettings } from '../policies.js';
+import { DEFAULT_JUNK_FILES } from '../collection/discover.js';
+import { KEY_ALIASES, OBSOLETE_2024_KEYS, SECRET_ALIASES } from './aliases.js';
 import { SettingsReader, type SettingsProblem } from './reader.js';
 
 export const ENV_PREFIX = 'DISTILLERY_';
@@ -26,6 +28,8 @@ export interface FolderSettings {
   preservation: string;
   /** Structured log file (LOG_FILE); empty logs to standard output only. */
   logFile?: string;
+  /** JUNK_FILES: file names (with `*`) that are system junk, skipped with a note instead of preserved. */
+  junkFiles: string[];
 }
 
 export interface ModuleSettings {
@@ -145,12 +149,13 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
     return isAbsolute(raw) ? raw : resolve(base, raw);
   };
   const folders: FolderSettings = {
-    statusFiles: folder('STATUS_FILES', { required: true, alias: 'PROCESSING_FILES', help: 'the shared status folder; PROCESSING_FILES is accepted as its old name' }),
+    statusFiles: folder('STATUS_FILES', { required: true, help: 'the shared status folder; PROCESSING_FILES and WORK_LOG_FILES are accepted as its old names' }),
     stage1: folder('STAGE_1_ORIGINAL_FILES', { required: true, help: 'where scanned collection folders arrive' }),
     stage2: folder('STAGE_2_ORIGINAL_FILES', { required: true, help: 'where collections wait while they are processed' }),
     stage3: folder('STAGE_3_ORIGINAL_FILES', { required: true, help: 'where collections go when every destination holds a verified copy' }),
     preservation: folder('LOSSLESS_PRESERVATION_FILES', { required: true, help: 'local staging for preservation files and the OCFL storage root' }),
     logFile: r.raw('LOG_FILE') ? folder('LOG_FILE', { help: 'structured log file' }) : undefined,
+    junkFiles: r.string('JUNK_FILES', { default: DEFAULT_JUNK_FILES.join(','), help: 'comma-separated file names left by file browsers; * matches any characters' }).split(',').map((x) => x.trim()).filter(Boolean),
   };
   const stages = [folders.stage1, folders.stage2, folders.stage3].filter(Boolean);
   if (new Set(stages).size !== stages.length) {
@@ -195,7 +200,8 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
   if (alchemist.workerName && !/^[a-zA-Z0-9._-]{1,64}$/.test(alchemist.workerName)) {
     r.problem('ALCHEMIST_WORKER_NAME', `may contain only letters, digits and . _ - (at most 64), but is "${alchemist.workerName.slice(0, 80)}".`);
   }
-  const obsoleteKeys = OBSOLETE_KEYS.filter((k) => r.has(k));
+  const obsoleteKeys = [...OBSOLETE_KEYS, ...OBSOLETE_2024_KEYS].filter((k) => r.has(k));
+  for (const k of SECRET_ALIASES) if (r.has(k)) r.secretKeys.add(k);
   const timeouts: Record<string, number> = {};
   for (const t of timeoutSettings()) {
     timeouts[t.key] = r.int(t.key, { default: t.defaultSeconds, min: 1, max: 7 * 24 * 3600, help: `seconds before ${t.policies.join(', ')} ${t.policies.length === 1 ? 'is' : 'are'} stopped` });
@@ -252,7 +258,7 @@ function statusFolderProblem(folders: FolderSettings, r: SettingsReader): void {
 /** Reads and validates the core settings; throws SettingsError listing every problem. */
 export async function loadCoreSettings(file = settingsPath(), env: NodeJS.ProcessEnv = process.env): Promise<CoreSettings> {
   const { values, sourceOf } = await readSettingsValues(file, env);
-  const reader = new SettingsReader(values, sourceOf);
+  const reader = new SettingsReader(values, sourceOf, KEY_ALIASES);
   const core = readCoreSettings(file, reader, env);
   if (reader.problems.length) throw new SettingsError(file, reader.problems);
   return { file, ...core, secretKeys: reader.secretKeys, reader };

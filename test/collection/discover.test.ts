@@ -28,10 +28,15 @@ describe('componentIdFromFolderName', () => {
     expect(() => componentIdFromFolderName('ABC_001_01', 'HBF')).toThrow('Folder "ABC_001_01" does not belong to collection HBF: its name must begin with "HBF_" (case matters).');
     expect(() => componentIdFromFolderName('hbf_001_01', 'HBF')).toThrow(/does not belong to collection HBF/);
   });
-  it('rejects names with too many or too few parts, or a box that is not a number', () => {
+  it("keeps a box part with letters as the original did (8dacb3c: lstrip('0') then zfill(3))", () => {
+    expect(componentIdFromFolderName('HaleGE_0B_03', 'HaleGE')).toBe('HaleGE_00B_03');
+    expect(componentIdFromFolderName('HBF_A1_01', 'HBF')).toBe('HBF_0A1_01');
+    expect(componentIdFromFolderName('HBF_000_01', 'HBF')).toBe('HBF_000_01');
+  });
+  it('rejects names with too many or too few parts, or a box with other characters', () => {
     expect(() => componentIdFromFolderName('HBF_001_01_extra', 'HBF')).toThrow('Folder "HBF_001_01_extra" is not named HBF_<box>_<folder>, for example HBF_001_01: after the collection ID it must have exactly a box and a folder part. Rename it.');
     expect(() => componentIdFromFolderName('HBF_001', 'HBF')).toThrow(/exactly a box and a folder part/);
-    expect(() => componentIdFromFolderName('HBF_A1_01', 'HBF')).toThrow('Folder "HBF_A1_01" has a box part "A1" that is not a number.');
+    expect(() => componentIdFromFolderName('HBF_A.1_01', 'HBF')).toThrow('Folder "HBF_A.1_01" has a box part "A.1" with characters other than letters and digits.');
   });
 });
 

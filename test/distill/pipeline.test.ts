@@ -15,7 +15,7 @@ import { writeSampleScan } from '../../src/demo/sampleScans.js';
 import { loadCatalogue } from '../../src/destinations/tape/catalogue.js';
 import { checkEndState, fingerprint } from '../../src/e2e/endState.js';
 import { createLogger } from '../../src/log.js';
-import { listObjectIds, objectPath, readInventory, validateStorageRoot } from '../../src/ocfl/index.js';
+import { listObjectIds, objectPath, readInventory, stableObjectId, validateStorageRoot } from '../../src/ocfl/index.js';
 import { loadSettings, type Settings } from '../../src/settings/index.js';
 import { buildWorkerEnv, storageRootOf } from '../../src/wiring.js';
 
@@ -41,10 +41,10 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** The object id of a demo folder (its archival object's public URL). */
+/** The object id of a demo folder (the namespace and its archival object's URI). */
 function objectIdOf(folder: string): string {
   const ao = demo.services.aspace.state.list('archival_object').find((r) => r.data.component_id === folder)!;
-  return `${settings.aspace.publicUrl}${ao.uri}`;
+  return stableObjectId(settings.ocfl.idNamespace, ao.uri);
 }
 
 async function heads(): Promise<Record<string, string>> {

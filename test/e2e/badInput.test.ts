@@ -23,7 +23,7 @@
  * 11  truncated TIFF                               <path>: truncated or corrupt TIFF: its image directory cannot be read (…)
  * 12  JPEG renamed .tif                            <path>: not a TIFF (JPEG data)
  * 13  multi-page TIFF                              <path>: multi-page TIFF (2 pages) — split it first
- * 14  a non-image file                             notes.txt is not a TIFF; it will not be preserved. Move it out of the folder if it does not belong there.
+ * 14  a non-image file                             preserved as it is, with its own component (notes.txt)
  * 15  file name with spaces and unicode            Image "<name>" is not named <F>_<sequence>.tif; its sequence is taken as "…".
  * 16  an empty folder                              Folder "<F>" is empty and is skipped.
  * 17  a folder already processed (rerun)           📂 <C> was already processed (it is in <STAGE_3>); checking it again — only what is missing or changed is done.
@@ -258,14 +258,15 @@ describe('what is in the collection folder (the whole pipeline, all four process
     expect(end.figures).toMatchObject({ filesLost: 0, duplicateDigitalObjects: 0, duplicateComponents: 0, duplicateOcflObjects: 0 });
   }, 120_000);
 
-  test('a non-image file: reported as not preserved, the run succeeds, the file stays with the originals', async () => {
+  test('a non-image file: preserved as it is with its own component, the run succeeds, the file stays with the originals', async () => {
     await writeFolder(s, 'NOTIMG', 'NOTIMG_001_01', 1, { seed: 7 });
     await writeFile(join(s.stage1, 'NOTIMG', 'NOTIMG_001_01', 'notes.txt'), 'scanner notes\n');
     const originals = await fingerprint(join(s.stage1, 'NOTIMG'));
     const { record, text } = await runCollection(s, 'NOTIMG', ALL);
     expect(record.state).toBe('succeeded');
-    expect(text).toContain('notes.txt is not a TIFF; it will not be preserved. Move it out of the folder if it does not belong there.');
-    const end = await endState(s, 'NOTIMG', [{ name: 'NOTIMG_001_01', images: 1 }], originals);
+    expect(text).toContain('📄 preserved as it is (with a component each): notes.txt');
+    expect(text).toMatch(/📄 NOTIMG_001_01: notes\.txt is preserved as it is \(TXT/);
+    const end = await endState(s, 'NOTIMG', [{ name: 'NOTIMG_001_01', images: 1, files: 1 }], originals);
     expect(end.problems).toEqual([]);
     expect(originals.has('NOTIMG_001_01/notes.txt')).toBe(true);
   }, 120_000);

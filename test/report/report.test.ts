@@ -88,7 +88,6 @@ describe('buildReport', () => {
 
     const msgs = report.problems.map((p) => `${p.path.slice(coll().length + 1)} | ${p.message}`);
     expect(msgs).toEqual([
-      'RPT_001_01/notes.txt | notes.txt is not a TIFF; it will not be preserved. Move it out of the folder if it does not belong there.',
       expect.stringMatching(/^RPT_001_02\/RPT_001_02_0002\.tif \| RPT_001_02_0002\.tif is not a readable TIFF \(.*corrupt.*\); a run would fail this image\.$/),
       'RPT_001_02/RPT_001_02_0003.tif | RPT_001_02_0003.tif is not a readable TIFF (not a TIFF (JPEG data)); a run would fail this image.',
       'RPT_001_03 | RPT_001_03: No records found with component_id: RPT_001_03. Give the folder\'s archival object this Component Unique Identifier in ArchivesSpace, or rename the folder.',
@@ -97,7 +96,7 @@ describe('buildReport', () => {
         /^RPT_001_06 \| Digital object RPT_001_06 \(\/repositories\/2\/digital_objects\/\d+\) is linked to \/repositories\/2\/archival_objects\/\d+, not to this folder's archival object; a run would stop on this folder\.$/,
       ),
     ]);
-    expect(report.totals).toEqual({ folders: 5, images: 9, readableImages: 7, bytes: expect.any(Number), problems: 6 });
+    expect(report.totals).toEqual({ folders: 5, images: 9, readableImages: 7, bytes: expect.any(Number), problems: 5 });
 
     const [f1, f2, f3, f5, f6] = report.folders;
     expect(f6.digitalObject).toMatchObject({ digitalObjectId: 'RPT_001_06', linked: false });
@@ -106,7 +105,8 @@ describe('buildReport', () => {
       componentId: 'RPT_001_01',
       images: 2,
       archivalObject: { title: 'Folder RPT_001_01', level: 'file', staffUrl: expect.stringMatching(/^https:\/\/staff\.example\.edu\/resolve\/readonly\?uri=\/repositories\/2\/archival_objects\/\d+$/) },
-      wouldCreate: { digitalObject: true, components: 2, byProcess: [{ process: 'cloud', what: expect.stringContaining('2 images as lossless JPEG 2000 in an OCFL object version sent to S3') }] },
+      preservedAsIs: ['notes.txt'],
+      wouldCreate: { digitalObject: true, components: 3, byProcess: [{ process: 'cloud', what: expect.stringContaining('2 images as lossless JPEG 2000 in an OCFL object version sent to S3') }] },
     });
     expect(f1.arrangement).toMatchObject({ collectionId: C, seriesId: '1' });
     expect(f2.wouldCreate.components).toBe(1);
@@ -121,10 +121,11 @@ describe('buildReport', () => {
     const text = renderReportText(report);
     const lines = text.split('\n');
     expect(lines[0]).toBe('📋 Report on available files: RPT — Report Collection');
-    expect(lines[2]).toMatch(/^ {3}5 folders, 9 images \(7 readable\), [\d.]+ KB; 6 problems\. Nothing was changed\.$/);
-    expect(text.indexOf('⚠️ Problems (6)')).toBeLessThan(text.indexOf('Folder  '));
+    expect(lines[2]).toMatch(/^ {3}5 folders, 9 images \(7 readable\), [\d.]+ KB; 5 problems\. Nothing was changed\.$/);
+    expect(text.indexOf('⚠️ Problems (5)')).toBeLessThan(text.indexOf('Folder  '));
+    expect(text).toContain('   📄 preserved as it is (with a component each): notes.txt');
     expect(text).toMatch(/RPT_001_06\s+1\s+[\d.]+ KB\s+Folder RPT_001_06 \(file\)\s+RPT_001_06 \(unlinked\), 0 components/);
-    expect(text).toMatch(/RPT_001_01\s+2\s+[\d.]+ KB\s+Folder RPT_001_01 \(file\)\s+—\s+digital object, 2 components/);
+    expect(text).toMatch(/RPT_001_01\s+2\s+[\d.]+ KB\s+Folder RPT_001_01 \(file\)\s+—\s+digital object, 3 components/);
     expect(text).toMatch(/RPT_001_03\s+1\s+[\d.]+ KB\s+— not found/);
     expect(text).toMatch(/RPT_001_05\s+2\s+[\d.]+ KB\s+Folder RPT_001_05 \(file\)\s+RPT_001_05, 1 component\s+1 component/);
     // With no destination chosen, all three are described.

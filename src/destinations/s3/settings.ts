@@ -3,6 +3,7 @@
  * (AWS_ACCESS_KEY, AWS_SECRET_KEY, PRESERVATION_BUCKET); the rest are new and optional.
  */
 import type { SettingsReader } from '../../settings/reader.js';
+import type { FileUriForm } from './keys.js';
 
 export const STORAGE_CLASSES = [
   'DEEP_ARCHIVE', 'GLACIER', 'GLACIER_IR', 'STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING',
@@ -22,7 +23,20 @@ export interface S3Settings {
   prefix: string;
   partSizeBytes: number;
   queueSize: number;
+  /** S3_FILE_URI_FORM: how copies are named in ArchivesSpace file versions. */
+  fileUriForm: FileUriForm;
+  /**
+   * ORIGINAL_S3_COPIES: what to do where the Python Distillery already put a folder's files in the
+   * bucket: keep them as the folder's cloud copy (verified, nothing uploaded) or repackage (send
+   * the OCFL object; the original's keys are listed for a person to delete). Unset: such a folder
+   * stops with a message asking for the choice.
+   */
+  originalCopies?: OriginalCopies;
+  /** S3_PRICE_PER_GB_MONTH: storage price used to show what a second copy would cost (USD). */
+  pricePerGbMonth: number;
 }
+
+export type OriginalCopies = 'keep' | 'repackage';
 
 const MiB = 1024 * 1024;
 
@@ -45,8 +59,18 @@ export function readS3Settings(r: SettingsReader): S3Settings {
   prefix = prefix.replace(/^\/+/, '');
   const partMiB = r.int('S3_PART_SIZE_MB', { default: 8, min: 5, max: 512, help: 'size of one multipart part in MiB' });
   const queueSize = r.int('S3_QUEUE_SIZE', { default: 4, min: 1, max: 64, help: 'parts or files sent at the same time' });
+  const fileUriForm = r.oneOf('S3_FILE_URI_FORM', ['https', 's3'] as const, {
+    default: 'https',
+    help: 'how S3 copies are named in ArchivesSpace: https (the object\'s web address) or s3 (s3://bucket/key, unchanged when the endpoint moves)',
+  })!;
+  const originalCopies = r.oneOf('ORIGINAL_S3_COPIES', ['keep', 'repackage'] as const, {
+    help: "keep: the original Distillery's copies stay the folder's cloud copy; repackage: the OCFL object is sent and the original's keys listed for deletion by a person",
+  });
+  const priceText = r.string('S3_PRICE_PER_GB_MONTH', { default: '0.00099', help: 'USD per GB-month of the payload storage class, for the cost of a second copy' });
+  const pricePerGbMonth = Number(priceText);
+  if (!Number.isFinite(pricePerGbMonth) || pricePerGbMonth < 0) r.problem('S3_PRICE_PER_GB_MONTH', `must be a price in US dollars such as 0.00099, not "${priceText}".`);
   return {
-    bucket, region, accessKeyId, secretAccessKey, endpoint, forcePathStyle, storageClass, metadataStorageClass, prefix,
+    bucket, region, fileUriForm, originalCopies, pricePerGbMonth: Number.isFinite(pricePerGbMonth) ? pricePerGbMonth : 0.00099, accessKeyId, secretAccessKey, endpoint, forcePathStyle, storageClass, metadataStorageClass, prefix,
     partSizeBytes: partMiB * MiB, queueSize,
   };
 }

@@ -238,6 +238,24 @@ export class TapeDestination implements Destination {
           publish: false,
         }]);
       }
+      // Files preserved as they are (PDF, audio…) are recorded the same way, with their own format.
+      for (const file of folder.files ?? []) {
+        const digest = state.get(file.logicalPath);
+        const contentPaths = digest ? Object.entries(inv.manifest).find(([d]) => d.toLowerCase() === digest)?.[1] ?? [] : [];
+        const found = findOnTape(cat, tape, contentPaths.map((c) => `${p.objectPath}/${c}`));
+        if (!found) throw new PermanentError(`${file.name} of ${folder.name} (${file.logicalPath}) is not in any verified tape file of ${p.objectId}: rebuild the tape catalogue with \`distillery tape catalogue --rebuild\` and run again.`);
+        await run.aspace.upsertFileVersions(file.componentUri, [{
+          file_uri: `tape://${found.indicator}/${found.fileNumber}/${found.path}`,
+          checksum: file.digests.sha512.toLowerCase(),
+          checksum_method: 'sha-512',
+          file_size_bytes: file.bytes,
+          ...(file.format.name ? { file_format_name: file.format.name } : {}),
+          file_format_version: file.format.version,
+          ...(file.format.caption ? { caption: file.format.caption } : {}),
+          use_statement: file.format.useStatement,
+          publish: false,
+        }]);
+      }
       run.reporter.line(`📝 Recorded ${folder.name} on tape ${tape.indicator} (file ${newest.file.number}) in ArchivesSpace: ${run.aspace.staffUrl(folder.record.archivalObjectUri)}`);
       run.reporter.folder?.({ folder: folder.name, state: 'done', counts: { images: folder.images.length }, where: { tape: { indicator: tape.indicator, file: newest.file.number } } });
     }

@@ -25,7 +25,11 @@ export interface TapeSettings {
   ignoredKeys: string[];
 }
 
-const OBSOLETE = ['TAPE_SSH_USER', 'TAPE_SSH_HOST', 'TAPE_SSH_PORT', 'TAPE_RSYNC_CMD', 'TAPE_LTO_MOUNTPOINT', 'TAPE_LTFS_CMD', 'TAPE_NAS_MOUNTPOINT'];
+const OBSOLETE = [
+  'TAPE_SSH_USER', 'TAPE_SSH_HOST', 'TAPE_SSH_PORT', 'TAPE_RSYNC_CMD', 'TAPE_LTO_MOUNTPOINT', 'TAPE_LTFS_CMD', 'TAPE_NAS_MOUNTPOINT',
+  // The 2024 original's tape-server keys (its NAS mount and ssh key): mt and tar reach the drive instead.
+  'TAPE_SSH_AUTHORIZED_KEY', 'TAPE_PYTHON3_CMD', 'TAPE_NAS_MOUNT_CMD', 'TAPE_NAS_USER', 'TAPE_NAS_PASS', 'TAPE_NAS_ARCHIVES_MOUNTPOINT', 'TAPE_PRESERVATION_FILES',
+];
 
 export function readTapeSettings(r: SettingsReader): TapeSettings {
   const device = r.string('TAPE_DEVICE', { default: '/dev/nst0', help: '/dev/nst0 for a local drive or host:/dev/nst0 for a drive on a tape server' });

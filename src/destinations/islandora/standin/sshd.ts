@@ -69,7 +69,7 @@ async function waitForListening(port: number, child: ChildProcess, logPath: stri
  * Starts the server. With `dir` (the demo) its keys and the stand-in's state are kept there across
  * restarts and stop() leaves them; without it everything is in a temporary folder stop() removes.
  */
-export async function startSshd(opts: { dir?: string } = {}): Promise<SshdHandle> {
+export async function startSshd(opts: { dir?: string; /** Tried first when free (the demo keeps its port across restarts). */ preferredPort?: number } = {}): Promise<SshdHandle> {
   const keep = opts.dir !== undefined;
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'distillery-sshd-')));
   await mkdir(dir, { recursive: true });
@@ -93,7 +93,7 @@ export async function startSshd(opts: { dir?: string } = {}): Promise<SshdHandle
   await stopLeftover(dir);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = attempt === 0 && opts.preferredPort ? opts.preferredPort : await freePort();
     const config = join(dir, 'sshd_config');
     const logPath = join(dir, `sshd-${port}.log`);
     await writeFile(
