@@ -260,42 +260,6 @@ export class S3Destination implements Destination {
   }
 
   /**
-   * What the bucket stores at a key under the storage root (HeadObject only: no restore, no GET):
-   * its size, its S3 checksum and the whole-file SHA-256 recorded at upload; undefined when absent.
-   */
-  async stored(relativeKey: string, run: Pick<RunScope, 'reporter' | 'signal'>): Promise<{ key: string; bytes: number; checksumSha256?: string; sha256?: string } | undefined> {
-    const key = `${this.prefix}${relativeKey}`;
-    const head = await this.uploader.head(key, run);
-    if (!head) return undefined;
-    const checksum = head.ChecksumSHA256;
-    const whole = checksum && !checksum.includes('-') ? Buffer.from(checksum, 'base64').toString('hex') : head.Metadata?.sha256;
-    return { key, bytes: head.ContentLength ?? -1, checksumSha256: checksum, sha256: whole?.toLowerCase() };
-  }
-
-  /**
-   * Reads a small metadata file under the storage root (inventories, sidecars, declarations are
-   * kept in a class readable at once); undefined when absent. Never used for payload.
-   */
-  async readMetadata(relativeKey: string, run: Pick<RunScope, 'reporter' | 'signal'>): Promise<Buffer | undefined> {
-    const key = `${this.prefix}${relativeKey}`;
-    return this.uploader.call(policies.shortRequest, 'read', key, run, async (abortSignal) => {
-      try {
-        const got = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: key }), { abortSignal });
-        return Buffer.from(await got.Body!.transformToByteArray());
-      } catch (err) {
-        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (e.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket') return undefined;
-        throw err;
-      }
-    });
-  }
-
-  /** Where the bucket is, for messages (never a secret). */
-  get where(): string {
-    return `s3://${this.opts.bucket}/${this.prefix}`;
-  }
-
-  /**
    * The Python Distillery's own copies of the folder's images in this bucket. With
    * ORIGINAL_S3_COPIES=keep and a copy for every image, each is checked with a HEAD request (size,
    * and MD5 against the ETag of a single-part upload) and kept as the folder's cloud copy:
@@ -384,6 +348,42 @@ export class S3Destination implements Destination {
   private cost(bytes: number): string {
     const perMonth = (bytes / 1e9) * (this.opts.pricePerGbMonth ?? 0.00099);
     return `${mb(bytes)}, about $${perMonth < 0.01 ? perMonth.toFixed(4) : perMonth.toFixed(2)} a month`;
+  }
+
+  /**
+   * What the bucket stores at a key under the storage root (HeadObject only: no restore, no GET):
+   * its size, its S3 checksum and the whole-file SHA-256 recorded at upload; undefined when absent.
+   */
+  async stored(relativeKey: string, run: Pick<RunScope, 'reporter' | 'signal'>): Promise<{ key: string; bytes: number; checksumSha256?: string; sha256?: string } | undefined> {
+    const key = `${this.prefix}${relativeKey}`;
+    const head = await this.uploader.head(key, run);
+    if (!head) return undefined;
+    const checksum = head.ChecksumSHA256;
+    const whole = checksum && !checksum.includes('-') ? Buffer.from(checksum, 'base64').toString('hex') : head.Metadata?.sha256;
+    return { key, bytes: head.ContentLength ?? -1, checksumSha256: checksum, sha256: whole?.toLowerCase() };
+  }
+
+  /**
+   * Reads a small metadata file under the storage root (inventories, sidecars, declarations are
+   * kept in a class readable at once); undefined when absent. Never used for payload.
+   */
+  async readMetadata(relativeKey: string, run: Pick<RunScope, 'reporter' | 'signal'>): Promise<Buffer | undefined> {
+    const key = `${this.prefix}${relativeKey}`;
+    return this.uploader.call(policies.shortRequest, 'read', key, run, async (abortSignal) => {
+      try {
+        const got = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: key }), { abortSignal });
+        return Buffer.from(await got.Body!.transformToByteArray());
+      } catch (err) {
+        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+        if (e.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket') return undefined;
+        throw err;
+      }
+    });
+  }
+
+  /** Where the bucket is, for messages (never a secret). */
+  get where(): string {
+    return `s3://${this.opts.bucket}/${this.prefix}`;
   }
 
   private async sendOne(spec: Planned, run: RunScope, progress: SendProgress, results: Map<string, SendResult>, failures: { spec: Planned; err: Error }[]): Promise<Error | undefined> {
