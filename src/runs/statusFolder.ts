@@ -709,7 +709,7 @@ export function isRunRecord(r: unknown, collectionId: string): r is RunRecord {
   return (
     typeof x.request === 'object' && x.request !== null && x.request.collectionId === collectionId && typeof x.request.runId === 'string' &&
     Array.isArray(x.request.processes) && x.request.processes.every((p) => (PROCESSES as readonly string[]).includes(p)) &&
-    typeof x.request.user === 'object' && x.request.user !== null && typeof x.state === 'string' && Array.isArray(x.steps) && Array.isArray(x.files)
+    typeof x.request.user === 'object' && x.request.user !== null && typeof x.state === 'string' && Array.isArray(x.steps) && (x.files === undefined || Array.isArray(x.files))
   );
 }
 
