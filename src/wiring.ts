@@ -48,7 +48,7 @@ export function destinationFor(settings: Settings, process: DestinationProcess):
       return new TapeDestination({ ...settings.tape, storageRoot });
     case 'access':
       if (!settings.modules.access || !settings.islandora) return 'ACCESS_PLATFORM is not set in settings.ini: set ACCESS_PLATFORM=islandora and the ISLANDORA_ keys, or do not choose the access process.';
-      return new IslandoraDestination({ ...settings.islandora });
+      return new IslandoraDestination({ ...settings.islandora, exiftoolCommand: settings.images.exiftoolCmd });
   }
 }
 

@@ -4,6 +4,7 @@
  * ONSITE_MEDIUM, ACCESS_PLATFORM), so another can be added beside it.
  */
 import type { ArchivesSpace, Arrangement, FolderRecord } from '../archivesspace/types.js';
+import { PermanentError } from '../policies.js';
 import type { Reporter } from '../runs/reporter.js';
 
 export type DestinationProcess = 'cloud' | 'onsite' | 'access';
@@ -21,6 +22,8 @@ export interface RunScope {
   reporter: Reporter;
   aspace: ArchivesSpace;
   signal?: AbortSignal;
+  /** Access copies are made again and replace the published ones even when they are current. */
+  regenerate?: boolean;
 }
 
 /** One preserved image: a verified lossless JP2 (with XMP) made from a TIFF scan. */
@@ -48,7 +51,7 @@ export interface PreservedImage {
     /** `caption` as the original wrote it: `width: W; height: H; compression: lossless`. */
     caption: string;
   };
-  /** The digital object component this image is recorded as. */
+  /** The digital object component this image is recorded as ("" when the run records no components: access only). */
   componentUri: string;
 }
 
@@ -75,7 +78,15 @@ export interface PreparedFolder {
   /** Folder JSON and collection JSON as the original saved them, for destinations that send them. */
   folderJsonPath?: string;
   collectionJsonPath?: string;
+  /** Scans of the folder that could not be converted and verified (so `images` is not the whole folder). */
+  incomplete?: { path: string; reason: string }[];
 }
+
+/**
+ * A destination could not take this one folder (an unpublished record, an incomplete set of
+ * scans, links that point elsewhere…): the run says why, and the other folders go on.
+ */
+export class FolderNotDelivered extends PermanentError {}
 
 export interface CheckResult {
   ok: boolean;

@@ -70,11 +70,16 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
   });
   await writeFile(folderJsonPath, preservedRecordJson({ ...record.archivalObject, arrangement: record.arrangement }));
 
-  // 3. One component per image, in sequence order (created once; found again on a rerun).
+  // 3. One component per image, in sequence order (created once; found again on a rerun). Only
+  // preservation copies are recorded on components: an access-only run records none, as the
+  // original's access step wrote only the links on the digital object.
   const prefix = folderPrefix(record.arrangement, folder.name).replace(/^[^/]+\//, '');
+  const recordsComponents = request.processes.some((p) => p === 'cloud' || p === 'onsite');
   const images: PreservedImage[] = [];
   for (const [i, img] of converted.entries()) {
-    const component = await aspace.ensureComponent(record.digitalObjectUri, { componentId: img.imageId, label: `Image ${img.sequence}`, position: i });
+    const component = recordsComponents
+      ? await aspace.ensureComponent(record.digitalObjectUri, { componentId: img.imageId, label: `Image ${img.sequence}`, position: i })
+      : { uri: '' };
     images.push({
       sequence: img.sequence,
       sourcePath: img.sourcePath,
@@ -126,6 +131,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       package: { storageRoot: tools.storageRoot, objectId, objectPath: commit.objectPath, version: commit.version, payloadLocal: true },
       folderJsonPath,
       collectionJsonPath: input.collectionJsonPath,
+      incomplete: failed,
     },
     failed,
   };

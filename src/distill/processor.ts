@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ArchivesSpace, Collection } from '../archivesspace/types.js';
 import type { ProcessOutcome, RunContext, RunProcessor } from '../alchemist/worker.js';
 import { discoverFolders } from '../collection/discover.js';
-import { DESTINATION_ORDER, type Destination, type DestinationProcess, type PreparedFolder, type PreservationPackage, type RunScope } from '../destinations/destination.js';
+import { DESTINATION_ORDER, FolderNotDelivered, type Destination, type DestinationProcess, type PreparedFolder, type PreservationPackage, type RunScope } from '../destinations/destination.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
 import { distillFolder, type FolderTools } from './folder.js';
@@ -130,6 +130,8 @@ export class DistillProcessor implements RunProcessor {
       aspace,
       signal: ctx.signal,
     };
+    const refused = new Map<Destination, string[]>();
+    const regenerates = (name: string) => request.regenerate !== undefined && (request.regenerate.folders === undefined || request.regenerate.folders.includes(name));
     const tools = await this.deps.tools(request.collectionId);
     const failedDest = new Map<Destination, string>();
     const delivered: PreparedFolder[] = [];
@@ -172,7 +174,7 @@ export class DistillProcessor implements RunProcessor {
         if (!prepared) continue;
         for (const f of prepared.failed) problems.push(`${f.path}: ${f.reason}`);
         delivered.push(prepared.folder);
-        await this.deliver(prepared.folder, destinations, failedDest, steps.dest, scope);
+        await this.deliver(prepared.folder, destinations, { failed: failedDest, refused }, steps.dest, { ...scope, regenerate: regenerates(folder.name) });
       }
       for (const d of destinations) {
         if (failedDest.has(d)) continue;
@@ -193,12 +195,17 @@ export class DistillProcessor implements RunProcessor {
     else await steps.convert.done({ images: totalImages });
     await steps.package.done({ folders: foldersDone });
     for (const [d, step] of steps.dest) {
-      const why = failedDest.get(d);
+      const notDelivered = refused.get(d) ?? [];
+      const why = failedDest.get(d) ?? (notDelivered.length ? `${notDelivered.length} folder${notDelivered.length === 1 ? '' : 's'} not delivered: ${notDelivered.join(' / ')}` : undefined);
       if (why) await step.failed(why);
       else if (step.record.state === 'running') await step.done();
     }
 
-    const reasons = [...problems.map((p) => p), ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`)];
+    const reasons = [
+      ...problems.map((p) => p),
+      ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`),
+      ...[...refused].flatMap(([d, list]) => (failedDest.has(d) ? [] : list.map((why) => `${d.process}: ${why}`))),
+    ];
     if (reasons.length) {
       const listed = `${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? '; …' : ''}`;
       // Most reasons are sentences already: end with one full stop, never "..".
@@ -226,7 +233,13 @@ export class DistillProcessor implements RunProcessor {
   }
 
   /** Hands a prepared folder to each destination; a failing destination does not stop the others. */
-  private async deliver(folder: PreparedFolder, destinations: Destination[], failed: Map<Destination, string>, steps: Map<Destination, StepHandle>, scope: RunScope): Promise<void> {
+  private async deliver(
+    folder: PreparedFolder,
+    destinations: Destination[],
+    { failed, refused }: { failed: Map<Destination, string>; refused: Map<Destination, string[]> },
+    steps: Map<Destination, StepHandle>,
+    scope: RunScope,
+  ): Promise<void> {
     for (const d of destinations) {
       if (failed.has(d)) continue;
       const step = steps.get(d)!;
@@ -237,7 +250,9 @@ export class DistillProcessor implements RunProcessor {
         const why = message(err);
         step.line(`❌ ${d.process} (${d.platform}) failed for ${folder.name}: ${why}`);
         step.file({ path: folder.path, outcome: 'failed', why });
-        failed.set(d, `${folder.name}: ${why}`);
+        // A folder the destination refused (unpublished record, incomplete scans…) does not stop the others.
+        if (err instanceof FolderNotDelivered) refused.set(d, [...(refused.get(d) ?? []), `${folder.name}: ${why}`]);
+        else failed.set(d, `${folder.name}: ${why}`);
       }
     }
   }

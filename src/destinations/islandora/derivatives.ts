@@ -11,6 +11,8 @@ import sharp from 'sharp';
 import { PermanentError } from '../../policies.js';
 import { runProcess } from './ssh.js';
 import type { Jp2Encoder } from './settings.js';
+import type { MetadataWriter } from '../../images/metadata.js';
+import type { XmpFields } from '../../images/xmp.js';
 
 export interface DerivativeOptions {
   jp2Encoder: Jp2Encoder;
@@ -115,8 +117,20 @@ async function ocr(pnm: string, pageDir: string, work: string, o: DerivativeOpti
   return { ocr: true };
 }
 
-/** Writes OBJ.jp2, JP2.jp2, JPG.jpg, TN.jpg, OCR.txt and HOCR.html into pageDir (MODS is the caller's). */
-export async function makePageDerivatives(src: PageSource, pageDir: string, o: DerivativeOptions): Promise<PageResult> {
+/** The XMP-dc fields of the preservation image and the writer that embeds them in each derivative. */
+export interface DerivativeXmp {
+  fields: XmpFields;
+  writer: MetadataWriter;
+}
+
+/**
+ * Writes OBJ.jp2, JP2.jp2, JPG.jpg, TN.jpg, OCR.txt and HOCR.html into pageDir (MODS is the
+ * caller's); OBJ, JP2, JPG and TN carry the preservation image's XMP-dc fields when `xmp` is given.
+ */
+export async function makePageDerivatives(src: PageSource, pageDir: string, o: DerivativeOptions, xmp?: DerivativeXmp): Promise<PageResult> {
+  const embed = async (path: string) => {
+    if (xmp) await xmp.writer.write(path, xmp.fields);
+  };
   const work = await mkdtemp(join(tmpdir(), 'distillery-page-'));
   try {
     const { data, info } = await decode(src, o, work);
@@ -125,9 +139,11 @@ export async function makePageDerivatives(src: PageSource, pageDir: string, o: D
     await writePnm(pnm, data, info);
     const [ocrResult] = await Promise.all([
       ocr(pnm, pageDir, work, o),
-      encodeJp2(pnm, join(pageDir, 'OBJ.jp2'), info, o).then(() => copyFile(join(pageDir, 'OBJ.jp2'), join(pageDir, 'JP2.jp2'))),
-      sharp(data, raw).resize(600, 800, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'JPG.jpg')),
-      sharp(data, raw).resize(200, 200, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'TN.jpg')),
+      encodeJp2(pnm, join(pageDir, 'OBJ.jp2'), info, o)
+        .then(() => embed(join(pageDir, 'OBJ.jp2')))
+        .then(() => copyFile(join(pageDir, 'OBJ.jp2'), join(pageDir, 'JP2.jp2'))),
+      sharp(data, raw).resize(600, 800, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'JPG.jpg')).then(() => embed(join(pageDir, 'JPG.jpg'))),
+      sharp(data, raw).resize(200, 200, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'TN.jpg')).then(() => embed(join(pageDir, 'TN.jpg'))),
     ]);
     return { width: info.width, height: info.height, ...ocrResult };
   } finally {
