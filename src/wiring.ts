@@ -3,6 +3,7 @@
  * root and the destination module chosen for each process. The only place that maps settings to
  * the typed options of each feature.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ArchivesSpaceClient } from './archivesspace/client.js';
 import type { ArchivesSpace } from './archivesspace/types.js';
@@ -64,6 +65,9 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
         metadata,
         ids: await ImageIdRegistry.open(join(settings.folders.preservation, collectionId, 'image-ids.json')),
         concurrency: settings.images.concurrency,
+        opjDecompress: settings.images.opjDecompressCmd,
+        // Images at once share the cores; each decode may use what is left to it.
+        decodeThreads: Math.max(1, Math.floor(availableParallelism() / settings.images.concurrency)),
         storageRoot: storageRootOf(settings),
         objectId: (uri) => objectIdFor(settings, uri),
         ims: imsFrom(settings.ocfl, storageRootOf(settings)),

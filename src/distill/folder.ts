@@ -21,6 +21,9 @@ export interface FolderTools {
   metadata: MetadataWriter;
   ids: ImageIdRegistry;
   concurrency: number;
+  /** opj_decompress command (OPJ_DECOMPRESS_CMD) for the pixel check, and its threads per image. */
+  opjDecompress: string;
+  decodeThreads: number;
   /** The local OCFL storage root. */
   storageRoot: string;
   /** The stable URI an OCFL object gets for an archival object. */
@@ -61,6 +64,8 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
     metadata: tools.metadata,
     ids: tools.ids,
     concurrency: tools.concurrency,
+    opjDecompress: tools.opjDecompress,
+    decodeThreads: tools.decodeThreads,
     reporter: {
       line: (t) => steps.convert.line(t),
       file: (o) => steps.convert.file(o),

@@ -5,7 +5,7 @@
  * ArchivesSpace stand-in server, the rmt tape stand-in (the drive), the drush stand-in (Islandora).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -28,7 +28,11 @@ const folders = DEMO_FOLDERS.map((f) => ({ name: f.name, images: f.images }));
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'distillery-pipeline-'));
   demo = await startDemo(dataDir);
-  settings = await loadSettings(demo.settingsFile, 'worker', {});
+  // The pixel check must decode with the configured OPJ_DECOMPRESS_CMD: a wrapper that notes each call.
+  const wrapper = join(dataDir, 'opj_decompress-noted');
+  await writeFile(wrapper, `#!/bin/sh\necho "$@" >> ${join(dataDir, 'opj_decompress.calls')}\nexec opj_decompress "$@"\n`);
+  await chmod(wrapper, 0o755);
+  settings = await loadSettings(demo.settingsFile, 'worker', { DISTILLERY_OPJ_DECOMPRESS_CMD: wrapper });
 }, 120_000);
 
 afterAll(async () => {
@@ -67,6 +71,10 @@ test('all four processes: preserved locally, in S3 and on tape, published, recor
   expect(end.figures).toMatchObject({ filesLost: 0, duplicateDigitalObjects: 0, duplicateComponents: 0, orphanedMultipartUploads: 0, imagesInS3: 8, imagesOnTape: 8, books: 3 });
   const headsBefore = await heads();
   expect(Object.values(headsBefore)).toEqual(['v1', 'v1', 'v1']);
+  // Every image's pixel check ran the configured decoder, with the decoder threads the settings allow.
+  const decodes = (await readFile(join(dataDir, 'opj_decompress.calls'), 'utf8')).trim().split('\n').filter((l) => l.includes('-LOSSLESS.jp2'));
+  expect(decodes.length).toBeGreaterThanOrEqual(8);
+  expect(decodes.every((l) => /-threads [1-9]/.test(l))).toBe(true);
   const recordsBefore = demo.services.aspace.state.records.size;
   const tapeFilesBefore = (await loadCatalogue(settings.tape!.cataloguePath)).tapes.flatMap((t) => t.files).length;
 
