@@ -15,6 +15,10 @@ Commands:
   check                 validate settings.ini (every problem at once) and report tools and services
   report <collection> [--json]
                         what a run would find and do, without writing anything
+  regenerate (<collection> [--folder <name>]… | --all) [--yes]
+                        make access copies again and replace the published ones (one folder,
+                        a collection, or every processed collection); shows the report first,
+                        asks the worker for the runs with --yes
   ocfl <subcommand>     validate | ls | show | diff | purge | tokens | audit  (distillery ocfl help)
   tape <subcommand>     label | status | catalogue  (distillery tape help)
   demo                  prepare the demo data folder and print its settings path
@@ -35,6 +39,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./commands/check.js')).checkCommand(rest);
     case 'report':
       return (await import('./commands/report.js')).reportCommand(rest);
+    case 'regenerate':
+      return (await import('./commands/regenerate.js')).regenerateCommand(rest);
     case 'ocfl':
       return (await import('./ocfl/cli.js')).ocflCommand(rest);
     case 'tape':

@@ -80,8 +80,8 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
           processes: (['cloud', 'onsite'] as const).filter((p) => settings.modules[p]),
           release: (pkg) => removeLocalPayload(pkg.storageRoot, pkg.objectId),
         },
-    report: async ({ collectionId, collectionPath, aspace, processes }) => {
-      const report = await buildReport({ collectionId, collectionPath, aspace: aspace as ArchivesSpace & ArchivesSpaceClient, processes });
+    report: async ({ collectionId, collectionPath, aspace, processes, regenerate }) => {
+      const report = await buildReport({ collectionId, collectionPath, aspace: aspace as ArchivesSpace & ArchivesSpaceClient, processes, regenerate });
       return { text: renderReportText(report), data: report, problems: report.problems.length };
     },
   });

@@ -28,7 +28,7 @@ export interface DistillDeps {
    * named here verified it in the run (never when one of them was not chosen or failed).
    */
   releasePayload?: { processes: DestinationProcess[]; release: (pkg: PreservationPackage) => Promise<void> };
-  report?: (input: { collectionId: string; collectionPath: string; aspace: ArchivesSpace; processes: readonly string[] }) => Promise<{ text: string; data: unknown; problems: number }>;
+  report?: (input: { collectionId: string; collectionPath: string; aspace: ArchivesSpace; processes: readonly string[]; regenerate?: { folders?: string[] } }) => Promise<{ text: string; data: unknown; problems: number }>;
 }
 
 const TITLES: Record<string, string> = {
@@ -63,7 +63,7 @@ export class DistillProcessor implements RunProcessor {
       if (!this.deps.report) {
         await step.skipped('the report is not available in this installation');
       } else {
-        const report = await this.deps.report({ collectionId: request.collectionId, collectionPath: ctx.collectionPath, aspace, processes: request.processes });
+        const report = await this.deps.report({ collectionId: request.collectionId, collectionPath: ctx.collectionPath, aspace, processes: request.processes, regenerate: request.regenerate });
         journal.record.attachments = { ...journal.record.attachments, report: report.data, reportText: report.text };
         for (const line of report.text.split('\n')) step.line(line);
         await step.done({ problems: report.problems });

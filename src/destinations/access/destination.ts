@@ -52,7 +52,7 @@ export class AccessDestination implements Destination {
   }
 
   async deliver(run: RunScope, folder: PreparedFolder): Promise<void> {
-    const refused = publicationProblem(folder, (uri) => run.aspace.staffUrl(uri)) ?? completenessProblem(folder);
+    const refused = publicationProblem(folder.record, (uri) => run.aspace.staffUrl(uri)) ?? completenessProblem(folder);
     if (refused) throw new FolderNotDelivered(refused);
     const collection = await readCollectionInfo(run.collectionId, folder);
     this.access.validate(collection, folder);

@@ -4,6 +4,7 @@
  * object, series, subseries or collection is unpublished in ArchivesSpace is not published; and a
  * folder is published only from its complete, verified set of images.
  */
+import type { FolderRecord } from '../../archivesspace/types.js';
 import type { PreparedFolder } from '../destination.js';
 
 type Json = Record<string, any>;
@@ -47,8 +48,8 @@ export function unpublishedRecords(archivalObject: Json, uri: string): Unpublish
 }
 
 /** Why a folder may not be published because of unpublished records; undefined when it may. */
-export function publicationProblem(folder: PreparedFolder, staffUrl: (uri: string) => string): string | undefined {
-  const records = unpublishedRecords(folder.record.archivalObject, folder.record.archivalObjectUri);
+export function publicationProblem(record: Pick<FolderRecord, 'archivalObject' | 'archivalObjectUri'>, staffUrl: (uri: string) => string): string | undefined {
+  const records = unpublishedRecords(record.archivalObject, record.archivalObjectUri);
   if (records.length === 0) return undefined;
   const which = records.map((r) =>
     r.own
