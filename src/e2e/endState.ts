@@ -66,6 +66,8 @@ export interface EndState {
     imagesInS3: number;
     imagesOnTape: number;
     books: number;
+    /** Pages of those books (each matching a verified image of its folder). */
+    bookPages: number;
   };
 }
 
@@ -74,7 +76,7 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
   const problems: string[] = [];
   const figures: EndState['figures'] = {
     filesLost: 0, duplicateDigitalObjects: 0, duplicateComponents: 0, invalidOcflObjects: 0, duplicateOcflObjects: 0,
-    orphanedMultipartUploads: 0, imagesInS3: 0, imagesOnTape: 0, books: 0,
+    orphanedMultipartUploads: 0, imagesInS3: 0, imagesOnTape: 0, books: 0, bookPages: 0,
   };
 
   // 1. Originals: every submitted file, byte for byte, in the processed folder.
@@ -182,14 +184,20 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
     }
   }
 
-  // 6. Islandora: one book per folder.
+  // 6. Islandora: one book per folder, with one page per verified image, and no page without its book.
   if (input.processes.includes('access') && input.islandoraHome) {
     const statePath = join(input.islandoraHome, '.islandora-standin', 'state.json');
-    const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { objects: Record<string, { models?: string[] }> }) : { objects: {} };
+    type StandinObject = { models?: string[]; isPageOf?: string };
+    const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { objects: Record<string, StandinObject> }) : { objects: {} };
     for (const f of input.folders) {
       const books = Object.entries(state.objects).filter(([pid, o]) => pid.endsWith(`:${f.name}`) && (o.models ?? []).includes('islandora:bookCModel'));
-      if (books.length !== 1) problems.push(`Islandora holds ${books.length} books for ${f.name} (expected 1)`);
-      else figures.books++;
+      const pages = Object.values(state.objects).filter((o) => o.isPageOf !== undefined && o.isPageOf.endsWith(`:${f.name}`));
+      if (books.length !== 1) problems.push(`Islandora holds ${books.length} books for ${f.name} (expected 1)${pages.length ? ` and ${pages.length} pages` : ''}`);
+      else {
+        figures.books++;
+        if (pages.length !== f.images) problems.push(`The Islandora book of ${f.name} has ${pages.length} pages; the folder has ${f.images} verified images`);
+        else figures.bookPages += pages.length;
+      }
     }
   }
 
