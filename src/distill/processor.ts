@@ -196,7 +196,7 @@ export class DistillProcessor implements RunProcessor {
     await steps.package.done({ folders: foldersDone });
     for (const [d, step] of steps.dest) {
       const notDelivered = refused.get(d) ?? [];
-      const why = failedDest.get(d) ?? (notDelivered.length ? `${notDelivered.length} folder${notDelivered.length === 1 ? '' : 's'} not delivered: ${notDelivered.join(' / ')}` : undefined);
+      const why = [failedDest.get(d), notDelivered.length ? `${notDelivered.length} folder${notDelivered.length === 1 ? '' : 's'} not delivered: ${notDelivered.join(' / ')}` : undefined].filter(Boolean).join('; ') || undefined;
       if (why) await step.failed(why);
       else if (step.record.state === 'running') await step.done();
     }
@@ -204,7 +204,7 @@ export class DistillProcessor implements RunProcessor {
     const reasons = [
       ...problems.map((p) => p),
       ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`),
-      ...[...refused].flatMap(([d, list]) => (failedDest.has(d) ? [] : list.map((why) => `${d.process}: ${why}`))),
+      ...[...refused].flatMap(([d, list]) => list.map((why) => `${d.process}: ${why}`)),
     ];
     if (reasons.length) {
       const listed = `${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? '; …' : ''}`;

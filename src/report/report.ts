@@ -176,13 +176,13 @@ export async function buildReport(opts: ReportOptions): Promise<Report> {
       if (opts.processes.includes('access')) {
         // The access process refuses these folders; say so before anything runs.
         const refused = publicationProblem(record, (uri) => aspace.staffUrl(uri));
-        if (refused) problem(f.path, `${f.name} would ${refused.replace(/^not published/, 'not be published')}`);
+        if (refused) problem(f.path, `would ${refused.replace(/^not published/, 'not be published')}`);
       }
     } catch (err) {
       problem(f.path, `${f.name}: ${(err as Error).message}`);
     }
     if (opts.processes.includes('access') && folder.unreadable.length > 0) {
-      problem(f.path, `${f.name} would not be published: ${folder.unreadable.length} of its ${f.images.length} scans are not readable, and a book is published only from all of its scans.`);
+      problem(f.path, `would not be published: ${folder.unreadable.length} of its ${f.images.length} scans are not readable, and a book is published only from all of its scans.`);
     }
 
     const readable = f.images.length - folder.unreadable.length;

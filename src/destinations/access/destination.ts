@@ -13,6 +13,7 @@
  * Platform-specific work (staging, ingest, look-up, removal) is the AccessPlatform's.
  */
 import type { FileVersion } from '../../archivesspace/types.js';
+import { PermanentError } from '../../policies.js';
 import { FolderNotDelivered, type CheckResult, type Destination, type PreparedFolder, type RunScope } from '../destination.js';
 import { readCollectionInfo, type CollectionInfo } from './collectionInfo.js';
 import { accessEdition, differences } from './edition.js';
@@ -72,9 +73,10 @@ export class AccessDestination implements Destination {
         run.reporter.line(`🔄 ${folder.name}: the published copy is replaced: ${why}.`);
         await this.access.remove(collection, folder, run);
       }
-      run.reporter.line(`⏳ Making access copies of ${folder.name} (${edition.pages.length} pages) for ${this.access.name}`);
+      const pages = `${edition.pages.length} page${edition.pages.length === 1 ? '' : 's'}`;
+      run.reporter.line(`⏳ Making access copies of ${folder.name} (${pages}) for ${this.access.name}`);
       await this.publishVerified(collection, folder, edition, run);
-      run.reporter.line(current ? `✅ Updated ${folder.name}: ${links.objectUrl} (${edition.pages.length} pages)` : `✅ Published ${folder.name}: ${links.objectUrl} (${edition.pages.length} pages)`);
+      run.reporter.line(`${current ? '✅ Updated' : '✅ Published'} ${folder.name}: ${links.objectUrl} (${pages}, each checked against its preservation image)`);
       for (const image of folder.images) run.reporter.file({ path: image.sourcePath, outcome: 'done' });
     }
     await this.recordLinks(run, doUri, links);
@@ -90,7 +92,9 @@ export class AccessDestination implements Destination {
       problems = copy ? differences(copy, edition) : ['nothing of it is on the platform after the ingest'];
     } catch (err) {
       await this.removePartial(collection, folder, run, links);
-      throw err;
+      // The platform itself failed (unreachable…): stop sending to it. Anything else fails this folder only.
+      if (!(err instanceof PermanentError) || err instanceof FolderNotDelivered) throw err;
+      throw new FolderNotDelivered(`publishing to ${this.access.name} failed (${err.message}); nothing of ${folder.name} is published. Run access again.`);
     }
     if (problems.length === 0) return;
     await this.removePartial(collection, folder, run, links);

@@ -157,11 +157,8 @@ export class Islandora7Platform implements AccessPlatform {
       );
       const { ingested, failed } = await this.remote(run, 'Ingesting the book', () => this.drush.ingest(setId));
       if (failed.length) run.reporter.line(`⚠️ Islandora could not ingest ${failed.join(', ')} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}`);
-      if (!ingested.includes(pid)) {
-        throw new PermanentError(
-          `Islandora did not ingest the book ${pid} (set ${setId}${failed.length ? `; ${failed.length} object(s) failed` : ''}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId} for why.`,
-        );
-      }
+      if (!ingested.includes(pid)) run.reporter.line(`⚠️ Islandora did not ingest the book ${pid} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}`);
+      // What was ingested is checked by reading the book back (the access orchestration does).
       return this.links(pid);
     });
   }

@@ -70,7 +70,7 @@ export async function makeFolder(root: string, spec: FolderSpec): Promise<Prepar
     record: spec.record ?? {
       componentId: spec.componentId,
       archivalObjectUri: spec.archivalObjectUri,
-      archivalObject: { dates: [{ label: 'creation', date_type: 'inclusive', begin: '1921-03', end: '1922' }] },
+      archivalObject: { publish: true, dates: [{ label: 'creation', date_type: 'inclusive', begin: '1921-03', end: '1922' }] },
       arrangement,
       digitalObjectUri: spec.digitalObjectUri,
       extentNumber: String(spec.pages.length),
