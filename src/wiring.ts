@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ArchivesSpaceClient } from './archivesspace/client.js';
+import { iiifDestinationFromSettings } from './destinations/iiif/index.js';
 import type { ArchivesSpace } from './archivesspace/types.js';
 import type { WorkerEnv } from './alchemist/worker.js';
 import type { Destination, DestinationProcess } from './destinations/destination.js';
@@ -48,7 +49,8 @@ export function destinationFor(settings: Settings, process: DestinationProcess):
       if (!settings.modules.onsite || !settings.tape) return 'ONSITE_MEDIUM is not set in settings.ini: set ONSITE_MEDIUM=tape and the TAPE_ keys, or do not choose the onsite process.';
       return new TapeDestination({ ...settings.tape, storageRoot });
     case 'access':
-      if (!settings.modules.access || !settings.islandora) return 'ACCESS_PLATFORM is not set in settings.ini: set ACCESS_PLATFORM=islandora and the ISLANDORA_ keys, or do not choose the access process.';
+      if (settings.modules.access === 'iiif' && settings.iiif) return iiifDestinationFromSettings(settings.iiif, settings.images.opjDecompressCmd);
+      if (!settings.modules.access || !settings.islandora) return 'ACCESS_PLATFORM is not set in settings.ini: set ACCESS_PLATFORM=iiif or islandora and its keys, or do not choose the access process.';
       return new IslandoraDestination({ ...settings.islandora, exiftoolCommand: settings.images.exiftoolCmd });
   }
 }

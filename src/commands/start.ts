@@ -63,7 +63,7 @@ export async function startCommand(_args: string[]): Promise<number> {
   const log = createLogger({ file: settings.folders.logFile, name: 'distillery' });
   let web;
   try {
-    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, demo: demo !== undefined, logger: log.child({ part: 'web' }) });
+    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif: settings.iiif, demo: demo !== undefined, logger: log.child({ part: 'web' }) });
   } catch (err) {
     // The demo's stand-ins are child processes: stop them, or they would outlive the failed start.
     await demo?.stop();

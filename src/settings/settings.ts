@@ -150,7 +150,7 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
   const modules: ModuleSettings = {
     cloud: r.oneOf('CLOUD_PLATFORM', ['s3'] as const, { help: 'the module for the cloud process; empty turns cloud off' }),
     onsite: r.oneOf('ONSITE_MEDIUM', ['tape'] as const, { help: 'the module for the onsite process; empty turns onsite off' }),
-    access: r.oneOf('ACCESS_PLATFORM', ['islandora'] as const, { help: 'the module for the access process; empty turns access off' }),
+    access: r.oneOf('ACCESS_PLATFORM', ['islandora', 'iiif'] as const, { help: 'the module for the access process; empty turns access off' }),
   };
   const identity = r.oneOf('WEB_IDENTITY', ['header', 'debug'] as const, { default: 'header', help: 'header: trust the web server in front; debug: a fixed development user' })!;
   if (identity === 'debug' && env.NODE_ENV === 'production') {

@@ -18,6 +18,8 @@ import { runsRoutes } from './routes/runs.js';
 import { statusRoutes } from './routes/status.js';
 import { securityHeaders } from './security.js';
 import { PrunedMemoryStore } from './sessionStore.js';
+import { iiifFiles, viewerRoutes } from './routes/iiif.js';
+import type { IiifSettings } from '../destinations/iiif/settings.js';
 
 export interface WebAppOptions {
   web: WebSettings;
@@ -29,6 +31,8 @@ export interface WebAppOptions {
   logger?: Logger;
   /** How the status page follows runs (poll interval). */
   follow?: FollowOptions;
+  /** ACCESS_PLATFORM=iiif: the viewer page, and the published folder when it is local. */
+  iiif?: IiifSettings;
 }
 
 export interface WebApp extends express.Express {
@@ -74,6 +78,8 @@ export function createApp(opts: WebAppOptions): WebApp {
 
   app.use(securityHeaders());
   app.use('/static', express.static(PUBLIC_DIR, { index: false, fallthrough: false, maxAge: '1h' }));
+  const published = opts.iiif && iiifFiles(opts.iiif);
+  if (published) app.use(published);
   app.use(
     session({
       name: 'distillery.sid',
@@ -98,6 +104,7 @@ export function createApp(opts: WebAppOptions): WebApp {
   app.use(formRoutes(ctx));
   app.use(statusRoutes(ctx));
   app.use(runsRoutes(ctx));
+  if (opts.iiif) app.use(viewerRoutes(opts.iiif));
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(problems.notFound('There is no such page in Distillery.')));
   app.use(errorHandler(log));

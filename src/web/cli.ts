@@ -2,6 +2,7 @@
 import { pino } from 'pino';
 import { loadCoreSettings, settingsPath, SettingsError } from '../settings/settings.js';
 import { startWeb } from './server.js';
+import { loadSettings } from '../settings/index.js';
 
 export async function webCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -9,8 +10,11 @@ export async function webCommand(args: string[]): Promise<number> {
     return 0;
   }
   let settings;
+  let iiif;
   try {
     settings = await loadCoreSettings(settingsPath());
+    // The IIIF viewer and a locally published folder are served by the web app too.
+    if (settings.modules.access === 'iiif') iiif = (await loadSettings(settingsPath(), 'web')).iiif;
   } catch (err) {
     if (err instanceof SettingsError) {
       console.error(err.message);
@@ -21,7 +25,7 @@ export async function webCommand(args: string[]): Promise<number> {
   const log = pino({ name: 'distillery-web', level: process.env.DISTILLERY_LOG_LEVEL ?? 'info' });
   let web;
   try {
-    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, logger: log });
+    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif, logger: log });
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     return 1;

@@ -32,7 +32,7 @@ beforeAll(async () => {
   const wrapper = join(dataDir, 'opj_decompress-noted');
   await writeFile(wrapper, `#!/bin/sh\necho "$@" >> ${join(dataDir, 'opj_decompress.calls')}\nexec opj_decompress "$@"\n`);
   await chmod(wrapper, 0o755);
-  settings = await loadSettings(demo.settingsFile, 'worker', { DISTILLERY_OPJ_DECOMPRESS_CMD: wrapper });
+  settings = await loadSettings(demo.settingsFile, 'worker', { DISTILLERY_OPJ_DECOMPRESS_CMD: wrapper, DISTILLERY_ACCESS_PLATFORM: 'islandora' });
 }, 120_000);
 
 afterAll(async () => {

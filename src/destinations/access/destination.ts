@@ -30,7 +30,7 @@ export function accessFileVersions(links: AccessLinks): FileVersion[] {
 
 /** True when a file version points at this object on the platform (the object or one of its parts). */
 export function pointsAt(links: AccessLinks, uri: string): boolean {
-  return uri === links.objectUrl || uri.startsWith(`${links.objectUrl}/`);
+  return uri === links.objectUrl || uri.startsWith(`${links.objectUrl}/`) || uri === links.thumbnailUrl;
 }
 
 export class AccessDestination implements Destination {
@@ -58,53 +58,62 @@ export class AccessDestination implements Destination {
     const collection = await readCollectionInfo(run.collectionId, folder);
     this.access.validate(collection, folder);
     const links = this.access.linksFor(collection, folder);
+    const own = (uri: string) => pointsAt(links, uri) || (this.access.owns?.(collection, folder, uri) ?? false);
     const doUri = folder.record.digitalObjectUri;
-    await this.checkExistingLinks(run, doUri, links);
+    await this.checkExistingLinks(run, doUri, own);
 
     const edition = accessEdition(collection, folder);
     const current = await this.access.inspect(collection, folder, run);
     const changes = current ? differences(current, edition) : [];
+    let published: AccessLinks;
     if (current && changes.length === 0 && !run.regenerate) {
+      published = current.links;
       run.reporter.line(`↩️ ${folder.name} is already published and current: ${current.links.objectUrl}`);
       for (const image of folder.images) run.reporter.file({ path: image.sourcePath, outcome: 'skipped', why: `already published and current at ${current.links.objectUrl}` });
     } else {
       if (current) {
         const why = changes.length ? changes.join('; ') : 'regenerate was chosen';
         run.reporter.line(`🔄 ${folder.name}: the published copy is replaced: ${why}.`);
-        await this.access.remove(collection, folder, run);
+        if (!this.access.updatesInPlace || !current.complete) await this.access.remove(collection, folder, run);
       }
       const pages = `${edition.pages.length} page${edition.pages.length === 1 ? '' : 's'}`;
       run.reporter.line(`⏳ Making access copies of ${folder.name} (${pages}) for ${this.access.name}`);
-      await this.publishVerified(collection, folder, edition, run);
-      run.reporter.line(`${current ? '✅ Updated' : '✅ Published'} ${folder.name}: ${links.objectUrl} (${pages}, each checked against its preservation image)`);
+      published = await this.publishVerified(collection, folder, edition, run, own);
+      run.reporter.line(`${current ? '✅ Updated' : '✅ Published'} ${folder.name}: ${published.objectUrl} (${pages}, each checked against its preservation image)`);
       for (const image of folder.images) run.reporter.file({ path: image.sourcePath, outcome: 'done' });
     }
-    await this.recordLinks(run, doUri, links);
+    await this.recordLinks(run, doUri, published, own);
   }
 
   /** Publishes, reads the copy back and checks it page by page; removes it when it does not match. */
-  private async publishVerified(collection: CollectionInfo, folder: PreparedFolder, edition: ReturnType<typeof accessEdition>, run: RunScope): Promise<void> {
-    const links = this.access.linksFor(collection, folder);
+  private async publishVerified(
+    collection: CollectionInfo,
+    folder: PreparedFolder,
+    edition: ReturnType<typeof accessEdition>,
+    run: RunScope,
+    own: (uri: string) => boolean,
+  ): Promise<AccessLinks> {
     let problems: string[];
+    let links: AccessLinks;
     try {
-      await this.access.publish(collection, folder, edition, run);
+      links = await this.access.publish(collection, folder, edition, run);
       const copy = await this.access.inspect(collection, folder, run);
       problems = copy ? differences(copy, edition) : ['nothing of it is on the platform after the ingest'];
     } catch (err) {
-      await this.removePartial(collection, folder, run, links);
+      await this.removePartial(collection, folder, run, own);
       // The platform itself failed (unreachable…): stop sending to it. Anything else fails this folder only.
       if (!(err instanceof PermanentError) || err instanceof FolderNotDelivered) throw err;
       throw new FolderNotDelivered(`publishing to ${this.access.name} failed (${err.message}); nothing of ${folder.name} is published. Run access again.`);
     }
-    if (problems.length === 0) return;
-    await this.removePartial(collection, folder, run, links);
+    if (problems.length === 0) return links;
+    await this.removePartial(collection, folder, run, own);
     throw new FolderNotDelivered(
       `the ingest into ${this.access.name} did not give the complete copy (${problems.join('; ')}); what it left was removed, so nothing of ${folder.name} is published. Run access again.`,
     );
   }
 
   /** Removes what a failed ingest left, and withdraws this folder's links from the digital object. */
-  private async removePartial(collection: CollectionInfo, folder: PreparedFolder, run: RunScope, links: AccessLinks): Promise<void> {
+  private async removePartial(collection: CollectionInfo, folder: PreparedFolder, run: RunScope, own: (uri: string) => boolean): Promise<void> {
     try {
       if (await this.access.inspect(collection, folder, run)) {
         await this.access.remove(collection, folder, run);
@@ -115,7 +124,7 @@ export class AccessDestination implements Destination {
     }
     try {
       const withdrawn = await run.aspace.rewriteFileVersions(folder.record.digitalObjectUri, (current) =>
-        current.map((fv) => (pointsAt(links, fv.file_uri) && fv.publish ? { ...fv, publish: false, is_representative: false } : fv)),
+        current.map((fv) => (own(fv.file_uri) && fv.publish ? { ...fv, publish: false, is_representative: false } : fv)),
       );
       if (withdrawn) run.reporter.line(`🧹 Unpublished the access links of ${folder.name} in ArchivesSpace until it is published again.`);
     } catch (err) {
@@ -124,9 +133,9 @@ export class AccessDestination implements Destination {
   }
 
   /** Published links to anything but this folder's object are refused unless replacing them is chosen. */
-  private async checkExistingLinks(run: RunScope, doUri: string, links: AccessLinks): Promise<void> {
+  private async checkExistingLinks(run: RunScope, doUri: string, own: (uri: string) => boolean): Promise<void> {
     if (this.options.replaceOtherLinks) return;
-    const elsewhere = (await run.aspace.fileVersionsOf(doUri)).filter((fv) => fv.publish === true && !pointsAt(links, fv.file_uri));
+    const elsewhere = (await run.aspace.fileVersionsOf(doUri)).filter((fv) => fv.publish === true && !own(fv.file_uri));
     if (elsewhere.length === 0) return;
     throw new FolderNotDelivered(
       `not published: its digital object (${run.aspace.staffUrl(doUri)}) already has published links elsewhere: ` +
@@ -136,7 +145,7 @@ export class AccessDestination implements Destination {
   }
 
   /** This folder's links replace the ones to the same object; others are kept (unpublished when replacing is chosen). */
-  private async recordLinks(run: RunScope, doUri: string, links: AccessLinks): Promise<void> {
+  private async recordLinks(run: RunScope, doUri: string, links: AccessLinks, own: (uri: string) => boolean): Promise<void> {
     const replaceOthers = this.options.replaceOtherLinks;
     const unpublished: string[] = [];
     const changed = await run.aspace.rewriteFileVersions(
@@ -144,7 +153,7 @@ export class AccessDestination implements Destination {
       (current) => [
         ...accessFileVersions(links),
         ...current
-          .filter((fv) => !pointsAt(links, fv.file_uri))
+          .filter((fv) => !own(fv.file_uri) && !pointsAt(links, fv.file_uri))
           .map((fv) => {
             if (!replaceOthers || fv.publish !== true) return fv;
             unpublished.push(fv.file_uri);

@@ -48,6 +48,13 @@ export interface AccessPlatform {
   validate(collection: CollectionInfo, folder: PreparedFolder): void;
   /** The links the folder's copy has (or would have) on this platform. */
   linksFor(collection: CollectionInfo, folder: PreparedFolder): AccessLinks;
+  /** Whether a link points at this folder's copy on the platform; default: the object URL or anything under it. */
+  owns?(collection: CollectionInfo, folder: PreparedFolder, uri: string): boolean;
+  /**
+   * True when publish() replaces an outdated copy whole by itself (the public one stays until the
+   * new one is complete); false when the outdated copy must be removed first.
+   */
+  readonly updatesInPlace?: boolean;
   /** Reads what the platform holds of the folder; undefined when nothing of it is there. */
   inspect(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<PublishedCopy | undefined>;
   /** Makes the access copies of the edition and publishes them (creating the collection when missing). */

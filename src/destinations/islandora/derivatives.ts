@@ -4,11 +4,12 @@
  * pixels are made 8-bit first (Tesseract silently returns nothing for 16-bit grey), written once
  * as PNM for the JP2 encoder and Tesseract, and resized in memory for JPG and TN.
  */
-import { copyFile, mkdtemp, rename, rm, stat, open } from 'node:fs/promises';
+import { copyFile, mkdtemp, rename, rm, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { PermanentError } from '../../policies.js';
+import { decodeForAccess, type RawInfo } from '../../images/accessPixels.js';
 import { runProcess } from './ssh.js';
 import type { Jp2Encoder } from './settings.js';
 import type { MetadataWriter } from '../../images/metadata.js';
@@ -29,44 +30,12 @@ export interface PageSource {
   jp2Path: string;
 }
 
-/** Width, height and channels of decoded 8-bit pixels. */
-interface RawInfo {
-  width: number;
-  height: number;
-  channels: number;
-}
-
 export interface PageResult {
   width: number;
   height: number;
   /** False when OCR timed out or failed; the page is published without OCR/HOCR. */
   ocr: boolean;
   ocrProblem?: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
-
-/** Decodes the page to 8-bit raw pixels (grey or RGB, no alpha). */
-async function decode(src: PageSource, opts: DerivativeOptions, work: string): Promise<{ data: Buffer; info: RawInfo }> {
-  let input = src.sourcePath;
-  if (!(await exists(input))) {
-    if (!(await exists(src.jp2Path))) {
-      throw new PermanentError(`Neither the TIFF ${src.sourcePath} nor its JP2 ${src.jp2Path} exists; run the distill step again.`);
-    }
-    input = join(work, 'decoded.tif');
-    const r = await runProcess(opts.opjDecompressCommand, ['-i', src.jp2Path, '-o', input]);
-    if (r.code !== 0) throw new PermanentError(`opj_decompress could not decode ${src.jp2Path}: ${r.stderr.trim() || r.stdout.trim()}`);
-  }
-  const image = sharp(input, { limitInputPixels: false });
-  const meta = await image.metadata();
-  const grey = (meta.channels ?? 3) <= 2;
-  return image
-    .removeAlpha()
-    .toColourspace(grey ? 'b-w' : 'srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
 }
 
 async function writePnm(path: string, data: Buffer, info: RawInfo): Promise<void> {
@@ -133,7 +102,7 @@ export async function makePageDerivatives(src: PageSource, pageDir: string, o: D
   };
   const work = await mkdtemp(join(tmpdir(), 'distillery-page-'));
   try {
-    const { data, info } = await decode(src, o, work);
+    const { data, info } = await decodeForAccess(src, o.opjDecompressCommand, work);
     const raw = { raw: { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 } };
     const pnm = join(work, info.channels === 1 ? 'page.pgm' : 'page.ppm');
     await writePnm(pnm, data, info);

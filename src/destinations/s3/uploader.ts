@@ -266,6 +266,7 @@ function metadata(sha256: string | undefined, sha512: string | undefined): Recor
 function contentType(key: string): string {
   if (key.endsWith('.jp2')) return 'image/jp2';
   if (key.endsWith('.json')) return 'application/json';
+  if (key.endsWith('.jpg')) return 'image/jpeg';
   return key.endsWith('.txt') || /inventory\.json\.sha(256|512)$/.test(key) || /\/?0=ocfl/.test(key) ? 'text/plain' : 'application/octet-stream';
 }
 
