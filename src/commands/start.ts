@@ -52,6 +52,8 @@ export async function startCommand(_args: string[]): Promise<number> {
   let demo: Awaited<ReturnType<typeof import('../demo/demo.js').startDemo>> | undefined;
   if (noSettingsFile()) {
     const { startDemo } = await import('../demo/demo.js');
+    // The demo signs everyone in as the debug user, which needs an explicit development mode.
+    process.env.NODE_ENV ??= 'development';
     demo = await startDemo();
     process.env.DISTILLERY_SETTINGS = demo.settingsFile;
   }

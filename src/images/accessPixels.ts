@@ -8,8 +8,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { PermanentError } from '../policies.js';
-import { runProcess } from '../destinations/islandora/ssh.js';
+import { PermanentError, policies } from '../policies.js';
+import { runChild } from '../childProcess.js';
 
 /** Width, height and channels (1 grey, 3 RGB) of decoded 8-bit pixels. */
 export interface RawInfo {
@@ -33,14 +33,14 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Decodes the image once; `work` is a private temporary folder for the JP2's decoded TIFF. */
-export async function decodeForAccess(src: PixelSource, opjDecompressCommand: string, work: string): Promise<AccessPixels> {
+export async function decodeForAccess(src: PixelSource, opjDecompressCommand: string, work: string, signal?: AbortSignal): Promise<AccessPixels> {
   let input = src.sourcePath;
   if (!(await exists(input))) {
     if (!(await exists(src.jp2Path))) {
       throw new PermanentError(`Neither the TIFF ${src.sourcePath} nor its JP2 ${src.jp2Path} exists; run the distill step again.`);
     }
     input = join(work, 'decoded.tif');
-    const r = await runProcess(opjDecompressCommand, ['-i', src.jp2Path, '-o', input]);
+    const r = await runChild(opjDecompressCommand, ['-i', src.jp2Path, '-o', input], { policy: policies.imageTool, signal, exit: 'return' });
     if (r.code !== 0) throw new PermanentError(`opj_decompress could not decode ${src.jp2Path}: ${r.stderr.trim() || r.stdout.trim()}`);
   }
   const image = sharp(input, { limitInputPixels: false });

@@ -12,9 +12,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { asRunRecord } from './recordShape.js';
 import { collectionIdProblem, parseProcesses, parseRegenerate, RequestProblem } from './requests.js';
 import type { ProcessName, RunRecord, RunRequest } from './types.js';
 
@@ -84,6 +85,8 @@ export class StatusFolder {
     await mkdir(this.dir, { recursive: true });
     const existing = await this.activeFor(collectionId);
     if (existing) throw new RunConflict(existing);
+    const twin = await this.caseTwin(collectionId);
+    if (twin) throw new RequestProblem(`There is already a run of "${twin}", which differs from "${collectionId}" only in upper and lower case: on a case-insensitive or SMB share both would be the same files. Use the ID exactly as "${twin}" if it is that collection.`);
     const now = input.now ?? new Date();
     const request: RunRequest = {
       runId: `${collectionId}-${stamp(now)}-${randomUUID().slice(0, 8)}`,
@@ -120,6 +123,16 @@ export class StatusFolder {
     }
     if (await exists(this.streamPath(collectionId))) {
       return `A run of ${collectionId} is already queued or in progress; wait for it to finish.`;
+    }
+    return undefined;
+  }
+
+  /** A collection ID of a run here (active or archived) that equals this one but for case, if any. */
+  async caseTwin(collectionId: string): Promise<string | undefined> {
+    const lower = collectionId.toLowerCase();
+    for (const name of await this.names()) {
+      const id = (INIT.exec(name) ?? CLAIMED.exec(name) ?? ARCHIVED.exec(name) ?? /^(.+)-(?:processing|run\.json|\d{14}\.json)$/.exec(name))?.[1];
+      if (id !== undefined && id !== collectionId && id.toLowerCase() === lower) return id;
     }
     return undefined;
   }
@@ -163,7 +176,7 @@ export class StatusFolder {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const text = await readFile(to, 'utf8').catch(() => '');
+    const text = await readText(to).catch(() => '');
     const request = parseRequest(text, run);
     const claim: Claim = { request, worker, claimedAt: new Date().toISOString(), file };
     await writeAtomic(to, JSON.stringify(claim, null, 2) + '\n');
@@ -177,12 +190,12 @@ export class StatusFolder {
       const m = CLAIMED.exec(name);
       if (!m) continue;
       const path = join(this.dir, name);
-      const [text, st] = await Promise.all([readFile(path, 'utf8').catch(() => ''), stat(path).catch(() => undefined)]);
+      const [text, st] = await Promise.all([readText(path).catch(() => ''), stat(path).catch(() => undefined)]);
       if (!st) continue;
       let claim: Claim;
       try {
         claim = JSON.parse(text) as Claim;
-        if (!claim.worker) throw new Error('no worker');
+        if (!isClaim(claim, m[1])) throw new Error('not a claim of this run');
       } catch {
         const processes = safeProcesses(m[2]) ?? [];
         claim = { request: parseRequest(text, { collectionId: m[1], processes, file: name }), worker: { host: '?', pid: 0 }, claimedAt: st.mtime.toISOString(), file: name };
@@ -233,7 +246,7 @@ export class StatusFolder {
   }
 
   async readRecord(collectionId: string): Promise<RunRecord | undefined> {
-    return readJson<RunRecord>(this.recordPath(collectionId));
+    return asRunRecord(await readJson(this.recordPath(collectionId)));
   }
 
   async writeRecord(record: RunRecord): Promise<void> {
@@ -263,7 +276,7 @@ export class StatusFolder {
     for (const name of await this.names()) {
       const m = ARCHIVED.exec(name);
       if (!m || (collectionId !== undefined && m[1] !== collectionId)) continue;
-      const record = await readJson<RunRecord>(join(this.dir, name.replace(/\.log$/, '.json')));
+      const record = asRunRecord(await readJson(join(this.dir, name.replace(/\.log$/, '.json'))));
       out.push({ collectionId: m[1], stamp: m[2], log: name, record });
     }
     return out.sort((a, b) => b.stamp.localeCompare(a.stamp) || a.collectionId.localeCompare(b.collectionId));
@@ -284,6 +297,17 @@ export class StatusFolder {
       throw err;
     }
   }
+}
+
+/** A claim file's content has the shape this code writes (it may be edited, or written by another version). */
+function isClaim(c: unknown, collectionId: string): c is Claim {
+  const claim = c as Partial<Claim> | null;
+  const r = claim?.request as Partial<RunRequest> | undefined;
+  return (
+    typeof claim === 'object' && claim !== null && typeof claim.worker === 'object' && claim.worker !== null &&
+    typeof r === 'object' && r !== null && r.collectionId === collectionId && Array.isArray(r.processes) &&
+    typeof r.user === 'object' && r.user !== null && typeof r.user.name === 'string'
+  );
 }
 
 function safeProcesses(joined: string): ProcessName[] | undefined {
@@ -324,11 +348,29 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function readJson<T>(path: string): Promise<T | undefined> {
+async function readJson(path: string): Promise<unknown> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    return JSON.parse(await readText(path));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Opens a file of the status folder for reading without following a symbolic link: the folder may
+ * be a share written from other hosts, and a link there (to /etc/passwd, to settings.ini) must not
+ * be served as a log or record. A link fails with ELOOP.
+ */
+export async function openNoFollow(path: string): Promise<FileHandle> {
+  return open(path, fsc.O_RDONLY | (fsc.O_NOFOLLOW ?? 0));
+}
+
+async function readText(path: string): Promise<string> {
+  const handle = await openNoFollow(path);
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }
 

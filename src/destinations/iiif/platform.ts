@@ -190,7 +190,7 @@ export class IiifPlatform implements AccessPlatform {
     }
     const work = await mkdtemp(join(tmpdir(), 'distillery-iiif-'));
     try {
-      const px = await decodeForAccess(img, this.o.opjDecompressCommand, work);
+      const px = await decodeForAccess(img, this.o.opjDecompressCommand, work, run.signal);
       const xmp = xmpPacket(xmpFields({
         collection: { useRestriction: collection.useRestriction },
         folder: folder.record, sequence: img.sequence, imageId: img.componentId,

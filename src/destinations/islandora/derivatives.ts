@@ -8,9 +8,9 @@ import { copyFile, mkdtemp, rename, rm, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { PermanentError } from '../../policies.js';
+import { PermanentError, policies } from '../../policies.js';
 import { decodeForAccess, type RawInfo } from '../../images/accessPixels.js';
-import { runProcess } from './ssh.js';
+import { ChildProcessError, runChild, type ChildResult } from '../../childProcess.js';
 import type { Jp2Encoder } from './settings.js';
 import type { MetadataWriter } from '../../images/metadata.js';
 import type { XmpFields } from '../../images/xmp.js';
@@ -22,7 +22,6 @@ export interface DerivativeOptions {
   opjDecompressCommand: string;
   kduCompressCommand?: string;
   tesseractCommand: string;
-  ocrTimeoutSeconds: number;
 }
 
 export interface PageSource {
@@ -54,32 +53,42 @@ function resolutions(width: number, height: number): number {
   return Math.max(1, Math.min(8, Math.floor(Math.log2(Math.min(width, height))) - 2));
 }
 
-async function encodeJp2(pnm: string, out: string, info: RawInfo, o: DerivativeOptions): Promise<void> {
-  let r;
+async function encodeJp2(pnm: string, out: string, info: RawInfo, o: DerivativeOptions, signal?: AbortSignal): Promise<void> {
+  const opts = { policy: policies.imageTool, signal, exit: 'return' } as const;
+  let r: ChildResult;
   if (o.jp2Encoder === 'kakadu') {
-    r = await runProcess(o.kduCompressCommand ?? 'kdu_compress', [
+    r = await runChild(o.kduCompressCommand ?? 'kdu_compress', [
       '-i', pnm, '-o', out, '-rate', String(o.jp2BitsPerPixel), 'Clayers=1', `Clevels=${resolutions(info.width, info.height) - 1}`,
       'Cprecincts={256,256},{256,256},{256,256},{128,128},{128,128},{64,64},{64,64},{32,32},{16,16}',
       'Corder=RPCL', 'ORGgen_plt=yes', 'ORGtparts=R', 'Cblk={32,32}', 'Cuse_sop=yes',
-    ]);
+    ], opts);
   } else {
     // opj_compress takes a compression ratio, not bits per pixel.
     const ratio = Math.max(1, (8 * info.channels) / o.jp2BitsPerPixel);
-    r = await runProcess(o.opjCompressCommand, [
+    r = await runChild(o.opjCompressCommand, [
       '-i', pnm, '-o', out, '-r', ratio.toFixed(2), '-n', String(resolutions(info.width, info.height)),
       '-p', 'RPCL', '-b', '32,32', '-SOP', '-PLT', '-TP', 'R', '-threads', '1',
-    ]);
+    ], opts);
   }
   if (r.code !== 0) throw new PermanentError(`The access JP2 encoder failed on ${pnm}: ${(r.stderr || r.stdout).trim()}`);
 }
 
-async function ocr(pnm: string, pageDir: string, work: string, o: DerivativeOptions): Promise<Pick<PageResult, 'ocr' | 'ocrProblem'>> {
+async function ocr(pnm: string, pageDir: string, work: string, o: DerivativeOptions, signal?: AbortSignal): Promise<Pick<PageResult, 'ocr' | 'ocrProblem'>> {
   const base = join(work, 'ocr');
-  const r = await runProcess(o.tesseractCommand, [pnm, base, 'txt', 'hocr'], {
-    env: { ...process.env, OMP_THREAD_LIMIT: '1' },
-    timeoutMs: o.ocrTimeoutSeconds * 1000,
-  });
-  if (r.timedOut) return { ocr: false, ocrProblem: `Tesseract took longer than ${o.ocrTimeoutSeconds} s (ISLANDORA_OCR_TIMEOUT)` };
+  let r: ChildResult;
+  try {
+    r = await runChild(o.tesseractCommand, [pnm, base, 'txt', 'hocr'], {
+      tool: 'Tesseract',
+      env: { ...process.env, OMP_THREAD_LIMIT: '1' },
+      policy: policies.ocr,
+      signal,
+      exit: 'return',
+    });
+  } catch (err) {
+    // A page whose OCR hangs is published without OCR; a stopped run stops.
+    if (err instanceof ChildProcessError && err.kind === 'timeout') return { ocr: false, ocrProblem: err.message };
+    throw err;
+  }
   if (r.code !== 0) return { ocr: false, ocrProblem: `Tesseract failed: ${r.stderr.trim()}` };
   await rename(`${base}.txt`, join(pageDir, 'OCR.txt'));
   await rename(`${base}.hocr`, join(pageDir, 'HOCR.html'));
@@ -96,19 +105,19 @@ export interface DerivativeXmp {
  * Writes OBJ.jp2, JP2.jp2, JPG.jpg, TN.jpg, OCR.txt and HOCR.html into pageDir (MODS is the
  * caller's); OBJ, JP2, JPG and TN carry the preservation image's XMP-dc fields when `xmp` is given.
  */
-export async function makePageDerivatives(src: PageSource, pageDir: string, o: DerivativeOptions, xmp?: DerivativeXmp): Promise<PageResult> {
+export async function makePageDerivatives(src: PageSource, pageDir: string, o: DerivativeOptions, xmp?: DerivativeXmp, signal?: AbortSignal): Promise<PageResult> {
   const embed = async (path: string) => {
     if (xmp) await xmp.writer.write(path, xmp.fields);
   };
   const work = await mkdtemp(join(tmpdir(), 'distillery-page-'));
   try {
-    const { data, info } = await decodeForAccess(src, o.opjDecompressCommand, work);
+    const { data, info } = await decodeForAccess(src, o.opjDecompressCommand, work, signal);
     const raw = { raw: { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 } };
     const pnm = join(work, info.channels === 1 ? 'page.pgm' : 'page.ppm');
     await writePnm(pnm, data, info);
     const [ocrResult] = await Promise.all([
-      ocr(pnm, pageDir, work, o),
-      encodeJp2(pnm, join(pageDir, 'OBJ.jp2'), info, o)
+      ocr(pnm, pageDir, work, o, signal),
+      encodeJp2(pnm, join(pageDir, 'OBJ.jp2'), info, o, signal)
         .then(() => embed(join(pageDir, 'OBJ.jp2')))
         .then(() => copyFile(join(pageDir, 'OBJ.jp2'), join(pageDir, 'JP2.jp2'))),
       sharp(data, raw).resize(600, 800, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'JPG.jpg')).then(() => embed(join(pageDir, 'JPG.jpg'))),

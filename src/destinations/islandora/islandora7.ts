@@ -13,9 +13,10 @@
  */
 import { access } from 'node:fs/promises';
 import { XMLParser } from 'fast-xml-parser';
+import { runChild } from '../../childProcess.js';
 import { MetadataWriter } from '../../images/metadata.js';
 import { xmpFields } from '../../images/xmp.js';
-import { policies, PermanentError, withRetry } from '../../policies.js';
+import { policies, PermanentError, withRetry, type RetryPolicy } from '../../policies.js';
 import type { CheckResult, PreparedFolder, RunScope } from '../destination.js';
 import type { CollectionInfo } from '../access/collectionInfo.js';
 import type { AccessEdition, AccessLinks, AccessPlatform, PublishedCopy } from '../access/platform.js';
@@ -23,7 +24,7 @@ import { Drush } from './drush.js';
 import { METADATA_DIGEST_NOTE, SOURCE_DIGEST_NOTE } from './mods.js';
 import { bookPid, collectionPid } from './pid.js';
 import type { IslandoraSettings } from './settings.js';
-import { runProcess, SshError, SshTarget } from './ssh.js';
+import { SshError, SshTarget } from './ssh.js';
 import { stageBook, stageCollection } from './staging.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
@@ -37,7 +38,7 @@ export class Islandora7Platform implements AccessPlatform {
 
   constructor(private readonly s: IslandoraSettings) {
     this.ssh = new SshTarget(s.ssh);
-    this.drush = new Drush(this.ssh, s.drushCommand, s.webroot, policies.remoteCommand.timeoutMs);
+    this.drush = new Drush(this.ssh, s.drushCommand, s.webroot);
   }
 
   links(pid: string): AccessLinks {
@@ -45,9 +46,13 @@ export class Islandora7Platform implements AccessPlatform {
     return { objectUrl, thumbnailUrl: `${objectUrl}/datastream/TN/view` };
   }
 
-  /** Remote steps retry only what ssh says may pass (refused, unreachable); drush errors are final. */
-  private remote<T>(run: RunScope | undefined, what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(policies.remoteCommand, fn, {
+  /**
+   * Remote steps retry only what ssh says may pass (refused, unreachable, timed out); drush errors
+   * are final. Each attempt gets the run's stop signal and the policy's time-out.
+   */
+  private remote<T>(run: RunScope | undefined, what: string, policy: RetryPolicy, fn: (signal: AbortSignal, attempt: number) => Promise<T>): Promise<T> {
+    return withRetry(policy, (attempt, signal) => fn(signal, attempt), {
+      what: `${what} (on ${this.ssh.label})`,
       retryable: (e) => e instanceof SshError && e.retryable,
       onRetry: (e, attempt) => run?.reporter.line(`🔁 ${what} failed (${(e as Error).message}); trying again (attempt ${attempt + 1})`),
       signal: run?.signal,
@@ -74,7 +79,7 @@ export class Islandora7Platform implements AccessPlatform {
       parts.push(`drush on ${this.ssh.label}: ${(err as Error).message}`);
     }
     try {
-      const r = await runProcess(this.s.tesseractCommand, ['--version']);
+      const r = await runChild(this.s.tesseractCommand, ['--version'], { policy: policies.toolCheck, exit: 'return' });
       const version = `${r.stdout}${r.stderr}`.split('\n')[0].trim();
       if (r.code !== 0) throw new Error(version || `exit ${r.code}`);
       parts.push(version);
@@ -105,8 +110,8 @@ export class Islandora7Platform implements AccessPlatform {
   async inspect(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<PublishedCopy | undefined> {
     await this.preflight();
     const pid = bookPid(collection.id, folder.record.componentId);
-    const bookThere = await this.remote(run, 'Looking for the book in Islandora', () => this.drush.objectExists(pid));
-    const pagePids = await this.remote(run, 'Listing the pages of the book', () => this.drush.listMembers(pid));
+    const bookThere = await this.remote(run, 'Looking for the book in Islandora', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal));
+    const pagePids = await this.remote(run, 'Listing the pages of the book', policies.remoteLookup, (signal) => this.drush.listMembers(pid, signal));
     if (!bookThere && pagePids.length === 0) return undefined;
     const pids = [...(bookThere ? [pid] : []), ...pagePids];
     const mods = await this.withRemoteDir(run, (tmp) => this.readDatastreams(run, tmp, pids, 'MODS'));
@@ -151,11 +156,11 @@ export class Islandora7Platform implements AccessPlatform {
 
     return this.withRemoteDir(run, async (tmp) => {
       const parent = await this.ensureCollection(collection, tmp, run);
-      await this.remote(run, `Sending ${folder.name}`, () => this.ssh.rsync(staged.bookDir, `${tmp}/books`));
-      const setId = await this.remote(run, 'Preparing the book batch', () =>
-        this.drush.bookBatchPreprocess({ parent, scanTarget: `${tmp}/books` }),
+      await this.remote(run, `Sending ${folder.name}`, policies.transfer, (signal) => this.ssh.rsync(staged.bookDir, `${tmp}/books`, { policy: policies.transfer, signal }));
+      const setId = await this.remote(run, 'Preparing the book batch', policies.remoteCommand, (signal) =>
+        this.drush.bookBatchPreprocess({ parent, scanTarget: `${tmp}/books` }, signal),
       );
-      const { ingested, failed } = await this.remote(run, 'Ingesting the book', () => this.drush.ingest(setId));
+      const { ingested, failed } = await this.ingestOnce(run, setId, pid, 'Ingesting the book');
       if (failed.length) run.reporter.line(`⚠️ Islandora could not ingest ${failed.join(', ')} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}`);
       if (!ingested.includes(pid)) run.reporter.line(`⚠️ Islandora did not ingest the book ${pid} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}`);
       // What was ingested is checked by reading the book back (the access orchestration does).
@@ -169,18 +174,18 @@ export class Islandora7Platform implements AccessPlatform {
    */
   async remove(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<void> {
     const pid = bookPid(collection.id, folder.record.componentId);
-    const bookThere = await this.remote(run, 'Looking for the book in Islandora', () => this.drush.objectExists(pid));
-    const pages = await this.remote(run, 'Listing the pages of the book', () => this.drush.listMembers(pid));
+    const bookThere = await this.remote(run, 'Looking for the book in Islandora', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal));
+    const pages = await this.remote(run, 'Listing the pages of the book', policies.remoteLookup, (signal) => this.drush.listMembers(pid, signal));
     if (!bookThere && pages.length === 0) return;
     await this.withRemoteDir(run, async (tmp) => {
       const pidFile = `${tmp}/pids.txt`;
       await this.writeRemoteLines(run, pidFile, bookThere ? [pid] : pages);
-      const r = await this.remote(run, `Removing ${pid} from Islandora`, () => this.drush.purge(pidFile));
+      const r = await this.remote(run, `Removing ${pid} from Islandora`, policies.remoteCommand, (signal) => this.drush.purge(pidFile, signal));
       if (r.failed.length) throw new PermanentError(`Islandora could not delete ${r.failed.join(', ')}; remove them by hand (drush islandora_bulk_delete_delete) and run access again.`);
     });
     const left = [
-      ...((await this.remote(run, 'Checking the book is gone', () => this.drush.objectExists(pid))) ? [pid] : []),
-      ...(await this.remote(run, 'Checking the pages are gone', () => this.drush.listMembers(pid))),
+      ...((await this.remote(run, 'Checking the book is gone', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal))) ? [pid] : []),
+      ...(await this.remote(run, 'Checking the pages are gone', policies.remoteLookup, (signal) => this.drush.listMembers(pid, signal))),
     ];
     if (left.length) throw new PermanentError(`Islandora still holds ${left.join(', ')} after removing ${pid}; remove them by hand and run access again.`);
     run.reporter.line(`🗑️ Removed ${pid} and its ${pages.length} page(s) from Islandora.`);
@@ -188,8 +193,8 @@ export class Islandora7Platform implements AccessPlatform {
 
   /** Runs `fn` with a fresh remote temporary folder (mktemp -d), removed afterwards. */
   private async withRemoteDir<T>(run: RunScope, fn: (tmp: string) => Promise<T>): Promise<T> {
-    const tmp = await this.remote(run, 'Making a remote temporary folder', async () => {
-      const r = await this.ssh.run(['mktemp', '-d']);
+    const tmp = await this.remote(run, 'Making a remote temporary folder', policies.remoteLookup, async (signal) => {
+      const r = await this.ssh.run(['mktemp', '-d'], { policy: policies.remoteLookup, signal });
       const path = r.stdout.trim();
       if (r.code !== 0 || !path.startsWith('/')) throw new PermanentError(`mktemp -d failed on ${this.ssh.label}: ${r.stderr.trim() || path}`);
       return path;
@@ -203,8 +208,8 @@ export class Islandora7Platform implements AccessPlatform {
 
   /** Writes lines to a remote file (each line an argument of printf, so nothing is interpreted). */
   private async writeRemoteLines(run: RunScope, path: string, lines: string[]): Promise<void> {
-    await this.remote(run, 'Writing a PID list on the server', async () => {
-      const r = await this.ssh.run(['sh', '-c', 'f="$1"; shift; printf "%s\\n" "$@" > "$f"', 'sh', path, ...lines]);
+    await this.remote(run, 'Writing a PID list on the server', policies.remoteLookup, async (signal) => {
+      const r = await this.ssh.run(['sh', '-c', 'f="$1"; shift; printf "%s\\n" "$@" > "$f"', 'sh', path, ...lines], { policy: policies.remoteLookup, signal });
       if (r.code !== 0) throw new PermanentError(`Could not write ${path} on ${this.ssh.label}: ${r.stderr.trim()}`);
     });
   }
@@ -214,11 +219,11 @@ export class Islandora7Platform implements AccessPlatform {
     const pidFile = `${tmp}/pids.txt`;
     const dir = `${tmp}/datastreams`;
     await this.writeRemoteLines(run, pidFile, pids);
-    const retrieved = await this.remote(run, `Reading the ${dsid} of ${pids.length} object(s)`, () => this.drush.fetchDatastreams({ pidFile, dsid, dir, extension: 'xml' }));
+    const retrieved = await this.remote(run, `Reading the ${dsid} of ${pids.length} object(s)`, policies.remoteLookup, (signal) => this.drush.fetchDatastreams({ pidFile, dsid, dir, extension: 'xml' }, signal));
     const out = new Map<string, string>();
     if (retrieved.length === 0) return out;
     const files = retrieved.map((p) => `${dir}/${p.replace(':', '_')}_${dsid}.xml`);
-    const r = await this.remote(run, `Reading the ${dsid} files`, () => this.ssh.run(['tail', '-v', '-n', '+1', '--', ...files]));
+    const r = await this.remote(run, `Reading the ${dsid} files`, policies.remoteLookup, (signal) => this.ssh.run(['tail', '-v', '-n', '+1', '--', ...files], { policy: policies.remoteLookup, signal }));
     if (r.code !== 0) throw new PermanentError(`Could not read the fetched ${dsid} datastreams on ${this.ssh.label}: ${r.stderr.trim()}`);
     // tail -v prints "==> <file> <==" before each file: [before, name1, text1, name2, text2, …].
     const parts = r.stdout.split(/^==> (.+) <==\n/m);
@@ -233,20 +238,20 @@ export class Islandora7Platform implements AccessPlatform {
     const wanted = collectionPid(this.s.namespace, collection.id);
     const known = this.collections.get(collection.id);
     if (known) return known;
-    let pid = await this.remote(run, 'Looking for the collection in Islandora', () => this.drush.findCollection(wanted));
+    let pid = await this.remote(run, 'Looking for the collection in Islandora', policies.remoteLookup, (signal) => this.drush.findCollection(wanted, signal));
     if (!pid) {
       run.reporter.line(`🆕 Creating the Islandora collection ${wanted}`);
       const staged = await stageCollection(this.s.stagingDir, this.s.namespace, collection);
-      await this.remote(run, 'Sending the collection metadata', () => this.ssh.rsync(staged.scanTarget, tmp));
-      const setId = await this.remote(run, 'Preparing the collection', () =>
+      await this.remote(run, 'Sending the collection metadata', policies.transfer, (signal) => this.ssh.rsync(staged.scanTarget, tmp, { policy: policies.transfer, signal }));
+      const setId = await this.remote(run, 'Preparing the collection', policies.remoteCommand, (signal) =>
         this.drush.batchWithDerivsPreprocess({
           contentModel: 'islandora:collectionCModel',
           namespace: this.s.namespace,
           parent: this.s.parentCollection,
           scanTarget: `${tmp}/collections`,
-        }),
+        }, signal),
       );
-      const { ingested } = await this.remote(run, 'Creating the collection', () => this.drush.ingest(setId));
+      const { ingested } = await this.ingestOnce(run, setId, wanted, 'Creating the collection', (signal) => this.drush.findCollection(wanted, signal));
       pid = ingested.find((p) => p === wanted) ?? ingested[0];
       if (!pid) throw new PermanentError(`Islandora did not create the collection ${wanted} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}.`);
       run.reporter.line(`✅ Created the Islandora collection: ${this.links(pid).objectUrl}`);
@@ -255,11 +260,35 @@ export class Islandora7Platform implements AccessPlatform {
     return pid;
   }
 
+  /**
+   * Ingests a batch set, never twice: an attempt that timed out (or lost its connection) may still
+   * be ingesting on the server, so before another attempt the object is looked up, and if it is
+   * there the ingest is not run again. (Ingesting the same set again only ingests what it has not.)
+   */
+  private ingestOnce(
+    run: RunScope,
+    setId: string,
+    pid: string,
+    what: string,
+    lookUp: (signal: AbortSignal) => Promise<unknown> = (signal) => this.drush.objectExists(pid, signal),
+  ): Promise<{ ingested: string[]; failed: string[] }> {
+    return this.remote(run, what, policies.remoteCommand, async (signal, attempt) => {
+      if (attempt > 1) {
+        const found = await lookUp(signal);
+        if (found) {
+          run.reporter.line(`↩️ ${pid} is in Islandora: the interrupted ingest of set ${setId} finished on the server, so it is not ingested again.`);
+          return { ingested: [typeof found === 'string' ? found : pid], failed: [] };
+        }
+      }
+      return this.drush.ingest(setId, signal);
+    });
+  }
+
   private async removeRemote(tmp: string, run: RunScope): Promise<void> {
     // Only ever remove what mktemp gave us.
     if (!/^\/[\w./-]+$/.test(tmp) || tmp.split('/').includes('..')) return;
     try {
-      const r = await this.ssh.run(['rm', '-rf', '--', tmp]);
+      const r = await this.ssh.run(['rm', '-rf', '--', tmp], { policy: policies.remoteLookup });
       if (r.code !== 0) run.reporter.line(`⚠️ Could not remove ${tmp} on ${this.ssh.label}: ${r.stderr.trim()}`);
     } catch (err) {
       run.reporter.line(`⚠️ Could not remove ${tmp} on ${this.ssh.label}: ${(err as Error).message}`);

@@ -63,6 +63,8 @@ export interface StageBookOptions {
   reporter: Reporter;
   /** The XMP-dc fields of a page's preservation image, embedded in its OBJ, JPG and TN as well. */
   xmp?: (image: PreservedImage) => DerivativeXmp;
+  /** The run's stop signal: reaches the decoders, encoders and Tesseract. */
+  signal?: AbortSignal;
 }
 
 export async function stageBook(folder: PreparedFolder, info: CollectionInfo, edition: AccessEdition, o: StageBookOptions): Promise<StagedBook> {
@@ -95,7 +97,8 @@ export async function stageBook(folder: PreparedFolder, info: CollectionInfo, ed
         const pageDir = join(bookDir, page);
         await mkdir(pageDir, { recursive: true });
         await writeFile(join(pageDir, 'MODS.xml'), pageMods(pageTitle(folder, image), image.componentId, { page, sha512: sourceSha512 }));
-        const result = await makePageDerivatives(image, pageDir, o.derivatives, o.xmp?.(image));
+        if (o.signal?.aborted) throw o.signal.reason;
+        const result = await makePageDerivatives(image, pageDir, o.derivatives, o.xmp?.(image), o.signal);
         if (!result.ocr) ocrProblems.push({ page, problem: result.ocrProblem ?? 'unknown' });
         o.reporter.progress(++done, edition.pages.length, `${folder.name} page ${page}`);
       }),

@@ -42,7 +42,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'distillery-iiif-demo-'));
   process.env.DISTILLERY_WEB_PORT = String(await freePort());
   demo = await startDemo(dataDir);
-  settings = await loadSettings(demo.settingsFile, 'worker', {});
+  settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development' });
   web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif: settings.iiif, demo: true, logger: createLogger({ level: 'silent' }) });
   browser = await chromium.launch({
     executablePath: CHROMIUM,

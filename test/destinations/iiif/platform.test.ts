@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { PreparedFolder, PreservedImage, RunScope } from '../../../src/destinations/destination.js';
@@ -25,7 +25,7 @@ import { fauxqsTarget, type Target } from '../s3/targets.js';
 
 const BASE = 'https://iiif.example.edu/iiif';
 let dir: string;
-let validate: ReturnType<Ajv['compile']>;
+let validate: ValidateFunction;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'distillery-iiif-'));
