@@ -54,7 +54,7 @@ export function differences(copy: PublishedCopy, edition: AccessEdition): string
   if (copy.pages.length !== have.size) out.push(`${copy.pages.length - have.size} page(s) appear twice`);
   if (added.length) out.push(`${added.length} page(s) to add (${list(added)})`);
   if (removed.length) out.push(`${removed.length} page(s) to remove (${list(removed)})`);
-  if (replaced.length) out.push(`${replaced.length} page(s) to replace, their scans changed (${list(replaced)})`);
+  if (replaced.length) out.push(`${replaced.length} page(s) to replace, their preservation images changed (${list(replaced)})`);
   if (copy.complete && copy.metadataDigest !== edition.metadataDigest) out.push('descriptive metadata changed in ArchivesSpace (title, dates, extent, rights or arrangement)');
   return out;
 }

@@ -55,7 +55,7 @@ describe('freshness', () => {
   });
 
   it('says which pages to add, remove or replace and that the metadata changed', () => {
-    expect(differences(copy(['a', 'b', 'c']), edition(['a', 'B']))).toEqual(['1 page(s) to remove (0003)', '1 page(s) to replace, their scans changed (0002)']);
+    expect(differences(copy(['a', 'b', 'c']), edition(['a', 'B']))).toEqual(['1 page(s) to remove (0003)', '1 page(s) to replace, their preservation images changed (0002)']);
     expect(differences(copy(['a']), edition(['a', 'b'], 'm2'))).toEqual([
       '1 page(s) to add (0002)',
       'descriptive metadata changed in ArchivesSpace (title, dates, extent, rights or arrangement)',

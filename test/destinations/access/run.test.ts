@@ -224,9 +224,10 @@ describe('access copies', () => {
     const { record, log } = await run(['access']);
     expect(record.reason).toBeUndefined();
     expect(record.state).toBe('succeeded');
-    expect(log).toMatch(/🔄 DEMO_001_01: the published copy is replaced: 1 page\(s\) to add \(0004\); descriptive metadata changed in ArchivesSpace/);
-    expect(log).toMatch(/🔄 DEMO_001_02: the published copy is replaced: descriptive metadata changed in ArchivesSpace/);
-    expect(log).toMatch(/🔄 DEMO_002_01: the published copy is replaced: descriptive metadata changed/);
+    expect(log).toMatch(/🔄 DEMO_001_01: the published copy is replaced: 1 page\(s\) to add \(0004\); 3 page\(s\) to replace, their preservation images changed \(0001, 0002, 0003\); descriptive metadata changed in ArchivesSpace/);
+    expect(log).toMatch(/🔄 DEMO_001_02: the published copy is replaced: 4 page\(s\) to replace, .*; descriptive metadata changed in ArchivesSpace/);
+    expect(log).toMatch(/📝 DEMO_001_02_0001\.tif: XMP refreshed from ArchivesSpace \(title, rights\)/);
+    expect(log).toMatch(/🔄 DEMO_002_01: the published copy is replaced: .*descriptive metadata changed/);
     expect(log).toContain(`✅ Updated DEMO_001_01: ${bookUrl('DEMO_001_01')} (4 pages, each checked against its preservation image)`);
     expect(Object.keys((await standin()).sets).length).toBe(setsBefore + 3);
     expect(await pagesOf('DEMO_001_01')).toHaveLength(4);

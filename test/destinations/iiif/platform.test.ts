@@ -153,7 +153,7 @@ test('a folder becomes a valid Manifest in a valid Collection; a rerun publishes
   // A scan replaced (rescanned): a new service, the old one removed once the Manifest moved on.
   const rescanned = await image(src, 2, 99);
   const replaced = folderOf([images[0], rescanned, images[2], added.images[3]]);
-  expect(await changes(platform, replaced)).toEqual(['1 page(s) to replace, their scans changed (0002)']);
+  expect(await changes(platform, replaced)).toEqual(['1 page(s) to replace, their preservation images changed (0002)']);
   await publish(platform, replaced);
   const oldService = join(root, manifest.items[1].items[0].items[0].body.service[0].id.slice(BASE.length + 1));
   await expect(stat(oldService)).rejects.toThrow();
