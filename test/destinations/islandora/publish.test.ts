@@ -163,7 +163,7 @@ describe('Islandora destination', () => {
         { file_uri: `${url}/datastream/TN/view`, publish: true, xlink_show_attribute: 'embed' },
       ]);
     }
-  });
+  }, 300_000);
 
   it('publishes nothing twice on a rerun and keeps exactly two file versions', async () => {
     const before = await standinState();
@@ -179,7 +179,7 @@ describe('Islandora destination', () => {
     // No derivative was made again.
     expect((await stat(join(work, 'access', 'HBF', 'books', 'HBF+HBF_001_01', '0001', 'OBJ.jp2'))).mtimeMs).toBe(stagedBefore.mtimeMs);
     for (const f of folders) expect(fileVersions(f.record.digitalObjectUri)).toHaveLength(2);
-  });
+  }, 300_000);
 
   it('keeps unpublished file versions that point elsewhere beside the access links', async () => {
     const f = folders[0];
