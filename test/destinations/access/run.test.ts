@@ -32,11 +32,13 @@ let exif: MetadataWriter;
 const user = { email: 'hello@example.com', name: 'World' };
 const C = DEMO_COLLECTION;
 const ISLANDORA = () => settings.islandora!.url;
+/** The demo's development user, and Islandora as the access platform (the demo's default is IIIF). */
+const BASE_ENV = { NODE_ENV: 'development', DISTILLERY_ACCESS_PLATFORM: 'islandora' };
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'distillery-access-'));
   demo = await startDemo(dataDir);
-  settings = await loadSettings(demo.settingsFile, 'worker', {});
+  settings = await loadSettings(demo.settingsFile, 'worker', BASE_ENV);
   exif = new MetadataWriter({ maxProcs: 1 });
 }, 120_000);
 
@@ -100,7 +102,7 @@ function collectionDir(): string {
 }
 
 async function run(processes: string[], opts: { env?: Record<string, string>; regenerate?: unknown } = {}): Promise<{ record: RunRecord; log: string }> {
-  const s = opts.env ? await loadSettings(demo.settingsFile, 'worker', Object.fromEntries(Object.entries(opts.env).map(([k, v]) => [`DISTILLERY_${k}`, v]))) : settings;
+  const s = opts.env ? await loadSettings(demo.settingsFile, 'worker', { ...BASE_ENV, ...Object.fromEntries(Object.entries(opts.env).map(([k, v]) => [`DISTILLERY_${k}`, v])) }) : settings;
   const env = buildWorkerEnv(s, createLogger({ level: 'silent' }));
   await env.status.requestRun({ collectionId: C, processes, user, regenerate: opts.regenerate });
   await runOnce(env);
