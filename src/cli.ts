@@ -23,6 +23,10 @@ Commands:
                         the preservation network: each bag's state, or redistribute after a purge
   status <collection> [--json]
                         what of a collection is preserved where: OCFL versions, S3, tape, access
+  regenerate (<collection> [--folder <name>]… | --all) [--yes]
+                        make access copies again and replace the published ones (one folder,
+                        a collection, or every processed collection); shows the report first,
+                        asks the worker for the runs with --yes
   ocfl <subcommand>     validate | ls | show | diff | purge | tokens | audit  (distillery ocfl help)
   tape <subcommand>     label | status | catalogue  (distillery tape help)
   status <collection> [--json]  (see above)
@@ -73,6 +77,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./destinations/network/cli.js')).networkCommand(rest);
     case 'status':
       return (await import('./commands/status.js')).statusCommand(rest);
+    case 'regenerate':
+      return (await import('./commands/regenerate.js')).regenerateCommand(rest);
     case 'ocfl':
       return (await import('./ocfl/cli.js')).ocflCommand(rest);
     case 'tape':

@@ -60,7 +60,7 @@ export function destinationFor(settings: Settings, process: DestinationProcess):
     case 'access':
       if (settings.modules.access === 'iiif' && settings.iiif) return iiifDestinationFromSettings(settings.iiif, settings.images.opjDecompressCmd);
       if (!settings.modules.access || !settings.islandora) return 'ACCESS_PLATFORM is not set in settings.ini: set ACCESS_PLATFORM=iiif or islandora and its keys, or do not choose the access process.';
-      return new IslandoraDestination({ ...settings.islandora });
+      return new IslandoraDestination({ ...settings.islandora, exiftoolCommand: settings.images.exiftoolCmd });
   }
 }
 
@@ -97,8 +97,8 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
           processes: (['cloud', 'onsite'] as const).filter((p) => settings.modules[p]),
           release: (pkg) => removeLocalPayload(pkg.storageRoot, pkg.objectId),
         },
-    report: async ({ collectionId, collectionPath, aspace, processes }) => {
-      const report = await buildReport({ collectionId, collectionPath, aspace: aspace as ArchivesSpace & ArchivesSpaceClient, processes });
+    report: async ({ collectionId, collectionPath, aspace, processes, regenerate }) => {
+      const report = await buildReport({ collectionId, collectionPath, aspace: aspace as ArchivesSpace & ArchivesSpaceClient, processes, regenerate });
       return { text: renderReportText(report), data: report, problems: report.problems.length };
     },
   });

@@ -181,6 +181,26 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     });
   }
 
+  async fileVersionsOf(uri: string): Promise<FileVersion[]> {
+    const rec = await this.get(uri);
+    return (rec.file_versions ?? []) as FileVersion[];
+  }
+
+  async rewriteFileVersions(uri: string, rewrite: (current: FileVersion[]) => FileVersion[], opts: { publish?: boolean } = {}): Promise<boolean> {
+    let changed = false;
+    await this.updateRecord(uri, (rec) => {
+      const current: Json[] = rec.file_versions ?? [];
+      const next = rewrite(current.map((c) => ({ ...c }) as FileVersion)) as Json[];
+      const same = next.length === current.length && next.every((fv, i) => Object.entries(fv).every(([k, v]) => current[i][k] === v));
+      const publishSame = opts.publish === undefined || (rec.publish === true) === opts.publish;
+      if (same && publishSame) return false;
+      rec.file_versions = next;
+      if (opts.publish !== undefined) rec.publish = opts.publish;
+      changed = true;
+    });
+    return changed;
+  }
+
   async ensureTapeContainer(archivalObjectUri: string, indicator: string, containerProfileUri?: string): Promise<string> {
     const found = await this.get(`${this.repositoryUri}/find_by_id/top_containers`, { indicator: [indicator], resolve: ['top_containers'] });
     let tcUri: string | undefined = (found.top_containers ?? []).find((t: Json) => String(t._resolved?.type ?? '').toLowerCase() === 'tape')?.ref;

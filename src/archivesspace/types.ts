@@ -86,6 +86,14 @@ export interface ArchivesSpace {
    * address) a file version on a component or digital object.
    */
   upsertFileVersions(uri: string, fileVersions: FileVersion[], opts?: { replaces?: (fileUri: string) => boolean }): Promise<void>;
+  /** The file versions a record (digital object or component) has now. */
+  fileVersionsOf(uri: string): Promise<FileVersion[]>;
+  /**
+   * Rewrites a record's file versions (re-read and re-applied on a stale lock_version): `rewrite`
+   * gets the current list and returns the new one; `publish` sets the record's own publish flag.
+   * Nothing is written when both are already so. Returns whether the record changed.
+   */
+  rewriteFileVersions(uri: string, rewrite: (current: FileVersion[]) => FileVersion[], opts?: { publish?: boolean }): Promise<boolean>;
   /** Finds or creates a top container of type Tape, and links it to the archival object once. */
   ensureTapeContainer(archivalObjectUri: string, indicator: string, containerProfileUri?: string): Promise<string>;
   /** Staff-interface link for a record, for the status stream. */

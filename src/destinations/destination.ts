@@ -4,6 +4,7 @@
  * ONSITE_MEDIUM, ACCESS_PLATFORM), so another can be added beside it.
  */
 import type { ArchivesSpace, Arrangement, FileVersion, FolderRecord } from '../archivesspace/types.js';
+import { PermanentError } from '../policies.js';
 import type { Reporter } from '../runs/reporter.js';
 
 export type DestinationProcess = 'cloud' | 'onsite' | 'access';
@@ -26,6 +27,8 @@ export interface RunScope {
    * the worker lost the run's claim or the run was cancelled (src/alchemist/fence.ts).
    */
   fence?: (before: string) => Promise<void>;
+  /** Access copies are made again and replace the published ones even when they are current. */
+  regenerate?: boolean;
 }
 
 /** One preserved image: a verified lossless JP2 (with XMP) made from a TIFF scan. */
@@ -53,7 +56,7 @@ export interface PreservedImage {
     /** `caption` as the original wrote it: `width: W; height: H; compression: lossless`. */
     caption: string;
   };
-  /** The digital object component this image is recorded as. */
+  /** The digital object component this image is recorded as ("" when the run records no components: access only). */
   componentUri: string;
   /** The component's file versions as found before this run's destinations (the original's copies among them). */
   recordedCopies?: FileVersion[];
@@ -101,7 +104,15 @@ export interface PreparedFolder {
   /** Folder JSON and collection JSON as the original saved them, for destinations that send them. */
   folderJsonPath?: string;
   collectionJsonPath?: string;
+  /** Scans of the folder that could not be converted and verified (so `images` is not the whole folder). */
+  incomplete?: { path: string; reason: string }[];
 }
+
+/**
+ * A destination could not take this one folder (an unpublished record, an incomplete set of
+ * scans, links that point elsewhere…): the run says why, and the other folders go on.
+ */
+export class FolderNotDelivered extends PermanentError {}
 
 export interface CheckResult {
   ok: boolean;

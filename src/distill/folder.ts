@@ -125,12 +125,17 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
     steps.convert.folder({ folder: name, state: 'done', counts: { images: converted.length } });
   }
 
-  // 3. One component per image, in sequence order (created once; found again on a rerun).
+  // 3. One component per image, in sequence order (created once; found again on a rerun). Only
+  // preservation copies are recorded on components: an access-only run records none, as the
+  // original's access step wrote only the links on the digital object.
   const prefix = folderPrefix(record.arrangement, name).replace(/^[^/]+\//, '');
+  const recordsComponents = request.processes.some((p) => p === 'cloud' || p === 'onsite');
   const { images, files } = await stage(steps.metadata, name, async () => {
     const images: PreservedImage[] = [];
     for (const [i, img] of converted.entries()) {
-      const component = await aspace.ensureComponent(record.digitalObjectUri, { componentId: img.imageId, label: `Image ${img.sequence}`, position: i });
+      const component = recordsComponents
+        ? await aspace.ensureComponent(record.digitalObjectUri, { componentId: img.imageId, label: `Image ${img.sequence}`, position: i })
+        : { uri: '', fileVersions: undefined };
       images.push({
         sequence: img.sequence,
         sourcePath: img.sourcePath,
@@ -153,7 +158,9 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       const { bytes, digests } = await hashFile(sourcePath, ['sha512', 'sha256', 'md5']);
       const ext = extname(fileName).toLowerCase();
       const format = fileFormatOf(facts, ext.slice(1));
-      const component = await aspace.ensureComponent(record.digitalObjectUri, { componentId, label: fileName, position: converted.length + i });
+      const component = recordsComponents
+        ? await aspace.ensureComponent(record.digitalObjectUri, { componentId, label: fileName, position: converted.length + i })
+        : { uri: '', fileVersions: undefined };
       files.push({
         sourcePath, name: fileName, componentId, bytes,
         logicalPath: `${prefix}${fileName}/${componentId}${ext}`,
@@ -227,6 +234,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       package: { storageRoot: tools.storageRoot, objectId, objectPath: commit.objectPath, version: commit.version, payloadLocal: true },
       folderJsonPath,
       collectionJsonPath: input.collectionJsonPath,
+      incomplete: failed,
     },
     failed,
   };

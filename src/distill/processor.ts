@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ArchivesSpace, Collection } from '../archivesspace/types.js';
 import type { ProcessOutcome, RunContext, RunProcessor } from '../alchemist/worker.js';
 import { discoverFolders } from '../collection/discover.js';
-import { DESTINATION_ORDER, type Destination, type DestinationProcess, type PreparedFolder, type PreservationPackage, type RunScope } from '../destinations/destination.js';
+import { DESTINATION_ORDER, FolderNotDelivered, type Destination, type DestinationProcess, type PreparedFolder, type PreservationPackage, type RunScope } from '../destinations/destination.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
 import { distillFolder, FolderStepFailure, type FolderTools } from './folder.js';
@@ -36,7 +36,7 @@ export interface DistillDeps {
    */
   network?: { deliver(run: RunScope, folder: PreparedFolder): Promise<unknown> };
   releasePayload?: { processes: DestinationProcess[]; release: (pkg: PreservationPackage) => Promise<void> };
-  report?: (input: { collectionId: string; collectionPath: string; aspace: ArchivesSpace; processes: readonly string[] }) => Promise<{ text: string; data: unknown; problems: number }>;
+  report?: (input: { collectionId: string; collectionPath: string; aspace: ArchivesSpace; processes: readonly string[]; regenerate?: { folders?: string[] } }) => Promise<{ text: string; data: unknown; problems: number }>;
 }
 
 const TITLES: Record<string, string> = {
@@ -71,7 +71,7 @@ export class DistillProcessor implements RunProcessor {
       if (!this.deps.report) {
         await step.skipped('the report is not available in this installation');
       } else {
-        const report = await this.deps.report({ collectionId: request.collectionId, collectionPath: ctx.collectionPath, aspace, processes: request.processes });
+        const report = await this.deps.report({ collectionId: request.collectionId, collectionPath: ctx.collectionPath, aspace, processes: request.processes, regenerate: request.regenerate });
         journal.record.attachments = { ...journal.record.attachments, report: report.data, reportText: report.text };
         for (const line of report.text.split('\n')) step.line(line);
         await step.done({ problems: report.problems });
@@ -140,6 +140,8 @@ export class DistillProcessor implements RunProcessor {
       signal: ctx.signal,
       fence: ctx.fence,
     };
+    const refused = new Map<Destination, string[]>();
+    const regenerates = (name: string) => request.regenerate !== undefined && (request.regenerate.folders === undefined || request.regenerate.folders.includes(name));
     const tools = await this.deps.tools(request.collectionId);
     const failedDest = new Map<Destination, string>();
     const networkProblems: string[] = [];
@@ -205,7 +207,7 @@ export class DistillProcessor implements RunProcessor {
           noteProblem('convert', `${f.path}: ${f.reason}`);
         }
         delivered.push(prepared.folder);
-        await this.deliver(prepared.folder, destinations, failedDest, steps.dest, scope);
+        await this.deliver(prepared.folder, destinations, { failed: failedDest, refused }, steps.dest, { ...scope, regenerate: regenerates(folder.name) });
       }
       for (const d of destinations) {
         if (failedDest.has(d)) continue;
@@ -249,14 +251,20 @@ export class DistillProcessor implements RunProcessor {
     else if (delivered.length === 0) await steps.package.skipped('no folder was converted in this run');
     else await steps.package.done({ folders: delivered.length });
     for (const [d, step] of steps.dest) {
-      const why = failedDest.get(d);
+      const notDelivered = refused.get(d) ?? [];
+      const why = [failedDest.get(d), notDelivered.length ? `${notDelivered.length} folder${notDelivered.length === 1 ? '' : 's'} not delivered: ${notDelivered.join(' / ')}` : undefined].filter(Boolean).join('; ') || undefined;
       const done = delivered.filter((f) => step.folderState(f.name)?.state === 'done').length;
       if (why) await step.failed(why);
       else if (delivered.length === 0) await step.skipped(`nothing to send: no folder was packaged in this run`);
       else if (step.record.state === 'running') await step.done({ folders: done });
     }
 
-    const reasons = [...problems.map((p) => p), ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`), ...networkProblems];
+    const reasons = [
+      ...problems.map((p) => p),
+      ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`),
+      ...[...refused].flatMap(([d, list]) => list.map((why) => `${d.process}: ${why}`)),
+      ...networkProblems,
+    ];
     if (reasons.length) {
       const listed = `${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? '; …' : ''}`;
       // Most reasons are sentences already: end with one full stop, never "..".
@@ -319,7 +327,13 @@ export class DistillProcessor implements RunProcessor {
    * Each destination records its own result for the folder once verified (or `waiting` when it
    * verifies in finish); the processor records only failures it catches and what did not run.
    */
-  private async deliver(folder: PreparedFolder, destinations: Destination[], failed: Map<Destination, string>, steps: Map<Destination, StepHandle>, scope: RunScope): Promise<void> {
+  private async deliver(
+    folder: PreparedFolder,
+    destinations: Destination[],
+    { failed, refused }: { failed: Map<Destination, string>; refused: Map<Destination, string[]> },
+    steps: Map<Destination, StepHandle>,
+    scope: RunScope,
+  ): Promise<void> {
     for (const d of destinations) {
       const step = steps.get(d)!;
       const stopped = failed.get(d);
@@ -334,7 +348,9 @@ export class DistillProcessor implements RunProcessor {
         step.line(`❌ ${d.process} (${d.platform}) failed for ${folder.name}: ${why}`);
         step.file({ path: folder.path, outcome: 'failed', why });
         step.folder({ folder: folder.name, state: 'failed', why });
-        failed.set(d, `${folder.name}: ${why}`);
+        // A folder the destination refused (unpublished record, incomplete scans…) does not stop the others.
+        if (err instanceof FolderNotDelivered) refused.set(d, [...(refused.get(d) ?? []), `${folder.name}: ${why}`]);
+        else failed.set(d, `${folder.name}: ${why}`);
       }
     }
   }

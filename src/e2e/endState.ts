@@ -68,6 +68,8 @@ export interface EndState {
     imagesInS3: number;
     imagesOnTape: number;
     books: number;
+    /** Pages of those books (each matching a verified image of its folder). */
+    bookPages: number;
   };
 }
 
@@ -76,7 +78,7 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
   const problems: string[] = [];
   const figures: EndState['figures'] = {
     filesLost: 0, duplicateDigitalObjects: 0, duplicateComponents: 0, invalidOcflObjects: 0, duplicateOcflObjects: 0,
-    orphanedMultipartUploads: 0, imagesInS3: 0, imagesOnTape: 0, books: 0,
+    orphanedMultipartUploads: 0, imagesInS3: 0, imagesOnTape: 0, books: 0, bookPages: 0,
   };
 
   // 1. Originals: every submitted file, byte for byte, in the processed folder.
@@ -104,7 +106,9 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
     const comps = input.aspace.list('digital_object_component').filter((c) => (c.data.digital_object as { ref?: string } | undefined)?.ref === doUri);
     const ids = comps.map((c) => String(c.data.component_id));
     figures.duplicateComponents += ids.length - new Set(ids).size;
-    if (comps.length !== f.images + (f.files ?? 0)) problems.push(`ArchivesSpace has ${comps.length} components under ${f.name}'s digital object (expected ${f.images + (f.files ?? 0)})`);
+    // Components record preservation copies; a run with access alone makes none.
+    const preserves = input.processes.includes('cloud') || input.processes.includes('onsite');
+    if (preserves && comps.length !== f.images + (f.files ?? 0)) problems.push(`ArchivesSpace has ${comps.length} components under ${f.name}'s digital object (expected ${f.images + (f.files ?? 0)})`);
     for (const c of comps) {
       const uris = ((c.data.file_versions as { file_uri: string }[] | undefined) ?? []).map((v) => v.file_uri);
       if (input.processes.includes('cloud') && !uris.some((u) => /^(https?|s3):/.test(u))) problems.push(`${c.uri} (${f.name}) has no S3 file version`);
@@ -185,14 +189,20 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
     }
   }
 
-  // 6. Islandora: one book per folder.
+  // 6. Islandora: one book per folder, with one page per verified image, and no page without its book.
   if (input.processes.includes('access') && input.islandoraHome) {
     const statePath = join(input.islandoraHome, '.islandora-standin', 'state.json');
-    const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { objects: Record<string, { models?: string[] }> }) : { objects: {} };
+    type StandinObject = { models?: string[]; isPageOf?: string };
+    const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { objects: Record<string, StandinObject> }) : { objects: {} };
     for (const f of input.folders) {
       const books = Object.entries(state.objects).filter(([pid, o]) => pid.endsWith(`:${f.name}`) && (o.models ?? []).includes('islandora:bookCModel'));
-      if (books.length !== 1) problems.push(`Islandora holds ${books.length} books for ${f.name} (expected 1)`);
-      else figures.books++;
+      const pages = Object.values(state.objects).filter((o) => o.isPageOf !== undefined && o.isPageOf.endsWith(`:${f.name}`));
+      if (books.length !== 1) problems.push(`Islandora holds ${books.length} books for ${f.name} (expected 1)${pages.length ? ` and ${pages.length} pages` : ''}`);
+      else {
+        figures.books++;
+        if (pages.length !== f.images) problems.push(`The Islandora book of ${f.name} has ${pages.length} pages; the folder has ${f.images} verified images`);
+        else figures.bookPages += pages.length;
+      }
     }
   }
 

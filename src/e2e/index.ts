@@ -139,7 +139,7 @@ interface Tally {
 
 function emptyTally(): Tally {
   return {
-    figures: { filesLost: 0, duplicateDigitalObjects: 0, duplicateComponents: 0, invalidOcflObjects: 0, duplicateOcflObjects: 0, orphanedMultipartUploads: 0, imagesInS3: 0, imagesOnTape: 0, books: 0 },
+    figures: { filesLost: 0, duplicateDigitalObjects: 0, duplicateComponents: 0, invalidOcflObjects: 0, duplicateOcflObjects: 0, orphanedMultipartUploads: 0, imagesInS3: 0, imagesOnTape: 0, books: 0, bookPages: 0 },
     untruthful: 0,
     notCompleted: 0,
   };

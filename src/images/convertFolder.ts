@@ -5,7 +5,7 @@
  * and a sidecar record (`<stem>-LOSSLESS.json`) written last lets a rerun skip verified images.
  */
 import { availableParallelism, hostname } from 'node:os';
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { pidAlive } from '../processes.js';
@@ -65,6 +65,8 @@ interface SidecarRecord {
   technical: Jp2Technical;
   signature: string;
   encoder: string;
+  /** The XMP-dc fields embedded (absent in records of earlier versions: then read from the JP2). */
+  xmp?: XmpFields;
 }
 
 export const jp2NameFor = (stem: string): string => `${stem}-LOSSLESS.jp2`;
@@ -141,7 +143,10 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
   const sourceFacts = { name: img.name, bytes: source.size, mtimeMs: Math.round(source.mtimeMs) };
 
   const previous = await reusable(jp2Path, recordPath, sourceFacts);
-  if (previous) return { ...previous, sequence: img.sequence, sourcePath: img.path };
+  if (previous) {
+    const fresh = await refreshXmp(img, opts, partialDir, jp2Path, recordPath, previous);
+    return { ...fresh, sequence: img.sequence, sourcePath: img.path };
+  }
 
   opts.reporter.line(`⏳ Converting ${img.name} to JPEG 2000`);
   const inspection = await inspectImage(img.path, { decode: false });
@@ -168,7 +173,8 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     if (sig.status === 'rejected') throw new Error(`truncated or corrupt TIFF: ${cleanMessage(sig.reason)}`);
     if (enc.status === 'rejected') throw enc.reason;
     const tiffSig = sig.value;
-    await opts.metadata.write(partialJp2, opts.xmp(img, imageId), opts.signal);
+    const xmp = opts.xmp(img, imageId);
+    await opts.metadata.write(partialJp2, xmp, opts.signal);
     // Checked after the XMP is in: the file we keep is the file we verified.
     const jp2Sig = await pixelSignature(partialJp2, sigOpts);
     if (!sameSignature(tiffSig, jp2Sig)) {
@@ -179,7 +185,7 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     const record: SidecarRecord = {
       format: 'distillery-preservation-image/1',
       source: sourceFacts, imageId, jp2: basename(jp2Path), bytes, digests, technical,
-      signature: signatureString(tiffSig), encoder: opts.encoder.name,
+      signature: signatureString(tiffSig), encoder: opts.encoder.name, xmp,
     };
     await writeFile(partialRecord, `${JSON.stringify(record, null, 2)}\n`);
     // JP2 first, record last: a record always describes a complete, verified JP2 beside it.
@@ -196,6 +202,52 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     await rm(partialJp2, { force: true });
     await rm(partialRecord, { force: true });
   }
+}
+
+/**
+ * A reused JP2 whose XMP no longer says what ArchivesSpace says (a title, date or rights edited)
+ * gets the current fields: written into a copy under .partial/, its pixels checked again against
+ * the recorded signature, then renamed over the JP2 with a new record. The OCFL object then gets a
+ * new version, because the JP2's bytes changed.
+ */
+async function refreshXmp(
+  img: FolderImage,
+  opts: ConvertFolderOptions,
+  partialDir: string,
+  jp2Path: string,
+  recordPath: string,
+  previous: Omit<ConvertedImage, 'sequence' | 'sourcePath'>,
+): Promise<Omit<ConvertedImage, 'sequence' | 'sourcePath'>> {
+  const record = JSON.parse(await readFile(recordPath, 'utf8')) as SidecarRecord;
+  const wanted = opts.xmp(img, previous.imageId);
+  const embedded = record.xmp ?? (await opts.metadata.read(jp2Path));
+  if (sameXmp(embedded, wanted)) return previous;
+  const partialJp2 = join(partialDir, jp2NameFor(img.stem));
+  const partialRecord = join(partialDir, recordNameFor(img.stem));
+  try {
+    await copyFile(jp2Path, partialJp2);
+    await opts.metadata.write(partialJp2, wanted);
+    const sig = await pixelSignature(partialJp2, { opjDecompress: opts.opjDecompress, threads: opts.decodeThreads, tmpDir: partialDir, signal: opts.signal });
+    if (signatureString(sig) !== record.signature) throw new Error(`the JP2's pixels changed while its XMP was refreshed (${describe(sig)}); the JP2 was not kept`);
+    const { bytes, ...digests } = await fileDigests(partialJp2);
+    const next: SidecarRecord = { ...record, bytes, digests, xmp: wanted };
+    await writeFile(partialRecord, `${JSON.stringify(next, null, 2)}\n`);
+    await rename(partialJp2, jp2Path);
+    await rename(partialRecord, recordPath);
+    opts.reporter.line(`📝 ${img.name}: XMP refreshed from ArchivesSpace (${changedFields(embedded, wanted).join(', ')}).`);
+    return { ...previous, bytes, digests, reused: true };
+  } finally {
+    await rm(partialJp2, { force: true });
+    await rm(partialRecord, { force: true });
+  }
+}
+
+const XMP_KEYS = ['title', 'identifier', 'publisher', 'source', 'rights'] as const;
+function sameXmp(a: XmpFields, b: XmpFields): boolean {
+  return changedFields(a, b).length === 0;
+}
+function changedFields(a: XmpFields, b: XmpFields): string[] {
+  return XMP_KEYS.filter((k) => (a[k] ?? '') !== (b[k] ?? ''));
 }
 
 /** Bytes an unprivileged writer may still use in `dir`, or undefined when the file system does not say. */

@@ -11,7 +11,7 @@ export interface XmpFields {
 
 export const DEFAULT_RIGHTS = 'Caltech Archives has not determined the copyright in this image.';
 
-export function xmpFields(input: { collection: Collection; folder: FolderRecord; sequence: string; imageId: string }): XmpFields {
+export function xmpFields(input: { collection: Pick<Collection, 'useRestriction'>; folder: FolderRecord; sequence: string; imageId: string }): XmpFields {
   const a = input.folder.arrangement;
   const extent = input.folder.extentNumber?.trim();
   const title = extent

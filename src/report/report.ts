@@ -3,6 +3,7 @@
  * find and do for a collection, problems first. It only reads — the collection folder, the TIFF
  * headers and pixels, and ArchivesSpace through read-only lookups — and writes nothing anywhere.
  */
+import { publicationProblem } from '../destinations/access/rules.js';
 import pLimit from 'p-limit';
 import { s3ObjectOf } from '../destinations/s3/keys.js';
 import { discoverFolders } from '../collection/discover.js';
@@ -21,6 +22,8 @@ export interface ReportOptions {
   processes: readonly string[];
   /** The TIFF check; by default the image module's full decode (src/images/inspect.ts). */
   inspect?: Inspect;
+  /** Access copies to be made again (all folders, or those named), as the run asks. */
+  regenerate?: { folders?: string[] };
 }
 
 export interface ReportProblem {
@@ -179,17 +182,28 @@ export async function buildReport(opts: ReportOptions): Promise<Report> {
           problem(f.path, `Digital object ${f.componentId} (${d.uri}) is linked to ${elsewhere.join(', ')}, not to this folder's archival object; a run would stop on this folder.`);
         }
       }
+      if (opts.processes.includes('access')) {
+        // The access process refuses these folders; say so before anything runs.
+        const refused = publicationProblem(record, (uri) => aspace.staffUrl(uri));
+        if (refused) problem(f.path, `would ${refused.replace(/^not published/, 'not be published')}`);
+      }
     } catch (err) {
       problem(f.path, `${f.name}: ${(err as Error).message}`);
     }
+    if (opts.processes.includes('access') && folder.unreadable.length > 0) {
+      problem(f.path, `would not be published: ${folder.unreadable.length} of its ${f.images.length} scans are not readable, and a book is published only from all of its scans.`);
+    }
 
     const readable = f.images.length - folder.unreadable.length;
+    const regenerates = opts.regenerate !== undefined && (opts.regenerate.folders === undefined || opts.regenerate.folders.includes(f.name));
+    const preserves = opts.processes.includes('cloud') || opts.processes.includes('onsite') || !chosen.length;
     folder.wouldCreate = {
       digitalObject: folder.archivalObject !== undefined && folder.digitalObject === undefined,
       // Without its archival object a run skips the folder, so it would create nothing.
-      // One per readable image and one per file preserved as it is.
-      components: folder.archivalObject ? Math.max(0, readable + f.otherFiles.length - (folder.digitalObject?.components.length ?? 0)) : 0,
-      byProcess: folder.archivalObject ? shown.map((p) => ({ process: p, what: describeProcess(p, readable) })) : [],
+      // One per readable image and one per file preserved as it is; only preservation copies are
+      // recorded on components, so an access-only run records none.
+      components: folder.archivalObject && preserves ? Math.max(0, readable + f.otherFiles.length - (folder.digitalObject?.components.length ?? 0)) : 0,
+      byProcess: folder.archivalObject ? shown.map((p) => ({ process: p, what: describeProcess(p, readable, regenerates) })) : [],
     };
     folders.push(folder);
   }
@@ -213,7 +227,7 @@ export async function buildReport(opts: ReportOptions): Promise<Report> {
   };
 }
 
-function describeProcess(process: string, images: number): string {
+function describeProcess(process: string, images: number, regenerates = false): string {
   const n = `${images} image${images === 1 ? '' : 's'}`;
   switch (process) {
     case 'cloud':
@@ -221,7 +235,9 @@ function describeProcess(process: string, images: number): string {
     case 'onsite':
       return `${n} as lossless JPEG 2000 written to LTO tape; the tape as a top container; a file version per image`;
     default:
-      return `an Islandora book of ${images} page${images === 1 ? '' : 's'}; two published file versions on the digital object`;
+      return regenerates
+        ? `the published copy made again from ${images} page${images === 1 ? '' : 's'} and replaced (regenerate); the two links on the digital object replaced`
+        : `an access copy of ${images} page${images === 1 ? '' : 's'} (made, or replaced when the published one differs from the scans or the metadata); two published links on the digital object`;
   }
 }
 

@@ -54,6 +54,25 @@ export function parseProcesses(raw: unknown): ProcessName[] {
   return PROCESSES.filter((p) => list.includes(p));
 }
 
+/**
+ * The regenerate option: absent/false/"" → undefined; true or "collection" → every folder; a folder
+ * name or a list of them → those folders (each `<collection>_…`). Needs the access process.
+ */
+export function parseRegenerate(raw: unknown, collectionId: string, processes: readonly ProcessName[]): { folders?: string[] } | undefined {
+  if (raw === undefined || raw === false || raw === '' || raw === 'no') return undefined;
+  if (!processes.includes('access')) throw new RequestProblem('Regenerate remakes access copies: choose the access process with it.');
+  if (raw === true || raw === 'collection' || raw === 'all') return {};
+  const given = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { folders?: unknown }).folders : raw;
+  if (given === undefined) return {};
+  const list = (Array.isArray(given) ? given : String(given).split(/[\s,]+/)).map((f) => String(f).trim()).filter(Boolean);
+  if (list.length === 0) return {};
+  const bad = list.filter((f) => !COLLECTION_ID_PATTERN.test(f) || !f.startsWith(`${collectionId}_`));
+  if (bad.length) {
+    throw new RequestProblem(`Regenerate names folders of ${collectionId} (like ${collectionId}_001_02); ${bad.map((b) => `"${printable(b)}"`).join(', ')} is not one.`);
+  }
+  return { folders: [...new Set(list)] };
+}
+
 export class RequestProblem extends Error {
   override readonly name = 'RequestProblem';
 }

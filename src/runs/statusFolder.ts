@@ -29,7 +29,7 @@ import { appendFile, mkdir, open, readdir, rename, stat, unlink, utimes, writeFi
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { asRunRecord } from './recordShape.js';
-import { collectionIdProblem, parseProcesses, RequestProblem } from './requests.js';
+import { collectionIdProblem, parseProcesses, parseRegenerate, RequestProblem } from './requests.js';
 import { PROCESSES, type FileRecord, type ProcessName, type RunRecord, type RunRequest, type RunSummary, type RunUser } from './types.js';
 
 export interface PendingRun {
@@ -150,11 +150,12 @@ export class StatusFolder {
    * Asks for a run: creates the stream file exclusively (so two requests for one collection cannot
    * both succeed, even from two web servers), then the record, then the init file by rename.
    */
-  async requestRun(input: { collectionId: string; processes: unknown; user: RunRequest['user']; now?: Date }): Promise<RunRequest> {
+  async requestRun(input: { collectionId: string; processes: unknown; user: RunRequest['user']; now?: Date; regenerate?: unknown }): Promise<RunRequest> {
     const problem = collectionIdProblem(input.collectionId);
     if (problem) throw new RequestProblem(problem);
     const collectionId = input.collectionId.trim();
     const processes = parseProcesses(input.processes);
+    const regenerate = parseRegenerate(input.regenerate, input.collectionId.trim(), processes);
     await mkdir(this.dir, { recursive: true });
     const existing = await this.activeFor(collectionId);
     if (existing) throw new RunConflict(existing);
@@ -167,6 +168,7 @@ export class StatusFolder {
       processes,
       user: input.user,
       requestedAt: now.toISOString(),
+      ...(regenerate ? { regenerate } : {}),
     };
     let handle;
     try {

@@ -19,6 +19,11 @@ export interface RunRequest {
   user: RunUser;
   /** ISO 8601. */
   requestedAt: string;
+  /**
+   * Access copies made again and replaced even when current: every folder of the collection, or
+   * only the folders named. Only with the access process.
+   */
+  regenerate?: { folders?: string[] };
 }
 
 export type ProgressUnit = 'files' | 'bytes' | 'pages' | 'folders';

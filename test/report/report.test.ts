@@ -130,7 +130,7 @@ describe('buildReport', () => {
     expect(text).toMatch(/RPT_001_05\s+2\s+[\d.]+ KB\s+Folder RPT_001_05 \(file\)\s+RPT_001_05, 1 component\s+1 component/);
     // With no destination chosen, all three are described.
     expect(text).toContain('   onsite: 2 images as lossless JPEG 2000 written to LTO tape');
-    expect(text).toContain('   access: an Islandora book of 2 pages');
+    expect(text).toContain('   access: an access copy of 2 pages');
   });
 
   it('reports a collection ArchivesSpace does not know, and a missing folder', async () => {

@@ -61,6 +61,22 @@ describe('the form', () => {
     expect(await (await c.get('/')).text()).toMatch(/HaleGE[\s\S]*Waiting for the worker/);
   });
 
+  it('asks for a regenerate of the folders named beside access, and refuses it without access', async () => {
+    t = await startTestWeb();
+    const c = new Client(t.url, ALICE.email);
+    expect(await (await c.get('/')).text()).toMatch(/name="regenerate" value="yes"[\s\S]*name="regenerate_folders"/);
+    const form = async (processes: string[], folders: string) =>
+      c.post('/distilling', [['_csrf', await c.csrfToken()], ['collection_id', 'HaleGE'], ...processes.map((p): [string, string] => ['processes', p]), ['regenerate', 'yes'], ['regenerate_folders', folders]]);
+    const refused = await form(['report'], '');
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('Regenerate remakes access copies: choose the access process with it.');
+    const wrong = await form(['access'], 'Other_001_01');
+    expect(await wrong.text()).toContain('Regenerate names folders of HaleGE (like HaleGE_001_02); &#34;Other_001_01&#34; is not one.');
+    expect((await form(['report', 'access'], 'HaleGE_001_02, HaleGE_001_03')).status).toBe(303);
+    const request = JSON.parse(await readFile(join(t.statusDir, 'HaleGE-init-report_access'), 'utf8')) as RunRequest;
+    expect(request.regenerate).toEqual({ folders: ['HaleGE_001_02', 'HaleGE_001_03'] });
+  });
+
   it('trims the collection ID as the original did', async () => {
     t = await startTestWeb();
     const res = await new Client(t.url, ALICE.email).submit('  Abc-1.2~x_y  ', ['report']);

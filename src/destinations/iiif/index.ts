@@ -1,5 +1,6 @@
 /** The access destination for ACCESS_PLATFORM=iiif (static IIIF; see platform.ts). */
-import { AccessDestination } from '../islandora/access.js';
+import { AccessDestination } from '../access/destination.js';
+import type { AccessOptions } from '../access/settings.js';
 import { IiifPlatform } from './platform.js';
 import { FolderPublisher, S3Publisher, type Publisher } from './publisher.js';
 import type { IiifSettings } from './settings.js';
@@ -12,7 +13,7 @@ export function publisherFromSettings(s: IiifSettings): Publisher {
   return p.kind === 'folder' ? new FolderPublisher(p.path) : new S3Publisher({ bucket: p.bucket, prefix: p.prefix, ...s.s3! });
 }
 
-export function iiifDestinationFromSettings(s: IiifSettings, opjDecompressCommand: string): AccessDestination {
+export function iiifDestinationFromSettings(s: IiifSettings, opjDecompressCommand: string, options?: AccessOptions): AccessDestination {
   return new AccessDestination(new IiifPlatform({
     baseUrl: s.baseUrl,
     publisher: publisherFromSettings(s),
@@ -21,5 +22,5 @@ export function iiifDestinationFromSettings(s: IiifSettings, opjDecompressComman
     opjDecompressCommand,
     recordLinkBase: s.recordLinkBase,
     viewerUrl: s.viewerUrl,
-  }));
+  }), options);
 }

@@ -22,8 +22,8 @@ import { decodeForAccess } from '../../images/accessPixels.js';
 import { xmpFields, xmpPacket } from '../../images/xmp.js';
 import { PermanentError } from '../../policies.js';
 import type { CheckResult, PreparedFolder, PreservedImage, RunScope } from '../destination.js';
-import type { CollectionInfo } from '../islandora/collectionInfo.js';
-import type { AccessLinks, AccessPlatform } from '../islandora/platform.js';
+import type { CollectionInfo } from '../access/collectionInfo.js';
+import type { AccessEdition, AccessLinks, AccessPlatform, PublishedCopy } from '../access/platform.js';
 import { makeImageService, thumbnailSize, type ImageInfo } from './imageService.js';
 import { buildCollection, buildManifest, folderTitle, thumbnailOf, type CollectionEntry, type PublishedImage } from './presentation.js';
 import type { Publisher } from './publisher.js';
@@ -56,6 +56,8 @@ const serviceName = (img: PreservedImage) => `${img.componentId}-${img.digests.s
 
 export class IiifPlatform implements AccessPlatform {
   readonly name = 'IIIF';
+  /** A new Manifest replaces the public one whole (services first), so nothing is removed before. */
+  readonly updatesInPlace = true;
 
   constructor(private readonly o: IiifOptions) {
     this.o = { ...o, baseUrl: o.baseUrl.replace(/\/+$/, '') };
@@ -87,16 +89,6 @@ export class IiifPlatform implements AccessPlatform {
     if (!folder.images.length) throw new PermanentError(`${folder.name} has no preserved images to publish.`);
   }
 
-  /** Digest of the descriptive metadata a Manifest shows: a change means the Manifest is stale. */
-  metadataDigest(collection: CollectionInfo, folder: PreparedFolder): string {
-    const ao = folder.record.archivalObject;
-    const shown = {
-      collection, title: folderTitle(folder), arrangement: folder.arrangement, dates: folder.record.dates,
-      extents: ao.extents ?? null, agents: ao.linked_agents ?? null, notes: ao.notes ?? null, homepage: this.homepage(folder) ?? null,
-    };
-    return createHash('sha256').update(JSON.stringify(shown)).digest('hex');
-  }
-
   private homepage(folder: PreparedFolder): string | undefined {
     return this.o.recordLinkBase ? `${this.o.recordLinkBase.replace(/\/+$/, '')}${folder.record.archivalObjectUri}` : undefined;
   }
@@ -113,44 +105,41 @@ export class IiifPlatform implements AccessPlatform {
   }
 
 
-  /** The links when the published Manifest is current: same pages, same bytes, same metadata. */
-  async find(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<AccessLinks | undefined> {
+  linksFor(collection: CollectionInfo, folder: PreparedFolder): AccessLinks {
+    const manifest = this.url(this.keys(collection.id, folder.name).manifest);
+    return { objectUrl: manifest, thumbnailUrl: manifest };
+  }
+
+  /** The Manifest, and the thumbnails of the folder's image services (`images/<image id>-…`). */
+  owns(collection: CollectionInfo, folder: PreparedFolder, uri: string): boolean {
+    if (uri === this.linksFor(collection, folder).objectUrl) return true;
+    const images = `${this.o.baseUrl}/images/`;
+    return uri.startsWith(images) && folder.images.some((img) => uri.startsWith(`${images}${encodeURIComponent(img.componentId)}-`));
+  }
+
+  /** What is published of the folder, read back: the record of what the Manifest was made from. */
+  async inspect(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<PublishedCopy | undefined> {
     const k = this.keys(collection.id, folder.name);
     const record = await this.readRecord(k.record, run);
-    if (!record || !(await this.o.publisher.has(k.manifest, run.signal))) return undefined;
-    const current = folder.images.map((img) => `${img.componentId}:${img.digests.sha512}`).join(',');
-    const published = record.pages.map((p) => `${p.componentId}:${p.sha512}`).join(',');
-    if (current !== published || record.metadataDigest !== this.metadataDigest(collection, folder)) return undefined;
-    this.sayViewer(folder, record.manifest, run);
-    return { objectUrl: record.manifest, thumbnailUrl: record.thumbnail };
+    const manifest = await this.o.publisher.has(k.manifest, run.signal);
+    if (!record && !manifest) return undefined;
+    const links = record ? { objectUrl: record.manifest, thumbnailUrl: record.thumbnail } : this.linksFor(collection, folder);
+    if (record && manifest) this.sayViewer(folder, record.manifest, run);
+    return {
+      links,
+      complete: Boolean(record && manifest),
+      pages: (record?.pages ?? []).map((p, i) => ({ page: String(i + 1).padStart(4, '0'), sourceSha512: p.sha512 })),
+      metadataDigest: record?.metadataDigest,
+    };
   }
 
   private sayViewer(folder: PreparedFolder, manifest: string, run: RunScope): void {
     if (this.o.viewerUrl) run.reporter.line(`👁️ View ${folder.name}: ${this.o.viewerUrl}${encodeURIComponent(manifest)}`);
   }
 
-  /** What differs between the published Manifest and the folder now, in words; empty when new. */
-  async changes(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<string[]> {
-    const record = await this.readRecord(this.keys(collection.id, folder.name).record, run);
-    if (!record) return [];
-    const before = new Map(record.pages.map((p) => [p.componentId, p.sha512]));
-    const now = new Map(folder.images.map((img) => [img.componentId, img.digests.sha512]));
-    const added = [...now.keys()].filter((id) => !before.has(id)).length;
-    const removed = [...before.keys()].filter((id) => !now.has(id)).length;
-    const replaced = [...now.keys()].filter((id) => before.has(id) && before.get(id) !== now.get(id)).length;
-    const out: string[] = [];
-    if (added) out.push(`${added} page${added === 1 ? '' : 's'} added`);
-    if (removed) out.push(`${removed} page${removed === 1 ? '' : 's'} removed`);
-    if (replaced) out.push(`${replaced} page${replaced === 1 ? '' : 's'} replaced`);
-    if (record.metadataDigest !== this.metadataDigest(collection, folder)) out.push('descriptive metadata changed');
-    return out;
-  }
-
-  async publish(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<AccessLinks> {
+  async publish(collection: CollectionInfo, folder: PreparedFolder, edition: AccessEdition, run: RunScope): Promise<AccessLinks> {
     const k = this.keys(collection.id, folder.name);
     const previous = await this.readRecord(k.record, run);
-    const changed = await this.changes(collection, folder, run);
-    if (changed.length) run.reporter.line(`🔄 ${folder.name}: the published copy is out of date (${changed.join(', ')}); updating it.`);
 
     // 1. Every image service, complete and verified, before any Manifest shows it.
     const images: PublishedImage[] = [];
@@ -171,8 +160,8 @@ export class IiifPlatform implements AccessPlatform {
       folder: folder.name,
       manifest: manifestId,
       thumbnail: thumbnailOf(images[0]).id,
-      pages: folder.images.map((img) => ({ componentId: img.componentId, sha512: img.digests.sha512, service: serviceName(img) })),
-      metadataDigest: this.metadataDigest(collection, folder),
+      pages: edition.pages.map(({ image }) => ({ componentId: image.componentId, sha512: image.digests.sha512, service: serviceName(image) })),
+      metadataDigest: edition.metadataDigest,
       published: new Date().toISOString(),
     };
     await this.o.publisher.publishBytes(`${JSON.stringify(record, null, 2)}\n`, k.record, run);
@@ -203,7 +192,7 @@ export class IiifPlatform implements AccessPlatform {
     try {
       const px = await decodeForAccess(img, this.o.opjDecompressCommand, work, run.signal);
       const xmp = xmpPacket(xmpFields({
-        collection: { uri: '', id0: collection.id, title: collection.title, record: {}, useRestriction: collection.useRestriction },
+        collection: { useRestriction: collection.useRestriction },
         folder: folder.record, sequence: img.sequence, imageId: img.componentId,
       }));
       const made = await makeImageService(px, join(work, name), serviceId, { tileSize: this.o.tileSize, thumbnailSize: this.o.thumbnailSize, xmp });
@@ -247,11 +236,21 @@ export class IiifPlatform implements AccessPlatform {
     await this.o.publisher.publishBytes(`${JSON.stringify(doc, null, 2)}\n`, k.collection, run);
   }
 
+  /** Removes a folder's Manifest from the collection, and its image services. */
+  async remove(collection: CollectionInfo, folder: Pick<PreparedFolder, 'name'>, run: RunScope): Promise<void> {
+    await this.unpublish(collection, folder, run);
+  }
+
   /** Removes a folder's Manifest from the collection (the folder may no longer be published). */
   async unpublish(collection: CollectionInfo, folder: Pick<PreparedFolder, 'name'>, run: RunScope): Promise<boolean> {
     const k = this.keys(collection.id, folder.name);
     const record = await this.readRecord(k.record, run);
-    if (!record) return false;
+    if (!record) {
+      // A Manifest without its record (an interrupted publish): remove what is there.
+      if (!(await this.o.publisher.has(k.manifest, run.signal))) return false;
+      await this.o.publisher.removeTree(`${collection.id}/${folder.name}`, run);
+      return true;
+    }
     const raw = await this.o.publisher.read(k.index, run.signal);
     const entries = raw ? ((JSON.parse(raw.toString('utf8')) as { entries: CollectionEntry[] }).entries ?? []).filter((e) => e.folder !== folder.name) : [];
     await this.o.publisher.publishBytes(`${JSON.stringify({ entries }, null, 2)}\n`, k.index, run);

@@ -5,7 +5,7 @@
  * Distillery writes are English.
  */
 import type { PreparedFolder } from '../destination.js';
-import type { CollectionInfo } from '../islandora/collectionInfo.js';
+import type { CollectionInfo } from '../access/collectionInfo.js';
 
 export const PRESENTATION_CONTEXT = 'http://iiif.io/api/presentation/3/context.json';
 

@@ -12,6 +12,8 @@ import { PermanentError, policies } from '../../policies.js';
 import { decodeForAccess, type RawInfo } from '../../images/accessPixels.js';
 import { ChildProcessError, runChild, type ChildResult } from '../../childProcess.js';
 import type { Jp2Encoder } from './settings.js';
+import type { MetadataWriter } from '../../images/metadata.js';
+import type { XmpFields } from '../../images/xmp.js';
 
 export interface DerivativeOptions {
   jp2Encoder: Jp2Encoder;
@@ -93,8 +95,20 @@ async function ocr(pnm: string, pageDir: string, work: string, o: DerivativeOpti
   return { ocr: true };
 }
 
-/** Writes OBJ.jp2, JP2.jp2, JPG.jpg, TN.jpg, OCR.txt and HOCR.html into pageDir (MODS is the caller's). */
-export async function makePageDerivatives(src: PageSource, pageDir: string, o: DerivativeOptions, signal?: AbortSignal): Promise<PageResult> {
+/** The XMP-dc fields of the preservation image and the writer that embeds them in each derivative. */
+export interface DerivativeXmp {
+  fields: XmpFields;
+  writer: MetadataWriter;
+}
+
+/**
+ * Writes OBJ.jp2, JP2.jp2, JPG.jpg, TN.jpg, OCR.txt and HOCR.html into pageDir (MODS is the
+ * caller's); OBJ, JP2, JPG and TN carry the preservation image's XMP-dc fields when `xmp` is given.
+ */
+export async function makePageDerivatives(src: PageSource, pageDir: string, o: DerivativeOptions, xmp?: DerivativeXmp, signal?: AbortSignal): Promise<PageResult> {
+  const embed = async (path: string) => {
+    if (xmp) await xmp.writer.write(path, xmp.fields);
+  };
   const work = await mkdtemp(join(tmpdir(), 'distillery-page-'));
   try {
     const { data, info } = await decodeForAccess(src, o.opjDecompressCommand, work, signal);
@@ -103,9 +117,11 @@ export async function makePageDerivatives(src: PageSource, pageDir: string, o: D
     await writePnm(pnm, data, info);
     const [ocrResult] = await Promise.all([
       ocr(pnm, pageDir, work, o, signal),
-      encodeJp2(pnm, join(pageDir, 'OBJ.jp2'), info, o, signal).then(() => copyFile(join(pageDir, 'OBJ.jp2'), join(pageDir, 'JP2.jp2'))),
-      sharp(data, raw).resize(600, 800, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'JPG.jpg')),
-      sharp(data, raw).resize(200, 200, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'TN.jpg')),
+      encodeJp2(pnm, join(pageDir, 'OBJ.jp2'), info, o, signal)
+        .then(() => embed(join(pageDir, 'OBJ.jp2')))
+        .then(() => copyFile(join(pageDir, 'OBJ.jp2'), join(pageDir, 'JP2.jp2'))),
+      sharp(data, raw).resize(600, 800, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'JPG.jpg')).then(() => embed(join(pageDir, 'JPG.jpg'))),
+      sharp(data, raw).resize(200, 200, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'TN.jpg')).then(() => embed(join(pageDir, 'TN.jpg'))),
     ]);
     return { width: info.width, height: info.height, ...ocrResult };
   } finally {

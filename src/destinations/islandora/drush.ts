@@ -58,6 +58,33 @@ export class Drush {
     return (await this.fetchPids(`PID:${solrEscape(ns)}\\:${solrEscape(id)}`, signal)).includes(pid);
   }
 
+  /** The pages of a book, present or not (islandora_book_batch gives each page isMemberOf the book). */
+  async listMembers(pid: string, signal?: AbortSignal): Promise<string[]> {
+    return this.fetchPids(`RELS_EXT_isMemberOf_uri_t:"info:fedora/${pid}"`, signal);
+  }
+
+  /**
+   * islandora_datastream_crud_fetch_datastreams: writes `<dir>/<ns>_<id>_<dsid>.<extension>` for each
+   * PID of the PID file that has the datastream. Returns the PIDs drush said it retrieved.
+   */
+  async fetchDatastreams(o: { pidFile: string; dsid: string; dir: string; extension: string }, signal?: AbortSignal): Promise<string[]> {
+    const command = 'islandora_datastream_crud_fetch_datastreams';
+    const r = await this.exec(command, [`--pid_file=${o.pidFile}`, `--dsid=${o.dsid}`, `--datastreams_directory=${o.dir}`, `--datastreams_extension=${o.extension}`, '--yes'], true, policies.remoteLookup, signal);
+    if (r.code !== 0) throw new DrushError(command, r);
+    return [...r.stderr.matchAll(/^\S+ datastream for object (\S+) retrieved/gm)].map((m) => m[1]);
+  }
+
+  /** islandora_bulk_delete_delete: purges the PIDs of the file (a book with its pages); returns the PIDs deleted. */
+  async purge(pidFile: string, signal?: AbortSignal): Promise<{ deleted: string[]; failed: string[] }> {
+    const command = 'islandora_bulk_delete_delete';
+    const r = await this.exec(command, [`--pid_file=${pidFile}`, '--yes'], true, policies.remoteCommand, signal);
+    if (r.code !== 0) throw new DrushError(command, r);
+    return {
+      deleted: [...r.stdout.matchAll(/^Deleted (\S+)$/gm)].map((m) => m[1]),
+      failed: [...r.stdout.matchAll(/^Failed to delete object (\S+)$/gm)].map((m) => m[1]),
+    };
+  }
+
   async findCollection(pid: string, signal?: AbortSignal): Promise<string | undefined> {
     const [ns, id] = splitPid(pid);
     const pids = await this.fetchPids(`dc.identifier:${solrEscape(ns)}\\:${solrEscape(id)} AND dc.type:Collection`, signal);
@@ -90,12 +117,16 @@ export class Drush {
     return id;
   }
 
-  /** Ingests a set; returns the PIDs drush logged as "Ingested <pid>." (on stderr). */
-  async ingest(setId: string, signal?: AbortSignal): Promise<string[]> {
+  /** Ingests a set; returns the PIDs drush logged as "Ingested <pid>." and those it failed to ingest (on stderr). */
+  async ingest(setId: string, signal?: AbortSignal): Promise<{ ingested: string[]; failed: string[] }> {
     const command = 'islandora_batch_ingest';
     const r = await this.exec(command, [`--ingest_set=${setId}`], true, policies.remoteCommand, signal);
     if (r.code !== 0) throw new DrushError(command, r);
-    return [...r.stderr.matchAll(/^Ingested (\S+?)\.?\s+\[ok\]/gm)].map((m) => m[1]);
+    return {
+      ingested: [...r.stderr.matchAll(/^Ingested (\S+?)\.?\s+\[ok\]/gm)].map((m) => m[1]),
+      // includes/ingest.batch.inc: "Exception occured: Failed to ingest %pid." / "Unknown error: Failed to ingest %pid."
+      failed: [...r.stderr.matchAll(/Failed to ingest (\S+?)\.?\s+\[/gm)].map((m) => m[1]),
+    };
   }
 }
 

@@ -1,20 +1,33 @@
 /**
  * Islandora 7 as the original published to it: stage the book locally, make a remote temporary
  * folder, rsync, find the collection object (create it with islandora_batch_with_derivs when drush
- * says NO_PIDS_FOUND), preprocess the book with islandora_book_batch and ingest the set, check the
- * book's PID was ingested, and remove the remote folder.
+ * says NO_PIDS_FOUND), preprocess the book with islandora_book_batch and ingest the set, and remove
+ * the remote folder. What a book holds is read back with islandora_datastream_crud (the pages that
+ * are members of the book, and from their MODS each page's number and source sha512, the book's
+ * metadata digest); a book is removed with islandora_bulk_delete (the book and its pages).
+ *
+ * Islandora cannot update a book in place here: islandora_datastream_crud_push_datastreams reads
+ * the PID from the file name `<ns>_<id>_<DSID>` and takes any PID with two or three "_" apart
+ * wrongly (includes/utilities.inc, islandora_datastream_crud_parse_dsfilename), and component ids
+ * hold "_" (HBF_001_02). An outdated book is therefore replaced whole under the same PID.
  */
 import { access } from 'node:fs/promises';
+import { XMLParser } from 'fast-xml-parser';
 import { runChild } from '../../childProcess.js';
+import { MetadataWriter } from '../../images/metadata.js';
+import { xmpFields } from '../../images/xmp.js';
 import { policies, PermanentError, withRetry, type RetryPolicy } from '../../policies.js';
 import type { CheckResult, PreparedFolder, RunScope } from '../destination.js';
-import type { CollectionInfo } from './collectionInfo.js';
+import type { CollectionInfo } from '../access/collectionInfo.js';
+import type { AccessEdition, AccessLinks, AccessPlatform, PublishedCopy } from '../access/platform.js';
 import { Drush } from './drush.js';
+import { METADATA_DIGEST_NOTE, SOURCE_DIGEST_NOTE } from './mods.js';
 import { bookPid, collectionPid } from './pid.js';
-import type { AccessLinks, AccessPlatform } from './platform.js';
 import type { IslandoraSettings } from './settings.js';
 import { SshError, SshTarget } from './ssh.js';
 import { stageBook, stageCollection } from './staging.js';
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
 
 export class Islandora7Platform implements AccessPlatform {
   readonly name = 'islandora';
@@ -85,25 +98,103 @@ export class Islandora7Platform implements AccessPlatform {
     }
   }
 
-  async find(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<AccessLinks | undefined> {
-    await this.preflight();
-    const pid = bookPid(collection.id, folder.record.componentId);
-    const exists = await this.remote(run, 'Looking for the book in Islandora', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal));
-    return exists ? this.links(pid) : undefined;
+  linksFor(collection: CollectionInfo, folder: PreparedFolder): AccessLinks {
+    return this.links(bookPid(collection.id, folder.record.componentId));
   }
 
-  async publish(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<AccessLinks> {
+  /**
+   * Reads the book back from Islandora: whether the book object is there, its pages (every object
+   * that isMemberOf the book, also pages an interrupted ingest left without it) and, from their
+   * MODS, each page's number and source sha512 and the book's metadata digest.
+   */
+  async inspect(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<PublishedCopy | undefined> {
+    await this.preflight();
     const pid = bookPid(collection.id, folder.record.componentId);
-    const staged = await stageBook(folder, collection, {
-      stagingDir: this.s.stagingDir,
-      recordLinkBase: this.s.recordLinkBase,
-      pageConcurrency: this.s.pageConcurrency,
-      derivatives: this.s,
-      reporter: run.reporter,
-      signal: run.signal,
-    });
+    const bookThere = await this.remote(run, 'Looking for the book in Islandora', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal));
+    const pagePids = await this.remote(run, 'Listing the pages of the book', policies.remoteLookup, (signal) => this.drush.listMembers(pid, signal));
+    if (!bookThere && pagePids.length === 0) return undefined;
+    const pids = [...(bookThere ? [pid] : []), ...pagePids];
+    const mods = await this.withRemoteDir(run, (tmp) => this.readDatastreams(run, tmp, pids, 'MODS'));
+    const notes = (xml: string | undefined) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const m: Record<string, any> = xml ? (parser.parse(xml).mods ?? {}) : {};
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const all = <T = any>(v: unknown): T[] => (v === undefined ? [] : ([v].flat() as T[]));
+      const note = (type: string): string | undefined =>
+        all(m.recordInfo).flatMap((r) => all(r?.recordInfoNote)).find((n) => n?.['@type'] === type)?.['#text'];
+      const number = all(m.part).map((p) => p?.detail?.number).find((n) => n !== undefined);
+      return { note, number };
+    };
+    const pages = pagePids
+      .map((p) => {
+        const n = notes(mods.get(p));
+        const number = Number(n.number);
+        return { page: Number.isInteger(number) && number > 0 ? String(number).padStart(4, '0') : `?${p}`, sourceSha512: String(n.note(SOURCE_DIGEST_NOTE) ?? '') };
+      })
+      .sort((a, b) => a.page.localeCompare(b.page));
+    const digest = bookThere ? notes(mods.get(pid)).note(METADATA_DIGEST_NOTE) : undefined;
+    return { links: this.links(pid), complete: bookThere, pages, metadataDigest: digest === undefined ? undefined : String(digest) };
+  }
+
+  async publish(collection: CollectionInfo, folder: PreparedFolder, edition: AccessEdition, run: RunScope): Promise<AccessLinks> {
+    const pid = bookPid(collection.id, folder.record.componentId);
+    const writer = new MetadataWriter({ maxProcs: this.s.pageConcurrency, exiftoolPath: this.s.exiftoolCommand });
+    let staged;
+    try {
+      staged = await stageBook(folder, collection, edition, {
+        stagingDir: this.s.stagingDir,
+        recordLinkBase: this.s.recordLinkBase,
+        pageConcurrency: this.s.pageConcurrency,
+        derivatives: this.s,
+        reporter: run.reporter,
+        xmp: (image) => ({ writer, fields: xmpFields({ collection, folder: folder.record, sequence: image.sequence, imageId: image.componentId }) }),
+      });
+    } finally {
+      await writer.end();
+    }
     for (const p of staged.ocrProblems) run.reporter.line(`⚠️ ${folder.name} page ${p.page} has no OCR: ${p.problem}`);
 
+    return this.withRemoteDir(run, async (tmp) => {
+      const parent = await this.ensureCollection(collection, tmp, run);
+      await this.remote(run, `Sending ${folder.name}`, policies.transfer, (signal) => this.ssh.rsync(staged.bookDir, `${tmp}/books`, { policy: policies.transfer, signal }));
+      const setId = await this.remote(run, 'Preparing the book batch', policies.remoteCommand, (signal) =>
+        this.drush.bookBatchPreprocess({ parent, scanTarget: `${tmp}/books` }, signal),
+      );
+      await run.fence?.(`ingesting ${folder.name} into Islandora`);
+      const { ingested, failed } = await this.ingestOnce(run, setId, pid, 'Ingesting the book');
+      if (failed.length) run.reporter.line(`⚠️ Islandora could not ingest ${failed.join(', ')} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}`);
+      if (!ingested.includes(pid)) run.reporter.line(`⚠️ Islandora did not ingest the book ${pid} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}`);
+      // What was ingested is checked by reading the book back (the access orchestration does).
+      return this.links(pid);
+    });
+  }
+
+  /**
+   * Purges the book with its pages (islandora_bulk_delete), or the pages an interrupted ingest
+   * left without their book, and checks nothing of it is left.
+   */
+  async remove(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<void> {
+    const pid = bookPid(collection.id, folder.record.componentId);
+    const bookThere = await this.remote(run, 'Looking for the book in Islandora', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal));
+    const pages = await this.remote(run, 'Listing the pages of the book', policies.remoteLookup, (signal) => this.drush.listMembers(pid, signal));
+    if (!bookThere && pages.length === 0) return;
+    await this.withRemoteDir(run, async (tmp) => {
+      const pidFile = `${tmp}/pids.txt`;
+      await this.writeRemoteLines(run, pidFile, bookThere ? [pid] : pages);
+      await run.fence?.(`removing ${pid} from Islandora`);
+      const r = await this.remote(run, `Removing ${pid} from Islandora`, policies.remoteCommand, (signal) => this.drush.purge(pidFile, signal));
+      if (r.failed.length) throw new PermanentError(`Islandora could not delete ${r.failed.join(', ')}; remove them by hand (drush islandora_bulk_delete_delete) and run access again.`);
+    });
+    const left = [
+      ...((await this.remote(run, 'Checking the book is gone', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal))) ? [pid] : []),
+      ...(await this.remote(run, 'Checking the pages are gone', policies.remoteLookup, (signal) => this.drush.listMembers(pid, signal))),
+    ];
+    if (left.length) throw new PermanentError(`Islandora still holds ${left.join(', ')} after removing ${pid}; remove them by hand and run access again.`);
+    run.reporter.line(`🗑️ Removed ${pid} and its ${pages.length} page(s) from Islandora.`);
+  }
+
+  /** Runs `fn` with a fresh remote temporary folder (mktemp -d), removed afterwards. */
+  private async withRemoteDir<T>(run: RunScope, fn: (tmp: string) => Promise<T>): Promise<T> {
     const tmp = await this.remote(run, 'Making a remote temporary folder', policies.remoteLookup, async (signal) => {
       const r = await this.ssh.run(['mktemp', '-d'], { policy: policies.remoteLookup, signal });
       const path = r.stdout.trim();
@@ -111,23 +202,38 @@ export class Islandora7Platform implements AccessPlatform {
       return path;
     });
     try {
-      const parent = await this.ensureCollection(collection, tmp, run);
-      await this.remote(run, `Sending ${folder.name}`, policies.transfer, (signal) => this.ssh.rsync(staged.bookDir, `${tmp}/books`, { policy: policies.transfer, signal }));
-      const setId = await this.remote(run, 'Preparing the book batch', policies.remoteCommand, (signal) =>
-        this.drush.bookBatchPreprocess({ parent, scanTarget: `${tmp}/books` }, signal),
-      );
-      await run.fence?.(`ingesting ${folder.name} into Islandora`);
-      const ingested = await this.ingestOnce(run, setId, pid, 'Ingesting the book');
-      // Verify: drush logs each ingested PID; a book skipped as existing would not be listed.
-      if (!ingested.includes(pid) && !(await this.remote(run, 'Checking the book', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal)))) {
-        throw new PermanentError(
-          `Islandora did not ingest ${pid} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId} for why.`,
-        );
-      }
-      return this.links(pid);
+      return await fn(tmp);
     } finally {
       await this.removeRemote(tmp, run);
     }
+  }
+
+  /** Writes lines to a remote file (each line an argument of printf, so nothing is interpreted). */
+  private async writeRemoteLines(run: RunScope, path: string, lines: string[]): Promise<void> {
+    await this.remote(run, 'Writing a PID list on the server', policies.remoteLookup, async (signal) => {
+      const r = await this.ssh.run(['sh', '-c', 'f="$1"; shift; printf "%s\\n" "$@" > "$f"', 'sh', path, ...lines], { policy: policies.remoteLookup, signal });
+      if (r.code !== 0) throw new PermanentError(`Could not write ${path} on ${this.ssh.label}: ${r.stderr.trim()}`);
+    });
+  }
+
+  /** One datastream of several objects, through islandora_datastream_crud_fetch_datastreams; by PID. */
+  private async readDatastreams(run: RunScope, tmp: string, pids: string[], dsid: string): Promise<Map<string, string>> {
+    const pidFile = `${tmp}/pids.txt`;
+    const dir = `${tmp}/datastreams`;
+    await this.writeRemoteLines(run, pidFile, pids);
+    const retrieved = await this.remote(run, `Reading the ${dsid} of ${pids.length} object(s)`, policies.remoteLookup, (signal) => this.drush.fetchDatastreams({ pidFile, dsid, dir, extension: 'xml' }, signal));
+    const out = new Map<string, string>();
+    if (retrieved.length === 0) return out;
+    const files = retrieved.map((p) => `${dir}/${p.replace(':', '_')}_${dsid}.xml`);
+    const r = await this.remote(run, `Reading the ${dsid} files`, policies.remoteLookup, (signal) => this.ssh.run(['tail', '-v', '-n', '+1', '--', ...files], { policy: policies.remoteLookup, signal }));
+    if (r.code !== 0) throw new PermanentError(`Could not read the fetched ${dsid} datastreams on ${this.ssh.label}: ${r.stderr.trim()}`);
+    // tail -v prints "==> <file> <==" before each file: [before, name1, text1, name2, text2, …].
+    const parts = r.stdout.split(/^==> (.+) <==\n/m);
+    for (let i = 1; i + 1 < parts.length; i += 2) {
+      const k = files.indexOf(parts[i]);
+      if (k !== -1) out.set(retrieved[k], parts[i + 1]);
+    }
+    return out;
   }
 
   private async ensureCollection(collection: CollectionInfo, tmp: string, run: RunScope): Promise<string> {
@@ -148,7 +254,7 @@ export class Islandora7Platform implements AccessPlatform {
         }, signal),
       );
       await run.fence?.(`creating the Islandora collection ${wanted}`);
-      const ingested = await this.ingestOnce(run, setId, wanted, 'Creating the collection', (signal) => this.drush.findCollection(wanted, signal));
+      const { ingested } = await this.ingestOnce(run, setId, wanted, 'Creating the collection', (signal) => this.drush.findCollection(wanted, signal));
       pid = ingested.find((p) => p === wanted) ?? ingested[0];
       if (!pid) throw new PermanentError(`Islandora did not create the collection ${wanted} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}.`);
       run.reporter.line(`✅ Created the Islandora collection: ${this.links(pid).objectUrl}`);
@@ -162,13 +268,19 @@ export class Islandora7Platform implements AccessPlatform {
    * be ingesting on the server, so before another attempt the object is looked up, and if it is
    * there the ingest is not run again. (Ingesting the same set again only ingests what it has not.)
    */
-  private ingestOnce(run: RunScope, setId: string, pid: string, what: string, lookUp: (signal: AbortSignal) => Promise<unknown> = (signal) => this.drush.objectExists(pid, signal)): Promise<string[]> {
+  private ingestOnce(
+    run: RunScope,
+    setId: string,
+    pid: string,
+    what: string,
+    lookUp: (signal: AbortSignal) => Promise<unknown> = (signal) => this.drush.objectExists(pid, signal),
+  ): Promise<{ ingested: string[]; failed: string[] }> {
     return this.remote(run, what, policies.remoteCommand, async (signal, attempt) => {
       if (attempt > 1) {
         const found = await lookUp(signal);
         if (found) {
           run.reporter.line(`↩️ ${pid} is in Islandora: the interrupted ingest of set ${setId} finished on the server, so it is not ingested again.`);
-          return [typeof found === 'string' ? found : pid];
+          return { ingested: [typeof found === 'string' ? found : pid], failed: [] };
         }
       }
       return this.drush.ingest(setId, signal);

@@ -59,7 +59,13 @@ export interface BookMetadata {
   componentId: string;
   /** The collection's use-and-reproduction note. */
   accessCondition?: string;
+  /** Digest of the descriptive metadata this MODS was made from (read back to know when it is stale). */
+  metadataDigest?: string;
 }
+
+/** MODS 3.7 recordInfoNote types under which a published copy records what it was made from. */
+export const METADATA_DIGEST_NOTE = 'distillery metadata sha256';
+export const SOURCE_DIGEST_NOTE = 'distillery source sha512';
 
 function dateElements(dates: BookDate[]): XmlElement[] {
   const out: XmlElement[] = [];
@@ -101,9 +107,16 @@ export function bookMods(m: BookMetadata): string {
     el('relatedItem', { 'xlink:href': m.recordUrl }, el('location', {}, el('url', {}, m.recordUrl))),
     el('identifier', { type: 'local' }, m.componentId),
     m.accessCondition !== undefined && el('accessCondition', { type: 'use and reproduction' }, m.accessCondition),
+    m.metadataDigest !== undefined && el('recordInfo', {}, el('recordInfoNote', { type: METADATA_DIGEST_NOTE }, m.metadataDigest)),
   );
 }
 
-export function pageMods(title: string, identifier: string): string {
-  return mods(el('titleInfo', {}, el('title', {}, title)), el('identifier', { type: 'local' }, identifier));
+/** Page MODS: title, image id, its page number in the book and the sha512 of the preservation image it shows. */
+export function pageMods(title: string, identifier: string, source?: { page: string; sha512: string }): string {
+  return mods(
+    el('titleInfo', {}, el('title', {}, title)),
+    el('identifier', { type: 'local' }, identifier),
+    source && el('part', {}, el('detail', { type: 'page' }, el('number', {}, String(Number(source.page))))),
+    source && el('recordInfo', {}, el('recordInfoNote', { type: SOURCE_DIGEST_NOTE }, source.sha512)),
+  );
 }

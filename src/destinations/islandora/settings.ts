@@ -4,6 +4,7 @@
  * new ones for what the original hard-coded or left to ~/.ssh.
  */
 import type { SettingsReader } from '../../settings/reader.js';
+import { readAccessOptions, type AccessOptions } from '../access/settings.js';
 
 export type Jp2Encoder = 'opj_compress' | 'kakadu';
 
@@ -41,6 +42,10 @@ export interface IslandoraSettings {
   opjCompressCommand: string;
   opjDecompressCommand: string;
   kduCompressCommand?: string;
+  /** exiftool, to embed the preservation image's XMP in each derivative (EXIFTOOL_CMD); exiftool-vendored's own when absent. */
+  exiftoolCommand?: string;
+  /** The platform-neutral access settings (ACCESS_DIGITAL_OBJECT_PUBLISH, ACCESS_REPLACE_OTHER_LINKS); defaults when absent. */
+  access?: AccessOptions;
 }
 
 export function readIslandoraSettings(r: SettingsReader): IslandoraSettings {
@@ -76,6 +81,7 @@ export function readIslandoraSettings(r: SettingsReader): IslandoraSettings {
       required: encoder === 'kakadu',
       help: 'path of kdu_compress, needed when ISLANDORA_JP2_ENCODER=kakadu',
     }),
+    access: readAccessOptions(r),
   };
   return settings;
 }

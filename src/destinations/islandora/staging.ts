@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { PreparedFolder, PreservedImage } from '../destination.js';
 import type { Reporter } from '../../runs/reporter.js';
-import type { CollectionInfo } from './collectionInfo.js';
-import { makePageDerivatives, type DerivativeOptions } from './derivatives.js';
+import type { CollectionInfo } from '../access/collectionInfo.js';
+import type { AccessEdition } from '../access/platform.js';
+import { makePageDerivatives, type DerivativeOptions, type DerivativeXmp } from './derivatives.js';
 import { bookMods, collectionMods, collectionPolicy, pageMods, type BookDate } from './mods.js';
 
 export interface StagedCollection {
@@ -60,11 +61,13 @@ export interface StageBookOptions {
   pageConcurrency: number;
   derivatives: DerivativeOptions;
   reporter: Reporter;
+  /** The XMP-dc fields of a page's preservation image, embedded in its OBJ, JPG and TN as well. */
+  xmp?: (image: PreservedImage) => DerivativeXmp;
   /** The run's stop signal: reaches the decoders, encoders and Tesseract. */
   signal?: AbortSignal;
 }
 
-export async function stageBook(folder: PreparedFolder, info: CollectionInfo, o: StageBookOptions): Promise<StagedBook> {
+export async function stageBook(folder: PreparedFolder, info: CollectionInfo, edition: AccessEdition, o: StageBookOptions): Promise<StagedBook> {
   const scanTarget = join(collectionRoot(o.stagingDir, info.id), 'books');
   const bookDir = join(scanTarget, `${info.id}+${folder.record.componentId}`);
   await rm(bookDir, { recursive: true, force: true });
@@ -75,33 +78,32 @@ export async function stageBook(folder: PreparedFolder, info: CollectionInfo, o:
     bookMods({
       title: a.folderTitle,
       dates: creationDates(folder),
-      pageCount: folder.images.length,
+      pageCount: edition.pages.length,
       collectionTitle: a.collectionDisplay,
       series: a.seriesId !== undefined && a.seriesDisplay !== undefined ? { id: a.seriesId, title: a.seriesDisplay } : undefined,
       subseries: a.subseriesId !== undefined && a.subseriesDisplay !== undefined ? { id: a.subseriesId, title: a.subseriesDisplay } : undefined,
       recordUrl: `${o.recordLinkBase}${folder.record.archivalObjectUri}`,
       componentId: folder.record.componentId,
       accessCondition: info.useRestriction,
+      metadataDigest: edition.metadataDigest,
     }),
   );
-  const images = [...folder.images].sort((x, y) => x.sequence.localeCompare(y.sequence, 'en', { numeric: true }));
   const limit = pLimit(o.pageConcurrency);
   const ocrProblems: StagedBook['ocrProblems'] = [];
   let done = 0;
   await Promise.all(
-    images.map((image, i) =>
+    edition.pages.map(({ page, sourceSha512, image }) =>
       limit(async () => {
-        const page = String(i + 1).padStart(4, '0');
         const pageDir = join(bookDir, page);
         await mkdir(pageDir, { recursive: true });
-        await writeFile(join(pageDir, 'MODS.xml'), pageMods(pageTitle(folder, image), image.componentId));
+        await writeFile(join(pageDir, 'MODS.xml'), pageMods(pageTitle(folder, image), image.componentId, { page, sha512: sourceSha512 }));
         if (o.signal?.aborted) throw o.signal.reason;
-        const result = await makePageDerivatives(image, pageDir, o.derivatives, o.signal);
+        const result = await makePageDerivatives(image, pageDir, o.derivatives, o.xmp?.(image), o.signal);
         if (!result.ocr) ocrProblems.push({ page, problem: result.ocrProblem ?? 'unknown' });
-        o.reporter.progress(++done, images.length, `${folder.name} page ${page}`, 'pages');
+        o.reporter.progress(++done, edition.pages.length, `${folder.name} page ${page}`, 'pages');
       }),
     ),
   );
-  if (images.length > 0) await copyFile(join(bookDir, '0001', 'TN.jpg'), join(bookDir, 'TN.jpg'));
-  return { scanTarget, bookDir, pages: images.length, ocrProblems };
+  if (edition.pages.length > 0) await copyFile(join(bookDir, '0001', 'TN.jpg'), join(bookDir, 'TN.jpg'));
+  return { scanTarget, bookDir, pages: edition.pages.length, ocrProblems };
 }

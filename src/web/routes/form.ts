@@ -21,7 +21,9 @@ export function formRoutes(ctx: WebContext): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const collectionId = typeof body.collection_id === 'string' ? body.collection_id.trim() : '';
     const chosen = Array.isArray(body.processes) ? body.processes.map(String) : typeof body.processes === 'string' ? [body.processes] : [];
-    const again = (problem: WebProblem) => renderForm(ctx, req, res, problem.status, { problem, collectionId, chosen });
+    const regenerateFolders = typeof body.regenerate_folders === 'string' ? body.regenerate_folders.trim() : '';
+    const regenerate = body.regenerate === 'yes' ? regenerateFolders || true : undefined;
+    const again = (problem: WebProblem) => renderForm(ctx, req, res, problem.status, { problem, collectionId, chosen, regenerate: regenerate !== undefined, regenerateFolders });
 
     const idProblem = collectionIdProblem(body.collection_id);
     if (idProblem) return again(problems.badRequest(idProblem));
@@ -44,8 +46,8 @@ export function formRoutes(ctx: WebContext): Router {
       return again(problems.tooMany(`You have asked for ${ctx.requestLimit.perHour} runs in the last hour, as many as Distillery takes from one person. You can ask again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
     }
     try {
-      const request = await ctx.status.requestRun({ collectionId, processes, user: { email: user.email, name: user.name } });
-      ctx.log.info({ collection: collectionId, processes, user: user.email, run: request.runId }, 'run requested');
+      const request = await ctx.status.requestRun({ collectionId, processes, user: { email: user.email, name: user.name }, regenerate });
+      ctx.log.info({ collection: collectionId, processes, regenerate: request.regenerate, user: user.email, run: request.runId }, 'run requested');
     } catch (err) {
       ctx.requestLimit.giveBack(who);
       if (err instanceof RunConflict) return again(problems.conflict(err.message));
@@ -63,7 +65,7 @@ async function renderForm(
   req: Request,
   res: Response,
   status: number,
-  state: { problem?: WebProblem; collectionId?: string; chosen?: string[] },
+  state: { problem?: WebProblem; collectionId?: string; chosen?: string[]; regenerate?: boolean; regenerateFolders?: string },
 ): Promise<void> {
   const recent = await recentRuns(ctx.status, 10);
   const audit = await readAuditStatus(ctx.status.dir);
@@ -74,6 +76,8 @@ async function renderForm(
     problem: state.problem,
     collectionId: state.collectionId ?? '',
     chosen: state.chosen ?? [],
+    regenerate: state.regenerate ?? false,
+    regenerateFolders: state.regenerateFolders ?? '',
     recent,
     audit,
   });

@@ -17,7 +17,8 @@ import type { PreparedFolder, PreservedImage, RunScope } from '../../../src/dest
 import { expectedFiles, type ImageInfo } from '../../../src/destinations/iiif/imageService.js';
 import { IiifPlatform } from '../../../src/destinations/iiif/platform.js';
 import { FolderPublisher, S3Publisher } from '../../../src/destinations/iiif/publisher.js';
-import type { CollectionInfo } from '../../../src/destinations/islandora/collectionInfo.js';
+import type { CollectionInfo } from '../../../src/destinations/access/collectionInfo.js';
+import { accessEdition, differences } from '../../../src/destinations/access/edition.js';
 import { MemoryReporter } from '../../../src/runs/reporter.js';
 import { makeTiff } from '../../fixtures/images/make.js';
 import { fauxqsTarget, type Target } from '../s3/targets.js';
@@ -75,6 +76,17 @@ function runScope(reporter = new MemoryReporter()): RunScope & { reporter: Memor
   return { runId: 'r', collectionId: 'HaleGE', user: { email: 'a@b', name: 'A' }, processes: ['access'], reporter, aspace: undefined as never };
 }
 
+/** The links when the published Manifest is current (what the access orchestration checks), else undefined. */
+async function find(platform: IiifPlatform, folder: PreparedFolder): Promise<{ objectUrl: string; thumbnailUrl: string } | undefined> {
+  const copy = await platform.inspect(collection, folder, runScope());
+  return copy && differences(copy, accessEdition(collection, folder)).length === 0 ? copy.links : undefined;
+}
+async function changes(platform: IiifPlatform, folder: PreparedFolder): Promise<string[]> {
+  const copy = await platform.inspect(collection, folder, runScope());
+  return copy ? differences(copy, accessEdition(collection, folder)) : [];
+}
+const publish = (platform: IiifPlatform, folder: PreparedFolder, run = runScope()) => platform.publish(collection, folder, accessEdition(collection, folder), run);
+
 async function allFiles(root: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
@@ -92,8 +104,8 @@ test('a folder becomes a valid Manifest in a valid Collection; a rerun publishes
   const platform = new IiifPlatform({ baseUrl: BASE, publisher: new FolderPublisher(root), tileSize: 256, thumbnailSize: 150, opjDecompressCommand: 'opj_decompress', recordLinkBase: 'https://archives.example.edu' });
   const folder = folderOf(images);
 
-  expect(await platform.find(collection, folder, runScope())).toBeUndefined();
-  const links = await platform.publish(collection, folder, runScope());
+  expect(await find(platform, folder)).toBeUndefined();
+  const links = await publish(platform, folder);
   expect(links.objectUrl).toBe(`${BASE}/HaleGE/HaleGE_001_02/manifest.json`);
   const manifest = JSON.parse(await readFile(join(root, 'HaleGE/HaleGE_001_02/manifest.json'), 'utf8'));
   valid(manifest);
@@ -123,16 +135,15 @@ test('a folder becomes a valid Manifest in a valid Collection; a rerun publishes
 
   // A rerun: current, nothing written.
   const before = await allFiles(root);
-  const again = await platform.find(collection, folder, runScope());
+  const again = await find(platform, folder);
   expect(again).toEqual(links);
   expect(await allFiles(root)).toEqual(before);
 
   // A scan added: the Manifest gains a canvas; the existing services are reused untouched.
   const added = folderOf([...images, await image(src, 4)]);
-  expect(await platform.find(collection, added, runScope())).toBeUndefined();
-  const run = runScope();
-  await platform.publish(collection, added, run);
-  expect(run.reporter.lines.join('\n')).toContain('1 page added');
+  expect(await find(platform, added)).toBeUndefined();
+  expect(await changes(platform, added)).toEqual(['1 page(s) to add (0004)']);
+  await publish(platform, added);
   const m2 = JSON.parse(await readFile(join(root, 'HaleGE/HaleGE_001_02/manifest.json'), 'utf8'));
   valid(m2);
   expect(m2.items).toHaveLength(4);
@@ -142,19 +153,17 @@ test('a folder becomes a valid Manifest in a valid Collection; a rerun publishes
   // A scan replaced (rescanned): a new service, the old one removed once the Manifest moved on.
   const rescanned = await image(src, 2, 99);
   const replaced = folderOf([images[0], rescanned, images[2], added.images[3]]);
-  const run3 = runScope();
-  await platform.publish(collection, replaced, run3);
-  expect(run3.reporter.lines.join('\n')).toContain('1 page replaced');
+  expect(await changes(platform, replaced)).toEqual(['1 page(s) to replace, their preservation images changed (0002)']);
+  await publish(platform, replaced);
   const oldService = join(root, manifest.items[1].items[0].items[0].body.service[0].id.slice(BASE.length + 1));
   await expect(stat(oldService)).rejects.toThrow();
-  expect(await platform.find(collection, replaced, runScope())).toBeDefined();
+  expect(await find(platform, replaced)).toBeDefined();
 
   // Metadata edited in ArchivesSpace: stale, and says so.
   const retitled = folderOf(replaced.images, 'Letters to Kapteyn, 1901');
-  expect(await platform.find(collection, retitled, runScope())).toBeUndefined();
-  const run4 = runScope();
-  await platform.publish(collection, retitled, run4);
-  expect(run4.reporter.lines.join('\n')).toContain('descriptive metadata changed');
+  expect(await find(platform, retitled)).toBeUndefined();
+  expect((await changes(platform, retitled)).join('; ')).toContain('descriptive metadata changed');
+  await publish(platform, retitled);
   expect(JSON.parse(await readFile(join(root, 'HaleGE/HaleGE_001_02/manifest.json'), 'utf8')).label.none[0]).toBe('Letters to Kapteyn, 1901');
 }, 120_000);
 
@@ -172,7 +181,7 @@ test('published to S3: every file verified, with the content types viewers need;
   const publisher = new S3Publisher({ bucket: c.bucket, prefix: 'iiif', region: c.region, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, endpoint: c.endpoint, forcePathStyle: true });
   const platform = new IiifPlatform({ baseUrl: BASE, publisher, tileSize: 256, thumbnailSize: 150, opjDecompressCommand: 'opj_decompress' });
   const folder = folderOf(images);
-  const links = await platform.publish(collection, folder, runScope());
+  const links = await publish(platform, folder);
   const head = (key: string) => target!.client.send(new HeadObjectCommand({ Bucket: c.bucket, Key: key }));
   expect((await head('iiif/HaleGE/HaleGE_001_02/manifest.json')).ContentType).toBe('application/json');
   expect((await head('iiif/HaleGE/collection.json')).ContentType).toBe('application/json');
@@ -184,6 +193,6 @@ test('published to S3: every file verified, with the content types viewers need;
   const list = async () => (await target!.client.send(new ListObjectsV2Command({ Bucket: c.bucket, Prefix: 'iiif/' }))).KeyCount;
   const count = await list();
   expect(count).toBeGreaterThan(10);
-  expect(await platform.find(collection, folder, runScope())).toEqual(links);
+  expect(await find(platform, folder)).toEqual(links);
   expect(await list()).toBe(count);
 }, 120_000);

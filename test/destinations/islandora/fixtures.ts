@@ -3,7 +3,8 @@
  * 8-bit RGB and one 16-bit grey, the case where Tesseract silently returns nothing unless it is
  * converted) and a PreparedFolder as the distill core hands it over.
  */
-import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { FolderRecord } from '../../../src/archivesspace/types.js';
@@ -57,7 +58,8 @@ export async function makeFolder(root: string, spec: FolderSpec): Promise<Prepar
       jp2Path: join(dir, `${spec.componentId}_${sequence}-LOSSLESS.jp2`),
       logicalPath: `${spec.componentId}_${sequence}.jp2`,
       bytes: 0,
-      digests: { sha512: '', sha256: '', md5: '' },
+      // The TIFF's own sha512 stands for the preservation JP2's here (no JP2 is made in these tests).
+      digests: { sha512: createHash('sha512').update(await readFile(sourcePath)).digest('hex'), sha256: '', md5: '' },
       technical: { width: 1200, height: 500, standard: '', transformation: '', quantization: '', fileFormatVersion: '', caption: '' },
       componentUri: `${spec.digitalObjectUri}/components/${i}`,
     });
@@ -68,7 +70,7 @@ export async function makeFolder(root: string, spec: FolderSpec): Promise<Prepar
     record: spec.record ?? {
       componentId: spec.componentId,
       archivalObjectUri: spec.archivalObjectUri,
-      archivalObject: { dates: [{ label: 'creation', date_type: 'inclusive', begin: '1921-03', end: '1922' }] },
+      archivalObject: { publish: true, dates: [{ label: 'creation', date_type: 'inclusive', begin: '1921-03', end: '1922' }] },
       arrangement,
       digitalObjectUri: spec.digitalObjectUri,
       extentNumber: String(spec.pages.length),

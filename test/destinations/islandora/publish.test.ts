@@ -52,9 +52,10 @@ function runScope(reporter = new MemoryReporter(), collectionId = 'HBF'): RunSco
   return { runId: 'r1', collectionId, user: { email: 'a@example.org', name: 'A' }, processes: ['access'], reporter, aspace: client };
 }
 
-async function standinState(): Promise<{ objects: Record<string, { parent: string; models: string[]; pages: unknown[] }>; sets: Record<string, unknown> }> {
+async function standinState(): Promise<{ objects: Record<string, { parent: string; models: string[]; isPageOf?: string }>; sets: Record<string, unknown> }> {
   return JSON.parse(await readFile(join(sshd.home, '.islandora-standin', 'state.json'), 'utf8'));
 }
+const pagesOf = (state: Awaited<ReturnType<typeof standinState>>, pid: string) => Object.values(state.objects).filter((o) => o.isPageOf === pid);
 
 function fileVersions(uri: string): Record<string, unknown>[] {
   return (aspace.state.get(uri)!.data.file_versions as Record<string, unknown>[] | undefined) ?? [];
@@ -118,12 +119,13 @@ describe('Islandora destination', () => {
     expect(state.objects['caltech:HBF'].models).toEqual(['islandora:collectionCModel']);
     expect(state.objects['caltech:HBF'].parent).toBe('islandora:root');
     expect(state.objects['HBF:HBF_001_01'].parent).toBe('caltech:HBF');
-    expect(state.objects['HBF:HBF_001_01'].pages).toHaveLength(2);
-    expect(state.objects['HBF:HBF_001_02'].pages).toHaveLength(1);
+    expect(pagesOf(state, 'HBF:HBF_001_01')).toHaveLength(2);
+    expect(pagesOf(state, 'HBF:HBF_001_02')).toHaveLength(1);
+    expect(pagesOf(state, 'HBF:HBF_001_01').every((p) => p.models.includes('islandora:pageCModel'))).toBe(true);
 
     const book1 = 'https://digital.example.org/islandora/object/HBF:HBF_001_01';
-    expect(reporter.lines).toContain(`✅ Published HBF_001_01: ${book1}`);
-    expect(reporter.lines).toContain('✅ Published HBF_001_02: https://digital.example.org/islandora/object/HBF:HBF_001_02');
+    expect(reporter.lines).toContain(`✅ Published HBF_001_01: ${book1} (2 pages, each checked against its preservation image)`);
+    expect(reporter.lines).toContain('✅ Published HBF_001_02: https://digital.example.org/islandora/object/HBF:HBF_001_02 (1 page, each checked against its preservation image)');
     expect(reporter.lines.filter((l) => l.startsWith('✅ Created the Islandora collection'))).toHaveLength(1);
 
     // The staging tree as islandora_book_batch reads it.
@@ -161,7 +163,7 @@ describe('Islandora destination', () => {
         { file_uri: `${url}/datastream/TN/view`, publish: true, xlink_show_attribute: 'embed' },
       ]);
     }
-  });
+  }, 300_000);
 
   it('publishes nothing twice on a rerun and keeps exactly two file versions', async () => {
     const before = await standinState();
@@ -171,15 +173,15 @@ describe('Islandora destination', () => {
     for (const f of folders) await dest.deliver(runScope(reporter), f);
     const after = await standinState();
     expect(Object.keys(after.sets)).toEqual(Object.keys(before.sets));
-    expect(Object.keys(after.objects).sort()).toEqual(['HBF:HBF_001_01', 'HBF:HBF_001_02', 'caltech:HBF']);
-    expect(reporter.lines).toContain('↩️ HBF_001_01 is already published: https://digital.example.org/islandora/object/HBF:HBF_001_01');
+    expect(Object.keys(after.objects).sort()).toEqual(Object.keys(before.objects).sort());
+    expect(reporter.lines).toContain('↩️ HBF_001_01 is already published and current: https://digital.example.org/islandora/object/HBF:HBF_001_01');
     expect(reporter.files.every((f) => f.outcome === 'skipped')).toBe(true);
     // No derivative was made again.
     expect((await stat(join(work, 'access', 'HBF', 'books', 'HBF+HBF_001_01', '0001', 'OBJ.jp2'))).mtimeMs).toBe(stagedBefore.mtimeMs);
     for (const f of folders) expect(fileVersions(f.record.digitalObjectUri)).toHaveLength(2);
-  });
+  }, 300_000);
 
-  it('merges with file versions already on the digital object instead of refusing or clobbering', async () => {
+  it('keeps unpublished file versions that point elsewhere beside the access links', async () => {
     const f = folders[0];
     const rec = aspace.state.get(f.record.digitalObjectUri)!;
     aspace.state.update(rec, { ...rec.data, lock_version: rec.lockVersion, file_versions: [...fileVersions(f.record.digitalObjectUri), { file_uri: 'https://other.example.org/scan.pdf', publish: false }] });
