@@ -15,6 +15,8 @@ Commands:
   check                 validate settings.ini (every problem at once) and report tools and services
   report <collection> [--json]
                         what a run would find and do, without writing anything
+  status <collection> [--json]
+                        what of a collection is preserved where: OCFL versions, S3, tape, access
   ocfl <subcommand>     validate | ls | show | diff | purge | tokens | audit  (distillery ocfl help)
   tape <subcommand>     label | status | catalogue  (distillery tape help)
   demo                  prepare the demo data folder and print its settings path
@@ -35,6 +37,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./commands/check.js')).checkCommand(rest);
     case 'report':
       return (await import('./commands/report.js')).reportCommand(rest);
+    case 'status':
+      return (await import('./commands/status.js')).statusCommand(rest);
     case 'ocfl':
       return (await import('./ocfl/cli.js')).ocflCommand(rest);
     case 'tape':

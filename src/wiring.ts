@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ArchivesSpaceClient } from './archivesspace/client.js';
+import { iiifDestinationFromSettings } from './destinations/iiif/index.js';
 import type { ArchivesSpace } from './archivesspace/types.js';
 import type { WorkerEnv } from './alchemist/worker.js';
 import type { Destination, DestinationProcess } from './destinations/destination.js';
@@ -13,11 +14,12 @@ import { IslandoraDestination } from './destinations/islandora/index.js';
 import { S3Destination } from './destinations/s3/index.js';
 import { TapeDestination } from './destinations/tape/index.js';
 import { DistillProcessor } from './distill/processor.js';
-import { imsFrom, ObjectIdentity, removeLocalPayload } from './ocfl/index.js';
+import { imsFrom, ObjectIdentity, removeLocalPayload, stableObjectId } from './ocfl/index.js';
 import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
 import type { Logger } from './log.js';
 import { buildReport, renderReportText } from './report/report.js';
-import { StatusFolder } from './runs/statusFolder.js';
+import { StatusFolder, thisWorker } from './runs/statusFolder.js';
+import { scheduleIntervalMs } from './alchemist/schedule.js';
 import type { Settings } from './settings/index.js';
 
 /** The local OCFL storage root inside LOSSLESS_PRESERVATION_FILES. */
@@ -33,6 +35,11 @@ export function archivesSpaceFrom(settings: Settings): ArchivesSpaceClient {
  * The OCFL object ids of folders: OCFL_ID_NAMESPACE + the archival object's repository-relative
  * URI (no host, port or scheme in it), continuing objects written under older URL-based ids.
  */
+/** A record's stable object id (without looking for an older URL-based object it may continue). */
+export function objectIdFor(settings: Settings, archivalObjectUri: string): string {
+  return stableObjectId(settings.ocfl.idNamespace, archivalObjectUri);
+}
+
 export function objectIdentityFor(settings: Settings): Promise<ObjectIdentity> {
   return ObjectIdentity.open(storageRootOf(settings), settings.ocfl.idNamespace);
 }
@@ -47,7 +54,8 @@ export function destinationFor(settings: Settings, process: DestinationProcess):
       if (!settings.modules.onsite || !settings.tape) return 'ONSITE_MEDIUM is not set in settings.ini: set ONSITE_MEDIUM=tape and the TAPE_ keys, or do not choose the onsite process.';
       return new TapeDestination({ ...settings.tape, storageRoot });
     case 'access':
-      if (!settings.modules.access || !settings.islandora) return 'ACCESS_PLATFORM is not set in settings.ini: set ACCESS_PLATFORM=islandora and the ISLANDORA_ keys, or do not choose the access process.';
+      if (settings.modules.access === 'iiif' && settings.iiif) return iiifDestinationFromSettings(settings.iiif, settings.images.opjDecompressCmd);
+      if (!settings.modules.access || !settings.islandora) return 'ACCESS_PLATFORM is not set in settings.ini: set ACCESS_PLATFORM=iiif or islandora and its keys, or do not choose the access process.';
       return new IslandoraDestination({ ...settings.islandora });
   }
 }
@@ -91,6 +99,10 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     folders: settings.folders,
     processor,
     log,
-    staleClaimMs: settings.alchemist.staleClaimMinutes * 60_000,
+    staleClaimMs: Math.round(settings.alchemist.staleClaimMinutes * 60_000),
+    identity: thisWorker(settings.alchemist.workerName),
+    schedule: settings.alchemist.schedule,
+    passEveryMs: scheduleIntervalMs(settings.alchemist.schedule),
+    runLogRetentionDays: settings.alchemist.runLogRetentionDays,
   };
 }

@@ -5,7 +5,7 @@
  * the digital object, component or tape container it made before instead of making another.
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { policies, withRetry } from '../policies.js';
+import { formatDuration, policies, withRetry } from '../policies.js';
 import { arrangementOf } from './arrangement.js';
 import { ArchivesSpaceError, errorFromResponse } from './errors.js';
 import type {
@@ -143,8 +143,8 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     const body: Json = { digital_object: { ref: digitalObjectUri }, component_id: component.componentId, label: component.label };
     if (component.position !== undefined) body.position = component.position;
     try {
-      const created = await this.post(`${this.repositoryUri}/digital_object_components`, body);
-      return componentOf(await this.get(created.uri));
+      const uri = await this.create(`${this.repositoryUri}/digital_object_components`, body, async () => (await this.findComponent(digitalObjectUri, component.componentId))?.uri);
+      return componentOf(await this.get(uri));
     } catch (err) {
       // A retried create whose first answer was lost: the component is there now.
       if (err instanceof ArchivesSpaceError && err.hasFieldError('component_id', /unique/i)) {
@@ -187,7 +187,12 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     if (!tcUri) {
       const body: Json = { indicator, type: 'Tape' };
       if (containerProfileUri) body.container_profile = { ref: containerProfileUri };
-      tcUri = (await this.post(`${this.repositoryUri}/top_containers`, body)).uri as string;
+      // Nothing makes a top container's indicator unique: only a look-up before a retry keeps a
+      // lost answer from making a second one.
+      tcUri = await this.create(`${this.repositoryUri}/top_containers`, body, async () => {
+        const again = await this.get(`${this.repositoryUri}/find_by_id/top_containers`, { indicator: [indicator], resolve: ['top_containers'] });
+        return (again.top_containers ?? []).find((t: Json) => String(t._resolved?.type ?? '').toLowerCase() === 'tape')?.ref as string | undefined;
+      });
     }
     const target = tcUri;
     await this.updateRecord(archivalObjectUri, (ao) => {
@@ -267,8 +272,28 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     this.token = undefined;
   }
 
+  /**
+   * Creates a record, never twice: a create whose answer was lost (a time-out, a dropped
+   * connection, a 5xx after the commit) may have been made, so before each retry `lookUp` asks
+   * for it, and a record found is used instead of creating another (docs/reliability.md).
+   */
+  private create(path: string, body: unknown, lookUp: () => Promise<string | undefined>): Promise<string> {
+    return withRetry(
+      policies.shortRequest,
+      async (attempt) => {
+        if (attempt > 1) {
+          const found = await lookUp();
+          if (found) return found;
+        }
+        return (await this.once('POST', path, body)).uri as string;
+      },
+      { what: `POST ${path} to ArchivesSpace ${this.opts.baseUrl}`, retryable: (err) => err instanceof ArchivesSpaceError && err.retryable },
+    );
+  }
+
   private request(method: string, path: string, body?: unknown): Promise<Json> {
     return withRetry(policies.shortRequest, () => this.once(method, path, body), {
+      what: `${method} ${path.split('?')[0]} to ArchivesSpace ${this.opts.baseUrl}`,
       retryable: (err) => err instanceof ArchivesSpaceError && err.retryable,
     });
   }
@@ -327,6 +352,13 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     } catch (err) {
       // No answer at all: refused, reset, timed out. Never pass the axios error on (it carries headers).
       const code = (err as { code?: string }).code ?? 'network error';
+      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+        const limit = formatDuration(this.opts.timeoutMs ?? policies.shortRequest.timeoutMs);
+        throw new ArchivesSpaceError(
+          `ArchivesSpace at ${this.opts.baseUrl} did not answer ${method} ${path.split('?')[0]} within ${limit} (${code}); a retry may help. If it is only slow, raise ASPACE_TIMEOUT_SECONDS in settings.ini.`,
+          { retryable: true, code },
+        );
+      }
       throw new ArchivesSpaceError(
         `Could not reach ArchivesSpace at ${this.opts.baseUrl} for ${method} ${path.split('?')[0]} (${code}). Check ASPACE_API_URL and that ArchivesSpace is running; a retry may help.`,
         { retryable: true, code },
@@ -360,8 +392,7 @@ export class ArchivesSpaceClient implements ArchivesSpace, ArchivesSpaceLookups 
     try {
       const body: Json = { digital_object_id: componentId, title };
       if (type) body.digital_object_type = type;
-      const created = await this.post(`${this.repositoryUri}/digital_objects`, body);
-      return created.uri;
+      return await this.create(`${this.repositoryUri}/digital_objects`, body, () => this.findDigitalObject(componentId));
     } catch (err) {
       // "Must be unique": made by an earlier attempt or run; use that one.
       if (err instanceof ArchivesSpaceError && err.hasFieldError('digital_object_id', /Must be unique/)) {

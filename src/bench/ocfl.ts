@@ -2,14 +2,23 @@
  * OCFL benchmark: copy-with-fixity (one read, sha512 + sha256, write, fsync) against `sha512sum`
  * alone on the same file (goal: at least 0.9 of its throughput), and the peak memory of a copy of
  * a 100 MB and a 4 GB file (goal: about the same — memory must not grow with file size).
+ * Then validation of a storage root of 1,000 objects with every digest re-read (the manifest's
+ * sha512 and the sha256 fixity Distillery records) against `sha512sum` over the same content
+ * files (goal: within 1.2× its time), and the peak memory of validating an object with a small
+ * and with a large file (goal: about the same).
  */
 import { execFile } from 'node:child_process';
-import { open, mkdtemp, rm } from 'node:fs/promises';
+import { open, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { copyWithDigests } from '../ocfl/digest.js';
+import { commitVersion } from '../ocfl/commit.js';
+import { validateObject } from '../ocfl/validate/object.js';
+import { validateStorageRoot } from '../ocfl/validate/storageRoot.js';
+import { objectPath } from '../ocfl/layout.js';
+import { listFiles } from '../ocfl/fsutil.js';
 import type { BenchRow } from './types.js';
 
 const run = promisify(execFile);
@@ -55,17 +64,75 @@ export async function benchOcfl(opts: { bytes?: number; quick?: boolean } = {}):
       goal: `about the same (< ${((peaks[0] + 16 * MB) / MB).toFixed(0)} MiB)`,
       ok: peaks[1] <= peaks[0] + 16 * MB,
     });
+    rows.push(...(await benchValidation(dir, opts.quick ? { objects: 100, objectBytes: 256 * 1024, memory: [16 * MB, 128 * MB] } : { objects: 1000, objectBytes: MB, memory: [64 * MB, 1024 * MB] })));
     return rows;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+/** Validation of a storage root with full fixity checking, against sha512sum over the same files. */
+export async function benchValidation(dir: string, o: { objects: number; objectBytes: number; memory: [number, number] }): Promise<BenchRow[]> {
+  const root = join(dir, 'root');
+  const src = join(dir, 'validate-src');
+  const meta = { message: 'bench', user: { name: 'Bench', address: 'mailto:bench@example.org' } };
+  for (let i = 0; i < o.objects; i++) {
+    const a = join(src, `${i}-a.bin`);
+    const b = join(src, `${i}-b.bin`);
+    await writeRandomFile(a, o.objectBytes / 2);
+    await writeRandomFile(b, o.objectBytes / 2);
+    await commitVersion(root, `https://bench.example.org/objects/${i}`, [
+      { logicalPath: 'a.bin', sourcePath: a },
+      { logicalPath: 'b.bin', sourcePath: b },
+    ], meta);
+    await rm(a);
+    await rm(b);
+  }
+  const content = (await listFiles(root)).filter((p) => p.includes('/content/')).map((p) => join(root, p));
+  const sha512sumAll = async () => {
+    for (let i = 0; i < content.length; i += 500) await run('sha512sum', content.slice(i, i + 500), { maxBuffer: 64 * MB });
+  };
+  await sha512sumAll(); // warm the page cache for both alike
+  const shaTimes: number[] = [];
+  const valTimes: number[] = [];
+  let valid = true;
+  for (let i = 0; i < 3; i++) {
+    shaTimes.push(await timed(sha512sumAll));
+    valTimes.push(await timed(async () => (valid = (await validateStorageRoot(root)).valid && valid)));
+  }
+  const total = (o.objects * o.objectBytes) / MB;
+  const ratio = median(valTimes) / median(shaTimes);
+  const rows: BenchRow[] = [
+    { name: `sha512sum over ${o.objects} objects' content (${total.toFixed(0)} MiB)`, value: `${(total / (median(shaTimes) / 1000)).toFixed(0)} MiB/s` },
+    { name: `validate the storage root, every digest re-read${valid ? '' : ' (INVALID!)'}`, value: `${(total / (median(valTimes) / 1000)).toFixed(0)} MiB/s` },
+    { name: 'validate time / sha512sum time', value: ratio.toFixed(2), goal: '<= 1.20', ok: valid && ratio <= 1.2 },
+  ];
+  const peaks: number[] = [];
+  for (const size of o.memory) {
+    const memRoot = join(dir, 'mem-root');
+    const f = join(dir, `validate-mem-${size}.bin`);
+    await writeRandomFile(f, size);
+    const id = `https://bench.example.org/memory/${size}`;
+    await commitVersion(memRoot, id, [{ logicalPath: 'big.bin', sourcePath: f }], meta);
+    await rm(f);
+    peaks.push(await peakRssGrowth(() => validateObject(join(memRoot, objectPath(id)))));
+  }
+  rows.push({ name: `peak memory growth, validating an object of ${Math.round(o.memory[0] / MB)} MiB`, value: `${(peaks[0] / MB).toFixed(1)} MiB` });
+  rows.push({
+    name: `peak memory growth, validating an object of ${Math.round(o.memory[1] / MB)} MiB`,
+    value: `${(peaks[1] / MB).toFixed(1)} MiB`,
+    goal: `about the same (< ${((peaks[0] + 16 * MB) / MB).toFixed(0)} MiB)`,
+    ok: peaks[1] <= peaks[0] + 16 * MB,
+  });
+  return rows;
+}
+
 async function writeRandomFile(path: string, bytes: number): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   const fh = await open(path, 'w');
   try {
     // Random blocks so no layer can compress or deduplicate them away.
-    const blocks = [randomBytes(4 * MB), randomBytes(4 * MB), randomBytes(4 * MB)];
+    const blocks = [randomBytes(Math.min(4 * MB, bytes)), randomBytes(Math.min(4 * MB, bytes)), randomBytes(Math.min(4 * MB, bytes))];
     for (let off = 0, i = 0; off < bytes; off += 4 * MB, i++) {
       const b = blocks[i % 3].subarray(0, Math.min(4 * MB, bytes - off));
       await fh.write(b);

@@ -8,6 +8,7 @@ import { noSettingsFile } from '../cli.js';
 import { createLogger } from '../log.js';
 import { loadSettings, SettingsError, settingsPath, type Settings } from '../settings/index.js';
 import { startWeb } from '../web/server.js';
+import { overviewSourcesOf } from '../collection/overview.js';
 import { buildWorkerEnv } from '../wiring.js';
 
 export { webCommand } from '../web/cli.js';
@@ -52,6 +53,8 @@ export async function startCommand(_args: string[]): Promise<number> {
   let demo: Awaited<ReturnType<typeof import('../demo/demo.js').startDemo>> | undefined;
   if (noSettingsFile()) {
     const { startDemo } = await import('../demo/demo.js');
+    // The demo signs everyone in as the debug user, which needs an explicit development mode.
+    process.env.NODE_ENV ??= 'development';
     demo = await startDemo();
     process.env.DISTILLERY_SETTINGS = demo.settingsFile;
   }
@@ -63,7 +66,7 @@ export async function startCommand(_args: string[]): Promise<number> {
   const log = createLogger({ file: settings.folders.logFile, name: 'distillery' });
   let web;
   try {
-    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, demo: demo !== undefined, logger: log.child({ part: 'web' }) });
+    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif: settings.iiif, demo: demo !== undefined, logger: log.child({ part: 'web' }), overview: overviewSourcesOf(settings) });
   } catch (err) {
     // The demo's stand-ins are child processes: stop them, or they would outlive the failed start.
     await demo?.stop();

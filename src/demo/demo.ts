@@ -68,6 +68,7 @@ export async function startDemo(dataDir?: string): Promise<DemoPaths & { banner:
     '──────────────────────────────────────────────────────────────────────────────',
     ' DEMO MODE — no settings.ini was found, so Distillery runs on local stand-ins:',
     ...services.describe.map((d) => `   • ${d}`),
+    `   • Access: static IIIF in ${join(paths.dataDir, 'iiif')}, served at /iiif with a viewer at /viewer`,
     ` Sample collection "${DEMO_COLLECTION}" (${paths.generated ? 'generated' : 'kept from before'}) in ${paths.stage1}`,
     ` Signed in as the debug user hello@example.com. Settings: ${paths.settingsFile}`,
     ' To use real systems, copy example-settings.ini to settings.ini and fill it in.',
@@ -77,6 +78,7 @@ export async function startDemo(dataDir?: string): Promise<DemoPaths & { banner:
 }
 
 function demoSettings(p: DemoPaths, s: DemoServices): string {
+  const port = process.env.DISTILLERY_WEB_PORT ?? 1234;
   const lines = [
     '; Written by the demo at every start; edits are overwritten. Copy example-settings.ini to',
     '; ./settings.ini for a real installation.',
@@ -93,8 +95,13 @@ function demoSettings(p: DemoPaths, s: DemoServices): string {
     'ALCHEMIST_SCHEDULE=*/5 * * * * *',
     'WEB_SECURE_COOKIES=false',
     'WEB_HOST=127.0.0.1',
-    `WEB_PORT=${process.env.DISTILLERY_WEB_PORT ?? 1234}`,
-    ...s.settings,
+    `WEB_PORT=${port}`,
+    // Access copies as static IIIF in a folder the demo's web app serves, with its viewer; the
+    // Islandora stand-in stays configured (DISTILLERY_ACCESS_PLATFORM=islandora switches to it).
+    ...s.settings.map((l) => (l.startsWith('ACCESS_PLATFORM=') ? 'ACCESS_PLATFORM=iiif' : l)),
+    `IIIF_PUBLISH_TO=${join(p.dataDir, 'iiif')}`,
+    `IIIF_BASE_URL=http://127.0.0.1:${port}/iiif`,
+    `IIIF_VIEWER_URL=http://127.0.0.1:${port}/viewer?manifest=`,
   ];
   return lines.join('\n') + '\n';
 }

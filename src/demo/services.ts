@@ -104,7 +104,7 @@ export async function startDemoServices(dataDir: string, opts: ServiceOptions = 
       `COMPRESSED_ACCESS_FILES=${join(dataDir, 'access')}`,
       'ISLANDORA_NAMESPACE=demo',
     );
-    describe.push(`Islandora: OpenSSH server on ${sshd.host}:${sshd.port} with a drush stand-in (books recorded in islandora-host/)`);
+    describe.push(`Islandora (with ACCESS_PLATFORM=islandora): OpenSSH server on ${sshd.host}:${sshd.port} with a drush stand-in (books recorded in islandora-host/)`);
 
     return {
       aspace,

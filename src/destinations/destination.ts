@@ -21,6 +21,11 @@ export interface RunScope {
   reporter: Reporter;
   aspace: ArchivesSpace;
   signal?: AbortSignal;
+  /**
+   * Call before each write outside the worker (upload, tape write, ingest), naming it: throws when
+   * the worker lost the run's claim or the run was cancelled (src/alchemist/fence.ts).
+   */
+  fence?: (before: string) => Promise<void>;
 }
 
 /** One preserved image: a verified lossless JP2 (with XMP) made from a TIFF scan. */

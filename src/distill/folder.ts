@@ -4,14 +4,14 @@
  * version holding the JP2s and the collection and folder metadata.
  */
 import { writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import type { ArchivesSpace, Collection, DigitalObjectType } from '../archivesspace/types.js';
 import type { DiscoveredFolder } from '../collection/discover.js';
 import { folderId, folderPrefix } from '../collection/folderPaths.js';
 import type { PreparedFolder, PreservedFile, PreservedImage } from '../destinations/destination.js';
 import { convertFolder, xmpFields, type FileFacts, type ImageIdRegistry, type Jp2Encoder, type MetadataWriter } from '../images/index.js';
 import { existsSync } from 'node:fs';
-import { commitVersion, ensureStorageRoot, hashFile, tokenizeVersion, tokenStorePath, type Ims, type Resolved } from '../ocfl/index.js';
+import { commitVersion, ensureStorageRoot, hashFile, readInventory, stateOf, tokenizeVersion, tokenStorePath, type Ims, type Resolved } from '../ocfl/index.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
 import { matchComponents } from './original.js';
@@ -45,28 +45,55 @@ export interface FolderInput {
   imagesBefore: number;
   totalImages: number;
   signal?: AbortSignal;
+  /** The run's fence (src/alchemist/fence.ts), checked before the OCFL install. */
+  fence?: (before: string) => Promise<void>;
+}
+
+/** A folder stopped at one step: the step recorded why; the processor marks the later steps not run. */
+export class FolderStepFailure extends Error {
+  override readonly name = 'FolderStepFailure';
+  constructor(readonly step: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Runs one step's work for a folder; a failure is recorded on that step, for that folder. */
+async function stage<T>(step: StepHandle, folder: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof FolderStepFailure) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    step.folder({ folder, state: 'failed', why });
+    throw new FolderStepFailure(step.record.name, why, { cause: err });
+  }
 }
 
 export async function distillFolder(input: FolderInput): Promise<{ folder: PreparedFolder; failed: { path: string; reason: string }[] }> {
   const { folder, aspace, tools, steps, request } = input;
+  const name = folder.name;
+  /** A path as the archivist knows it: relative to the collection folder. */
+  const rel = (p: string) => relative(dirname(folder.path), p);
   // 1. ArchivesSpace: the archival object and its digital object (created and linked once).
-  const found = await aspace.findFolder(folder.componentId);
   const otherNames = folder.otherFiles.map((p) => basename(p));
-  const record = await aspace.ensureDigitalObject(found, { type: digitalObjectTypeOf([...folder.images.map((i) => i.name), ...otherNames]) });
-  steps.metadata.line(`📁 ${folder.name}: ${record.arrangement.folderDisplay} — ${aspace.staffUrl(record.digitalObjectUri)}`);
+  const type = digitalObjectTypeOf([...folder.images.map((i) => i.name), ...otherNames]);
+  const record = await stage(steps.metadata, name, async () => aspace.ensureDigitalObject(await aspace.findFolder(folder.componentId), { type }));
+  steps.metadata.line(`📁 ${name}: ${record.arrangement.folderDisplay} — ${aspace.staffUrl(record.digitalObjectUri)}`);
   // What an earlier run or the original Distillery made is continued: its component for an image
   // keeps standing for that image (its id names the JP2), so no second component is made.
-  const existing = (await aspace.components?.(record.digitalObjectUri)) ?? [];
-  for (const [name, component] of matchComponents(folder.name, [...folder.images, ...otherNames.map((n) => ({ name: n, sequence: '' }))], existing)) {
-    if (!component.componentId) continue;
-    const { adopted } = await tools.ids.adopt(`${basename(folder.path)}/${name}`, component.componentId);
-    if (adopted) steps.metadata.line(`♻️ ${folder.name}: ${name} continues component "${component.label}" (${component.componentId}): ${aspace.staffUrl(component.uri)}`);
-  }
-  const workDir = join(input.collectionDir, folder.name);
-  const folderJsonPath = join(workDir, `${folderId(folder.name)}.json`);
+  await stage(steps.metadata, name, async () => {
+    const existing = (await aspace.components?.(record.digitalObjectUri)) ?? [];
+    for (const [file, component] of matchComponents(name, [...folder.images, ...otherNames.map((n) => ({ name: n, sequence: '' }))], existing)) {
+      if (!component.componentId) continue;
+      const { adopted } = await tools.ids.adopt(`${basename(folder.path)}/${file}`, component.componentId);
+      if (adopted) steps.metadata.line(`♻️ ${name}: ${file} continues component "${component.label}" (${component.componentId}): ${aspace.staffUrl(component.uri)}`);
+    }
+  });
+  const workDir = join(input.collectionDir, name);
+  const folderJsonPath = join(workDir, `${folderId(name)}.json`);
 
   // 2. Images: converted once, verified pixel for pixel, XMP embedded; resumable.
-  const { converted, failed } = await convertFolder({
+  const { converted, failed } = await stage(steps.convert, name, () => convertFolder({
     images: folder.images,
     outDir: workDir,
     xmp: (img, imageId) => xmpFields({ collection: input.collection, folder: record, sequence: img.sequence, imageId }),
@@ -82,83 +109,113 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       progress: (done, _total, detail) => steps.convert.progress(input.imagesBefore + done, input.totalImages, detail),
     },
     signal: input.signal,
-  });
-  await writeFile(folderJsonPath, preservedRecordJson({ ...record.archivalObject, arrangement: record.arrangement }));
+  }));
+  const failedNames = failed.map((f) => rel(f.path));
+  if (failed.length) {
+    const listed = failed.slice(0, 3).map((f) => `${rel(f.path)}: ${f.reason}`).join('; ');
+    steps.convert.folder({ folder: name, state: 'failed', why: `${failed.length} of ${folder.images.length} image${folder.images.length === 1 ? '' : 's'} not converted — ${listed}${failed.length > 3 ? '; …' : ''}`, counts: { images: converted.length, failed: failed.length } });
+    if (converted.length === 0) throw new FolderStepFailure('convert', `no image of ${name} could be converted (${failedNames.join(', ')})`);
+  } else {
+    steps.convert.folder({ folder: name, state: 'done', counts: { images: converted.length } });
+  }
 
   // 3. One component per image, in sequence order (created once; found again on a rerun).
-  const prefix = folderPrefix(record.arrangement, folder.name).replace(/^[^/]+\//, '');
-  const images: PreservedImage[] = [];
-  for (const [i, img] of converted.entries()) {
-    const component = await aspace.ensureComponent(record.digitalObjectUri, { componentId: img.imageId, label: `Image ${img.sequence}`, position: i });
-    images.push({
-      sequence: img.sequence,
-      sourcePath: img.sourcePath,
-      componentId: img.imageId,
-      jp2Path: img.jp2Path,
-      logicalPath: `${prefix}${folderId(folder.name)}_${img.sequence}/${img.imageId}.jp2`,
-      bytes: img.bytes,
-      digests: img.digests,
-      technical: img.technical,
-      componentUri: component.uri,
-      recordedCopies: component.fileVersions,
-    });
-  }
+  const prefix = folderPrefix(record.arrangement, name).replace(/^[^/]+\//, '');
+  const images: PreservedImage[] = await stage(steps.metadata, name, async () => {
+    const out: PreservedImage[] = [];
+    for (const [i, img] of converted.entries()) {
+      const component = await aspace.ensureComponent(record.digitalObjectUri, { componentId: img.imageId, label: `Image ${img.sequence}`, position: i });
+      out.push({
+        sequence: img.sequence,
+        sourcePath: img.sourcePath,
+        componentId: img.imageId,
+        jp2Path: img.jp2Path,
+        logicalPath: `${prefix}${folderId(name)}_${img.sequence}/${img.imageId}.jp2`,
+        bytes: img.bytes,
+        digests: img.digests,
+        technical: img.technical,
+        componentUri: component.uri,
+        recordedCopies: component.fileVersions,
+      });
+    }
+    return out;
+  });
 
   // 3b. Every other file of the folder, as it is: its facts from exiftool, a component named by its file name.
-  const files: PreservedFile[] = [];
-  for (const [i, sourcePath] of folder.otherFiles.entries()) {
-    const name = basename(sourcePath);
-    const componentId = await tools.ids.idFor(`${basename(folder.path)}/${name}`);
-    const facts = await tools.metadata.facts(sourcePath).catch((err: Error) => ({ error: err.message }) as FileFacts);
-    const { bytes, digests } = await hashFile(sourcePath, ['sha512', 'sha256', 'md5']);
-    const ext = extname(name).toLowerCase();
-    const format = fileFormatOf(facts, ext.slice(1));
-    const component = await aspace.ensureComponent(record.digitalObjectUri, { componentId, label: name, position: converted.length + i });
-    files.push({
-      sourcePath, name, componentId, bytes,
-      logicalPath: `${prefix}${name}/${componentId}${ext}`,
-      digests: { sha512: digests.sha512, sha256: digests.sha256, md5: digests.md5 },
-      format, componentUri: component.uri, recordedCopies: component.fileVersions,
-    });
-    steps.convert.line(`📄 ${folder.name}: ${name} is preserved as it is (${format.version}${format.caption ? `; ${format.caption}` : ''}).`);
-    steps.convert.file({ path: sourcePath, outcome: 'done', why: 'preserved as it is' });
-  }
+  const files: PreservedFile[] = await stage(steps.metadata, name, async () => {
+    const out: PreservedFile[] = [];
+    for (const [i, sourcePath] of folder.otherFiles.entries()) {
+      const file = basename(sourcePath);
+      const componentId = await tools.ids.idFor(`${basename(folder.path)}/${file}`);
+      const facts = await tools.metadata.facts(sourcePath).catch((err: Error) => ({ error: err.message }) as FileFacts);
+      const { bytes, digests } = await hashFile(sourcePath, ['sha512', 'sha256', 'md5']);
+      const ext = extname(file).toLowerCase();
+      const format = fileFormatOf(facts, ext.slice(1));
+      const component = await aspace.ensureComponent(record.digitalObjectUri, { componentId, label: file, position: converted.length + i });
+      out.push({
+        sourcePath, name: file, componentId, bytes,
+        logicalPath: `${prefix}${file}/${componentId}${ext}`,
+        digests: { sha512: digests.sha512, sha256: digests.sha256, md5: digests.md5 },
+        format, componentUri: component.uri, recordedCopies: component.fileVersions,
+      });
+      steps.convert.line(`📄 ${name}: ${file} is preserved as it is (${format.version}${format.caption ? `; ${format.caption}` : ''}).`);
+      steps.convert.file({ path: sourcePath, outcome: 'done', why: 'preserved as it is' });
+    }
+    return out;
+  });
+  steps.metadata.folder({ folder: name, state: 'done', counts: { components: images.length + files.length }, where: { aspace: { archivalObject: aspace.staffUrl(record.archivalObjectUri), digitalObject: aspace.staffUrl(record.digitalObjectUri) } } });
 
-  // 4. The OCFL object: a new version only when something changed.
-  await ensureStorageRoot(tools.storageRoot);
-  const identity = await tools.objectId(record.archivalObjectUri);
+  // 4. The OCFL object: a new version only when something changed, never one that drops a file
+  //    because its image failed this time; then ACE-format tokens for the version's payload, once.
+  const identity = await stage(steps.package, name, () => tools.objectId(record.archivalObjectUri));
   const objectId = identity.objectId;
-  if (identity.legacy) steps.package.line(`🔗 ${folder.name}: continuing OCFL object ${identity.legacy}, made before object ids were stable (its stable id is ${identity.stableId}).`);
-  if (identity.forks.length) steps.package.line(`⚠️ ${folder.name}: ${identity.forks.length} more OCFL object(s) of the same record were made before ids were stable (${identity.forks.join(', ')}); left as they are — see \`distillery ocfl migrate-ids\`.`);
-  const commit = await commitVersion(
-    tools.storageRoot,
-    objectId,
-    [
+  if (identity.legacy) steps.package.line(`🔗 ${name}: continuing OCFL object ${identity.legacy}, made before object ids were stable (its stable id is ${identity.stableId}).`);
+  if (identity.forks.length) steps.package.line(`⚠️ ${name}: ${identity.forks.length} more OCFL object(s) of the same record were made before ids were stable (${identity.forks.join(', ')}); left as they are — see \`distillery ocfl migrate-ids\`.`);
+  const commit = await stage(steps.package, name, async () => {
+    await writeFile(folderJsonPath, preservedRecordJson({ ...record.archivalObject, arrangement: record.arrangement }));
+    await ensureStorageRoot(tools.storageRoot);
+    const incoming = [
       ...images.map((img) => ({ logicalPath: img.logicalPath, sourcePath: img.jp2Path, digests: { sha512: img.digests.sha512, sha256: img.digests.sha256 } })),
       ...files.map((f) => ({ logicalPath: f.logicalPath, sourcePath: f.sourcePath, digests: { sha512: f.digests.sha512, sha256: f.digests.sha256 } })),
-      { logicalPath: `${prefix}${folderId(folder.name)}.json`, sourcePath: folderJsonPath },
+      { logicalPath: `${prefix}${folderId(name)}.json`, sourcePath: folderJsonPath },
       { logicalPath: `${request.collectionId}.json`, sourcePath: input.collectionJsonPath },
-    ],
-    {
-      message: `Distillery run ${request.runId}: ${request.processes.join(', ')} for ${folder.name}, requested by ${request.user.name}`,
+    ];
+    if (failed.length) {
+      const previous = await readInventory(tools.storageRoot, objectId);
+      if (previous) {
+        const kept = new Set(incoming.map((f) => f.logicalPath));
+        const dropped = [...stateOf(previous).keys()].filter((p) => !kept.has(p));
+        if (dropped.length) {
+          throw new Error(
+            `not packaged: ${failedNames.join(', ')} could not be converted this time, and ${previous.head} of ${objectId} holds ` +
+              `${dropped.length} file${dropped.length === 1 ? '' : 's'} a new version would drop (${dropped.slice(0, 3).join(', ')}${dropped.length > 3 ? ', …' : ''}); ` +
+              `the object stays at ${previous.head}. Replace or repair the scan and run again.`,
+          );
+        }
+      }
+    }
+    await input.fence?.(`installing the OCFL version of ${name}`);
+    const made = await commitVersion(tools.storageRoot, objectId, incoming, {
+      message: `Distillery run ${request.runId}: ${request.processes.join(', ')} for ${name}, requested by ${request.user.name}`,
       user: { name: request.user.name, address: `mailto:${request.user.email}` },
-    },
-  );
-  steps.package.line(
-    commit.changed
-      ? `📦 ${folder.name}: OCFL object ${objectId} ${commit.version} (${commit.newContentPaths.length} new file${commit.newContentPaths.length === 1 ? '' : 's'}).`
-      : `📦 ${folder.name}: OCFL object ${objectId} unchanged at ${commit.version}.`,
-  );
-  // 5. ACE-format tokens for the version's payload, once (a rerun after a crash adds what is missing).
-  if (!existsSync(tokenStorePath(tools.storageRoot, objectId, commit.version))) {
-    const store = await tokenizeVersion(tools.storageRoot, objectId, commit.version, tools.ims);
-    steps.package.line(`🔏 ${folder.name}: fixity tokens for ${commit.version} in ${store}`);
-  }
+    });
+    steps.package.line(
+      made.changed
+        ? `📦 ${name}: OCFL object ${objectId} ${made.version} (${made.newContentPaths.length} new file${made.newContentPaths.length === 1 ? '' : 's'}).`
+        : `📦 ${name}: OCFL object ${objectId} unchanged at ${made.version}.`,
+    );
+    if (!existsSync(tokenStorePath(tools.storageRoot, objectId, made.version))) {
+      const store = await tokenizeVersion(tools.storageRoot, objectId, made.version, tools.ims);
+      steps.package.line(`🔏 ${name}: fixity tokens for ${made.version} in ${store}`);
+    }
+    return made;
+  });
   steps.package.file({ path: folder.path, outcome: 'done' });
+  steps.package.folder({ folder: name, state: 'done', counts: { images: images.length, newFiles: commit.newContentPaths.length }, where: { ocfl: { objectId, version: commit.version } } });
 
   return {
     folder: {
-      name: folder.name,
+      name,
       path: folder.path,
       record,
       arrangement: record.arrangement,

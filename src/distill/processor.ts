@@ -12,7 +12,8 @@ import { discoverFolders } from '../collection/discover.js';
 import { DESTINATION_ORDER, type Destination, type DestinationProcess, type PreparedFolder, type PreservationPackage, type RunScope } from '../destinations/destination.js';
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
-import { distillFolder, type FolderTools } from './folder.js';
+import { distillFolder, FolderStepFailure, type FolderTools } from './folder.js';
+import { fencedArchivesSpace } from '../alchemist/fence.js';
 
 export interface DistillDeps {
   aspace: () => ArchivesSpace;
@@ -56,7 +57,7 @@ export class DistillProcessor implements RunProcessor {
 
   async run(ctx: RunContext): Promise<ProcessOutcome> {
     const { request, journal } = ctx;
-    const aspace = this.deps.aspace();
+    const aspace = fencedArchivesSpace(this.deps.aspace(), ctx.fence);
     const problems: string[] = [];
 
     if (request.processes.includes('report')) {
@@ -132,10 +133,23 @@ export class DistillProcessor implements RunProcessor {
       reporter: steps.convert,
       aspace,
       signal: ctx.signal,
+      fence: ctx.fence,
     };
     const tools = await this.deps.tools(request.collectionId);
     const failedDest = new Map<Destination, string>();
     const delivered: PreparedFolder[] = [];
+    /** Why each step failed for some folders, for the step's own line in the record. */
+    const stepProblems = new Map<string, string[]>();
+    const noteProblem = (step: string, text: string) => stepProblems.set(step, [...(stepProblems.get(step) ?? []), text]);
+    const order = ['metadata', 'convert', 'package', ...destinations.map((d) => d.process)];
+    const handles = new Map<string, StepHandle>([['metadata', steps.metadata], ['convert', steps.convert], ['package', steps.package], ...[...steps.dest].map(([d, h]) => [d.process, h] as [string, StepHandle])]);
+    /** Steps that did not run for a folder say why (an earlier step failed for it). */
+    const notRun = (folder: string, after: string, why = `not run for this folder: its ${after} step failed`) => {
+      for (const name of order.slice(order.indexOf(after) + 1)) {
+        const h = handles.get(name)!;
+        if (!h.folderState(folder)) h.folder({ folder, state: 'skipped', why });
+      }
+    };
     let imagesDone = 0;
     let foldersDone = 0;
     try {
@@ -149,6 +163,7 @@ export class DistillProcessor implements RunProcessor {
       }
       for (const folder of folders) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
+        journal.folderResult(folder.name, folder.images.length);
         const prepared = await distillFolder({
           folder,
           collection,
@@ -161,19 +176,28 @@ export class DistillProcessor implements RunProcessor {
           imagesBefore: imagesDone,
           totalImages,
           signal: ctx.signal,
+          fence: ctx.fence,
         }).catch((err: unknown) => {
+          if (ctx.signal.aborted) throw err;
           const why = message(err);
+          const at = err instanceof FolderStepFailure ? err.step : 'package';
+          if (!(err instanceof FolderStepFailure)) steps.package.folder({ folder: folder.name, state: 'failed', why });
           problems.push(`${folder.name}: ${why}`);
-          steps.metadata.line(`⚠️ Unable to process ${folder.path}: ${why}`);
-          steps.metadata.line(`↩️ Skipping ${folder.path} folder.`);
-          steps.metadata.file({ path: folder.path, outcome: 'failed', why });
+          noteProblem(at, `${folder.name}: ${why}`);
+          handles.get(at)!.line(`⚠️ Unable to process ${folder.path}: ${why}`);
+          handles.get(at)!.line(`↩️ Skipping ${folder.path} folder.`);
+          handles.get(at)!.file({ path: folder.path, outcome: 'failed', why });
+          notRun(folder.name, at);
           return undefined;
         });
         imagesDone += folder.images.length;
         foldersDone++;
-        steps.metadata.progress(foldersDone, folders.length, folder.name);
+        steps.metadata.progress(foldersDone, folders.length, folder.name, 'folders');
         if (!prepared) continue;
-        for (const f of prepared.failed) problems.push(`${f.path}: ${f.reason}`);
+        for (const f of prepared.failed) {
+          problems.push(`${f.path}: ${f.reason}`);
+          noteProblem('convert', `${f.path}: ${f.reason}`);
+        }
         delivered.push(prepared.folder);
         await this.deliver(prepared.folder, destinations, failedDest, steps.dest, scope);
       }
@@ -185,20 +209,44 @@ export class DistillProcessor implements RunProcessor {
           failedDest.set(d, message(err));
         }
       }
-      await this.releasePayload(delivered, destinations, failedDest, steps.package);
+      // A copy counts only once its destination confirmed it verified (a deferred one does so in finish).
+      for (const d of destinations) {
+        const step = steps.dest.get(d)!;
+        for (const f of delivered) {
+          const got = step.folderState(f.name);
+          if (got && got.state !== 'waiting') continue;
+          const why = failedDest.get(d) ?? `${d.process} (${d.platform}) did not confirm a verified copy of this folder`;
+          step.folder({ folder: f.name, state: 'failed', why });
+          step.file({ path: f.path, outcome: 'failed', why });
+        }
+      }
+      await this.releasePayload(delivered, destinations, steps.dest, steps.package);
     } finally {
       await tools.close();
     }
 
-    await steps.metadata.done({ folders: folders.length });
-    const convertProblems = problems.length;
-    if (convertProblems) await steps.convert.failed(`${convertProblems} problem${convertProblems === 1 ? '' : 's'}: ${problems.slice(0, 3).join('; ')}${convertProblems > 3 ? '; …' : ''}`);
-    else await steps.convert.done({ images: totalImages });
-    await steps.package.done({ folders: foldersDone });
+    // Each step's own state, from its per-folder results.
+    const summary = (step: string) => {
+      const list = stepProblems.get(step) ?? [];
+      return `${list.length} problem${list.length === 1 ? '' : 's'}: ${list.slice(0, 3).join('; ')}${list.length > 3 ? '; …' : ''}`;
+    };
+    for (const p of found) noteProblem('metadata', `${p.path}: ${p.message}`);
+    if (stepProblems.has('metadata')) await steps.metadata.failed(summary('metadata'));
+    else await steps.metadata.done({ folders: folders.length });
+    const convertedImages = folders.reduce((n, f) => n + (steps.convert.folderState(f.name)?.counts?.images ?? 0), 0);
+    const convertRan = folders.some((f) => (steps.convert.folderState(f.name)?.state ?? 'skipped') !== 'skipped');
+    if (stepProblems.has('convert')) await steps.convert.failed(summary('convert'));
+    else if (!convertRan) await steps.convert.skipped('no folder reached conversion in this run');
+    else await steps.convert.done({ images: convertedImages });
+    if (stepProblems.has('package')) await steps.package.failed(summary('package'));
+    else if (delivered.length === 0) await steps.package.skipped('no folder was converted in this run');
+    else await steps.package.done({ folders: delivered.length });
     for (const [d, step] of steps.dest) {
       const why = failedDest.get(d);
+      const done = delivered.filter((f) => step.folderState(f.name)?.state === 'done').length;
       if (why) await step.failed(why);
-      else if (step.record.state === 'running') await step.done();
+      else if (delivered.length === 0) await step.skipped(`nothing to send: no folder was packaged in this run`);
+      else if (step.record.state === 'running') await step.done({ folders: done });
     }
 
     const reasons = [...problems.map((p) => p), ...[...failedDest].map(([d, why]) => `${d.process}: ${why}`)];
@@ -210,17 +258,22 @@ export class DistillProcessor implements RunProcessor {
     return { ok: true };
   }
 
-  /** Frees local disk only when every preservation destination holds a verified copy. */
-  private async releasePayload(folders: PreparedFolder[], destinations: Destination[], failed: Map<Destination, string>, step: StepHandle): Promise<void> {
+  /** Frees a folder's local disk only when every preservation destination verified its copy in this run. */
+  private async releasePayload(folders: PreparedFolder[], destinations: Destination[], steps: Map<Destination, StepHandle>, step: StepHandle): Promise<void> {
     const rule = this.deps.releasePayload;
     if (!rule || rule.processes.length === 0) return;
-    const verified = (p: DestinationProcess) => destinations.some((d) => d.process === p && !failed.has(d));
-    if (!rule.processes.every(verified)) {
-      step.line(`💾 Local preservation files kept: ${rule.processes.filter((p) => !verified(p)).join(' and ')} did not verify a copy in this run.`);
+    const missing = rule.processes.filter((p) => !destinations.some((d) => d.process === p));
+    if (missing.length) {
+      step.line(`💾 Local preservation files kept: ${missing.join(' and ')} did not verify a copy in this run.`);
       return;
     }
     for (const f of folders) {
       if (!f.package) continue;
+      const unverified = rule.processes.filter((p) => destinations.some((d) => d.process === p && steps.get(d)!.folderState(f.name)?.state !== 'done'));
+      if (unverified.length) {
+        step.line(`💾 ${f.name}: local preservation files kept: ${unverified.join(' and ')} did not verify a copy in this run.`);
+        continue;
+      }
       await rule.release(f.package);
       // The working JP2s are the same bytes again; a later rerun converts them anew from the scans.
       for (const img of f.images) await unlink(img.jp2Path).catch(() => undefined);
@@ -228,18 +281,26 @@ export class DistillProcessor implements RunProcessor {
     }
   }
 
-  /** Hands a prepared folder to each destination; a failing destination does not stop the others. */
+  /**
+   * Hands a prepared folder to each destination; a failing destination does not stop the others.
+   * Each destination records its own result for the folder once verified (or `waiting` when it
+   * verifies in finish); the processor records only failures it catches and what did not run.
+   */
   private async deliver(folder: PreparedFolder, destinations: Destination[], failed: Map<Destination, string>, steps: Map<Destination, StepHandle>, scope: RunScope): Promise<void> {
     for (const d of destinations) {
-      if (failed.has(d)) continue;
       const step = steps.get(d)!;
+      const stopped = failed.get(d);
+      if (stopped) {
+        step.folder({ folder: folder.name, state: 'skipped', why: `not sent: ${d.process} stopped earlier in this run (${stopped})` });
+        continue;
+      }
       try {
         await d.deliver({ ...scope, reporter: step }, folder);
-        step.file({ path: folder.path, outcome: 'done' });
       } catch (err) {
         const why = message(err);
         step.line(`❌ ${d.process} (${d.platform}) failed for ${folder.name}: ${why}`);
         step.file({ path: folder.path, outcome: 'failed', why });
+        step.folder({ folder: folder.name, state: 'failed', why });
         failed.set(d, `${folder.name}: ${why}`);
       }
     }

@@ -3,7 +3,7 @@
  * process group (node and the tools it runs: opj_compress, exiftool, tar and the rmt link, ssh) at
  * a moment chosen from the run's own status stream, as when the worker's machine loses power.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BIN, type E2EStack } from './stack.js';
@@ -56,13 +56,8 @@ export interface PassOutcome {
 export async function alchemistPass(stack: E2EStack, kill?: KillPlan): Promise<PassOutcome> {
   if (interrupted) throw new Error('the session was interrupted');
   const started = Date.now();
-  // Its own process group, so the kill takes the tools it started with it.
-  const child = spawn(process.execPath, [BIN, 'alchemist', '--once'], { env: stack.childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
-  child.stderr!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
-  running.add(child.pid!);
-  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  const pass = spawnPass(stack);
+  const { child, exited } = pass;
   let done = false;
   let killedAfter: string | undefined;
   let killed = false;
@@ -97,7 +92,32 @@ export async function alchemistPass(stack: E2EStack, kill?: KillPlan): Promise<P
   // Whatever of the group outlived the leader (a tool mid-write) goes too: a crash leaves nothing running.
   killGroup(child.pid!);
   running.delete(child.pid!);
-  return { killed: killed && exitCode === null, killedAfter: killed ? killedAfter : undefined, lastLine, exitCode, ms: Date.now() - started, output };
+  return { killed: killed && exitCode === null, killedAfter: killed ? killedAfter : undefined, lastLine, exitCode, ms: Date.now() - started, output: pass.output() };
+}
+
+export interface RunningPass {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** The last 20 000 characters it wrote (its log). */
+  output(): string;
+}
+
+/**
+ * Starts `distillery alchemist --once` in its own process group (so a kill, a SIGSTOP or a SIGCONT
+ * reaches the tools it started), with extra settings in its environment (e.g. another worker name).
+ */
+export function spawnPass(stack: E2EStack, env: NodeJS.ProcessEnv = {}): RunningPass {
+  if (interrupted) throw new Error('the session was interrupted');
+  const child = spawn(process.execPath, [BIN, 'alchemist', '--once'], { env: { ...stack.childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
+  child.stderr!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
+  running.add(child.pid!);
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => {
+    running.delete(child.pid!);
+    ok(code);
+  }));
+  return { child, exited, output: () => output };
 }
 
 /** Process groups of the passes under way (stopped when the session is interrupted). */
@@ -105,7 +125,7 @@ const running = new Set<number>();
 /** Once interrupted, no pass starts again. */
 let interrupted = false;
 
-function killGroup(pid: number): void {
+export function killGroup(pid: number): void {
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkEndState, fingerprint, type EndState } from './endState.js';
 import { alchemistPass, killRunningPasses, landedIn, PHASE_NAMES, PHASES, type KillPlan } from './alchemist.js';
@@ -19,6 +19,7 @@ import { openBrowser, type FormBrowser } from './browser.js';
 import { imageCount, mergedSeed, planCollection, random, writeCollection, type CollectionPlan } from './collection.js';
 import { goalsMet, renderReport, type CrashTrial, type E2EReport } from './report.js';
 import { startStack, startWebChild, type E2EStack } from './stack.js';
+import { takeoverTrial, type TakeoverTrial } from './takeover.js';
 import { StatusFolder } from '../runs/statusFolder.js';
 import type { RunRecord } from '../runs/types.js';
 
@@ -26,6 +27,10 @@ export const PROCESSES = ['report', 'cloud', 'onsite', 'access'] as const;
 
 export interface E2EOptions {
   crash: number;
+  /** Takeover trials: worker A paused past the stale threshold, B takes over, A resumed. */
+  takeover: number;
+  /** Only the trials, without the main run (a quicker check of crash or takeover behaviour). */
+  trialsOnly: boolean;
   quick: boolean;
   seed: number;
   out: string;
@@ -34,18 +39,21 @@ export interface E2EOptions {
 }
 
 export function parseArgs(args: string[]): E2EOptions | string {
-  const o: E2EOptions = { crash: 0, quick: false, seed: Date.now() % 100_000, out: '.artifacts/e2e-report.json', keep: false, log: (l) => console.log(l) };
+  const o: E2EOptions = { crash: 0, takeover: 0, trialsOnly: false, quick: false, seed: Date.now() % 100_000, out: '.artifacts/e2e-report.json', keep: false, log: (l) => console.log(l) };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => args[++i] ?? '';
     if (a === '--crash') o.crash = Number(value());
+    else if (a === '--takeover') o.takeover = Number(value());
+    else if (a === '--trials-only') o.trialsOnly = true;
     else if (a === '--quick') o.quick = true;
     else if (a === '--seed') o.seed = Number(value());
     else if (a === '--out') o.out = value();
     else if (a === '--keep') o.keep = true;
-    else return `Unknown option "${a}". Usage: npm run e2e -- [--crash N] [--quick] [--seed S] [--out FILE] [--keep]`;
+    else return `Unknown option "${a}". Usage: npm run e2e -- [--crash N] [--takeover N] [--trials-only] [--quick] [--seed S] [--out FILE] [--keep]`;
   }
   if (!Number.isInteger(o.crash) || o.crash < 0) return '--crash takes a whole number of trials, e.g. --crash 20.';
+  if (!Number.isInteger(o.takeover) || o.takeover < 0) return '--takeover takes a whole number of trials, e.g. --takeover 5.';
   if (!Number.isInteger(o.seed)) return '--seed takes a whole number.';
   return o;
 }
@@ -53,9 +61,10 @@ export function parseArgs(args: string[]): E2EOptions | string {
 export async function runE2E(o: E2EOptions): Promise<E2EReport> {
   const mainPlan = planCollection('E2E', o.quick ? 'quick' : 'full', o.seed);
   const trials: CollectionPlan[] = Array.from({ length: o.crash }, (_, i) => planCollection(`E2ET${String(i + 1).padStart(2, '0')}`, 'trial', o.seed + i + 1));
+  const takeovers: CollectionPlan[] = Array.from({ length: o.takeover }, (_, i) => planCollection(`E2EK${String(i + 1).padStart(2, '0')}`, 'trial', o.seed + 101 + i));
   const dataDir = await mkdtemp(join(tmpdir(), 'distillery-e2e-'));
   o.log(`Working in ${dataDir}`);
-  const stack = await startStack(dataDir, mergedSeed([mainPlan, ...trials]));
+  const stack = await startStack(dataDir, mergedSeed([mainPlan, ...trials, ...takeovers]));
   const web = await startWebChild(stack).catch(async (err) => {
     await stack.stop();
     throw err;
@@ -74,16 +83,19 @@ export async function runE2E(o: E2EOptions): Promise<E2EReport> {
   try {
     browser = await openBrowser();
     o.log(`Web form at ${web.url}; stand-ins: ${stack.services.describe.length}`);
-    const main = await mainRun(stack, web.url, browser, mainPlan, o);
+    const main = o.trialsOnly ? skippedMain(mainPlan) : await mainRun(stack, web.url, browser, mainPlan, o);
     const crash = await crashTrials(stack, web.url, browser, trials, o);
+    const takeover = await takeoverTrials(stack, web.url, browser, takeovers, o);
     const figures = {
-      filesLost: main.figures.filesLost + crash.figures.filesLost,
+      filesLost: main.figures.filesLost + crash.figures.filesLost + takeover.reduce((n, t) => n + t.filesLost, 0),
+      duplicateEffects: takeover.reduce((n, t) => n + t.duplicateEffects, 0),
       duplicateDigitalObjects: main.figures.duplicateDigitalObjects + crash.figures.duplicateDigitalObjects,
       duplicateComponents: main.figures.duplicateComponents + crash.figures.duplicateComponents,
       duplicateOcflObjects: Math.max(main.figures.duplicateOcflObjects, crash.figures.duplicateOcflObjects),
       invalidOcflObjects: Math.max(main.figures.invalidOcflObjects, crash.figures.invalidOcflObjects),
       orphanedMultipartUploads: crash.trials.length ? crash.figures.orphanedMultipartUploads : main.figures.orphanedMultipartUploads,
-      runsWithoutTruthfulFinalState: main.untruthful + crash.untruthful,
+      runsWithoutTruthfulFinalState: main.untruthful + crash.untruthful + takeover.filter((t) => !t.truthful).length,
+      takeoversNotClean: takeover.filter((t) => !t.takenOver || !t.aStoppedSayingSo || !t.bClaimIntact).length,
       runsNotCompleted: main.notCompleted + crash.notCompleted,
       mainRunProblems: main.report.problems.length,
     };
@@ -103,6 +115,7 @@ export async function runE2E(o: E2EOptions): Promise<E2EReport> {
         secondsPerTrial: crash.trials.length ? round(crash.trials.reduce((s, t) => s + t.seconds, 0) / crash.trials.length) : 0,
         trialsDetail: crash.trials,
       },
+      takeover: { trials: takeover.length, secondsPerTrial: takeover.length ? round(takeover.reduce((s, t) => s + t.seconds, 0) / takeover.length) : 0, trialsDetail: takeover },
       figures,
       goalsMet: goalsMet(figures),
     };
@@ -205,7 +218,8 @@ async function mainRun(stack: E2EStack, url: string, browser: FormBrowser, plan:
   add(tally, end1.figures);
   problems.push(...end1.problems.map((p) => `first run: ${p}`));
   if (bad.length) {
-    const unnamed = bad.filter((b) => !first.record?.reason?.includes(b.name) && !JSON.stringify(first.record?.files ?? []).includes(b.name));
+    const fileResults = first.log ? JSON.stringify(await new StatusFolder(stack.statusDir).readFileResults(basename(first.log))) : '';
+    const unnamed = bad.filter((b) => !first.record?.reason?.includes(b.name) && !fileResults.includes(b.name));
     if (firstState !== 'failed' || unnamed.length) {
       tally.untruthful++;
       problems.push(`first run (with ${bad.length} bad file(s)) ended "${firstState}"${unnamed.length ? `, not naming ${unnamed.map((b) => b.name).join(', ')}` : ''}; expected "failed" naming each bad file`);
@@ -319,6 +333,27 @@ async function crashTrials(stack: E2EStack, url: string, browser: FormBrowser, p
     o.log(`Trial ${i + 1}/${plans.length} ${plan.id}: ${run.killed ? `killed during ${phase} (after "${(run.killedAfter ?? '').slice(0, 70)}")` : `not killed (the run ended before ${phase})`}, ${run.passes} pass(es), ${state}, ${run.seconds} s${problems.length ? ` — ${problems.slice(0, 3).join('; ')}` : ''}`);
   }
   return { ...tally, trials };
+}
+
+/** The takeover trials (src/e2e/takeover.ts), each on a fresh collection, aimed at one phase in turn. */
+async function takeoverTrials(stack: E2EStack, url: string, browser: FormBrowser, plans: CollectionPlan[], o: E2EOptions): Promise<TakeoverTrial[]> {
+  const out: TakeoverTrial[] = [];
+  for (const [i, plan] of plans.entries()) {
+    await writeCollection(plan, stack.stage1, o.seed + 101 + i);
+    const phase = PHASE_NAMES[i % PHASE_NAMES.length];
+    const t = await takeoverTrial(stack, plan, phase, () => browser.submit(url, plan.id, PROCESSES), PROCESSES);
+    out.push(t);
+    o.log(`Takeover ${i + 1}/${plans.length} ${plan.id}: A paused in ${phase}${t.takenOver ? ', B took over' : ''}${t.aStoppedSayingSo ? ', A resumed and stopped saying so' : ''}${t.bClaimIntact ? ', B\'s claim intact' : ''}; ${t.finalState} (worker ${t.recordWorker ?? '?'}), ${t.duplicateEffects} duplicate effects, ${t.seconds} s${t.problems.length ? ` — ${t.problems.slice(0, 3).join('; ')}` : ''}`);
+  }
+  return out;
+}
+
+/** The main run's place in the report when only trials were asked for. */
+function skippedMain(plan: CollectionPlan): Tally & { report: E2EReport['main'] } {
+  return {
+    ...emptyTally(),
+    report: { collectionId: plan.id, folders: 0, images: 0, badFiles: 0, largestImageMB: 0, firstRun: { state: 'not run (--trials-only)', seconds: 0 }, secondRun: { state: 'not run', seconds: 0 }, imagesPerMinute: 0, problems: [] },
+  };
 }
 
 function round(n: number): number {

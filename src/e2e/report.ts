@@ -2,6 +2,7 @@
  * The figures of an end-to-end session, printed as a table and saved as JSON so that releases can
  * be compared. Every figure with a goal says whether it met it; the session fails if one did not.
  */
+import type { TakeoverTrial } from './takeover.js';
 
 export interface CrashTrial {
   collectionId: string;
@@ -51,8 +52,15 @@ export interface E2EReport {
     secondsPerTrial: number;
     trialsDetail: CrashTrial[];
   };
+  takeover: {
+    trials: number;
+    secondsPerTrial: number;
+    trialsDetail: TakeoverTrial[];
+  };
   figures: {
     filesLost: number;
+    /** Takeover trials: an OCFL version, tape file or file version made twice. */
+    duplicateEffects: number;
     duplicateDigitalObjects: number;
     duplicateComponents: number;
     duplicateOcflObjects: number;
@@ -60,6 +68,8 @@ export interface E2EReport {
     orphanedMultipartUploads: number;
     runsWithoutTruthfulFinalState: number;
     runsNotCompleted: number;
+    /** Takeover trials where B did not take over, A did not stop saying so, or B's claim was touched. */
+    takeoversNotClean: number;
     mainRunProblems: number;
   };
   goalsMet: boolean;
@@ -72,6 +82,7 @@ export function goalsMet(f: E2EReport['figures']): boolean {
 
 const LABELS: Record<keyof E2EReport['figures'], string> = {
   filesLost: 'files lost',
+  duplicateEffects: 'duplicate effects (takeover)',
   duplicateDigitalObjects: 'duplicate digital objects',
   duplicateComponents: 'duplicate digital object components',
   duplicateOcflObjects: 'duplicate OCFL objects',
@@ -79,6 +90,7 @@ const LABELS: Record<keyof E2EReport['figures'], string> = {
   orphanedMultipartUploads: 'orphaned multipart uploads',
   runsWithoutTruthfulFinalState: 'runs without a truthful final state',
   runsNotCompleted: 'runs not completed after restarts',
+  takeoversNotClean: 'takeovers not clean',
   mainRunProblems: 'problems in the main run',
 };
 
@@ -95,6 +107,13 @@ export function renderReport(r: E2EReport): string {
   rows.push(`Crash trials: ${r.crash.trials}, kills delivered ${r.crash.killsDelivered} (${Object.entries(r.crash.killsByPhase).map(([k, v]) => `${k} ${v}`).join(', ')}), landed in ${Object.entries(r.crash.killsLandedIn).map(([k, v]) => `${k} ${v}`).join(', ')}; restarts ${r.crash.restarts}, interrupted uploads cleaned ${r.crash.uploadsCleaned}, ${r.crash.secondsPerTrial} s per trial`);
   for (const t of r.crash.trialsDetail) {
     rows.push(`  ${pad(t.collectionId, 8)} ${pad(t.phase, 21)} ${t.killed ? 'killed ' : 'ran out'} ${t.passes} passes → ${pad(t.finalState, 9)} ${pad(`${t.seconds} s`, 7)} ${t.killed ? `in ${pad(t.landedIn ?? '', 20)} last line: ${(t.lastLine ?? '').slice(0, 50)}` : ''}${t.problems.length ? `  ✗ ${t.problems.slice(0, 3).join('; ')}` : ''}`);
+  }
+  if (r.takeover.trials) {
+    rows.push('');
+    rows.push(`Takeover trials: ${r.takeover.trials}, ${r.takeover.secondsPerTrial} s per trial (A paused past the stale threshold, B takes over, A resumed)`);
+    for (const t of r.takeover.trialsDetail) {
+      rows.push(`  ${pad(t.collectionId, 8)} ${pad(t.phase, 21)} ${t.takenOver ? 'taken over' : 'NOT taken over'}, A ${t.aStoppedSayingSo ? 'stopped' : 'did NOT stop'}, B's claim ${t.bClaimIntact ? 'intact' : 'NOT intact'} → ${pad(t.finalState, 9)} by ${t.recordWorker ?? '?'}, ${t.duplicateEffects} duplicates ${pad(`${t.seconds} s`, 7)}${t.problems.length ? `  ✗ ${t.problems.slice(0, 3).join('; ')}` : ''}`);
+    }
   }
   rows.push('');
   rows.push(`${pad('Figure', 40)} ${pad('value', 6)} goal`);

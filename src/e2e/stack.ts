@@ -70,6 +70,8 @@ export async function prepareInstallation(
     'WEB_SECURE_COOKIES=false',
     'WEB_HOST=127.0.0.1',
     'WEB_PORT=0',
+    // Crash trials submit one collection after another for hours, all as one person.
+    'WEB_RUN_REQUESTS_PER_HOUR=0',
     ...services.settings,
   ];
   return { stage1, stage2, stage3, statusDir, usersFile, services, settingsLines };
@@ -87,12 +89,13 @@ export async function startStack(dataDir: string, seed: Seed): Promise<E2EStack>
   await writeFile(settingsFile, lines.join('\n') + '\n');
   let settings: Settings;
   try {
-    settings = await loadSettings(settingsFile, 'worker', {});
+    settings = await loadSettings(settingsFile, 'worker', { NODE_ENV: 'development' });
   } catch (err) {
     await services.stop();
     throw err;
   }
-  const childEnv = { ...process.env, DISTILLERY_SETTINGS: settingsFile, DISTILLERY_LOG_LEVEL: 'warn' };
+  // The installation uses the debug user (WEB_IDENTITY=debug), which needs development mode.
+  const childEnv = { ...process.env, NODE_ENV: 'development', DISTILLERY_SETTINGS: settingsFile, DISTILLERY_LOG_LEVEL: 'warn' };
   return { dataDir, settingsFile, settings, services, stage1, stage2, stage3, statusDir, childEnv, stop: () => services.stop() };
 }
 

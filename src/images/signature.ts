@@ -12,7 +12,8 @@ import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import { cleanMessage } from './inspect.js';
-import { runTool } from './run.js';
+import { runChild } from '../childProcess.js';
+import { policies } from '../policies.js';
 
 export interface PixelSignature { sha512: string; width: number; height: number; channels: number; depth: 8 | 16 }
 
@@ -34,8 +35,8 @@ async function jp2Signature(path: string, opts: SignatureOptions): Promise<Pixel
   const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'distillery-decode-'));
   try {
     const decoded = join(dir, `${basename(path).replace(/\.[^.]+$/, '')}.tif`);
-    await runTool(opts.opjDecompress ?? 'opj_decompress',
-      ['-i', path, '-o', decoded, '-threads', String(Math.max(1, opts.threads ?? 1)), '-quiet'], { signal: opts.signal });
+    await runChild(opts.opjDecompress ?? 'opj_decompress',
+      ['-i', path, '-o', decoded, '-threads', String(Math.max(1, opts.threads ?? 1)), '-quiet'], { signal: opts.signal, policy: policies.imageTool });
     return await rasterSignature(decoded);
   } finally {
     await rm(dir, { recursive: true, force: true });

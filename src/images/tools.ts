@@ -2,7 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { firstVersion, makeEncoder, type Jp2Encoder } from './encoder.js';
 import { MetadataWriter } from './metadata.js';
-import { runTool } from './run.js';
+import { runChild } from '../childProcess.js';
+import { policies } from '../policies.js';
 import type { ImageSettings } from './settings.js';
 
 export function encoderFromSettings(s: ImageSettings): Jp2Encoder {
@@ -24,7 +25,7 @@ export async function imageToolVersions(s: ImageSettings): Promise<{ name: strin
   };
   await attempt(`encoder (${s.encoder})`, () => encoderFromSettings(s).version());
   await attempt('opj_decompress', async () => {
-    const r = await runTool(s.opjDecompressCmd, ['-h'], { anyExit: true });
+    const r = await runChild(s.opjDecompressCmd, ['-h'], { policy: policies.toolCheck, exit: 'return' });
     return firstVersion(r.stdout);
   });
   await attempt('exiftool', async () => {

@@ -7,6 +7,7 @@
  *   purge <root> <id> <path>… --reason "…" [--stub] [--new-id <id>] [--by <name>] [--email <address>]
  *   tokens <root> <id> [--version vN] [--ledger <file>]   make ACE tokens (default: every version)
  *   audit <root> <id> [--ledger <file>]                   re-check payload digests and token proofs
+ *   witness <root> [--ledger <file>]                       publish the IMS witness of the rounds since the last one
  *   export <root> <id> <folder> [--version vN]   copy a version's files out
  *   recover <root> <id>                finish an install a crash interrupted
  */
@@ -14,7 +15,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { validateObject } from './validate/object.js';
-import { validateStorageRoot } from './validate/storageRoot.js';
+import { validateStorageRoot, looksLikeStorageRoot } from './validate/storageRoot.js';
 import type { ValidationResult } from './validate/result.js';
 import { objectPath } from './layout.js';
 import { readInventory, diffVersions, exportVersion } from './objectFiles.js';
@@ -44,6 +45,7 @@ const USAGE = `usage: distillery ocfl <command>
                                            remove files from every version (the history is rewritten)
   tokens <root> <id> [--version vN] [--ledger <file>]   make ACE tokens for payload files
   audit <root> <id> [--ledger <file>]      re-check payload digests and ACE token proofs
+  witness <root> [--ledger <file>]         publish the local IMS's witness of the rounds since the last one, and check the ledger
   export <root> <id> <folder> [--version vN]           copy the files of a version (default: latest) to a new folder
   recover <root> <id>                      finish an install that a crash interrupted
   migrate-ids <root> [--namespace <ns>]    find objects made under URL-based ids and record their aliases
@@ -92,6 +94,8 @@ export async function ocflCommand(args: string[], io: CliIo = defaultIo): Promis
         return await tokensCmd(parse(rest, ['version', 'ledger']), io);
       case 'audit':
         return await auditCmd(parse(rest, ['ledger']), io);
+      case 'witness':
+        return await witnessCmd(parse(rest, ['ledger']), io);
       case 'recover':
         return await recoverCmd(parse(rest, []), io);
       case 'export':
@@ -121,14 +125,9 @@ function need(p: Parsed, n: number, what: string): string[] {
   return p.positional;
 }
 
-async function isStorageRoot(path: string): Promise<boolean> {
-  const names = await readdir(path).catch(() => [] as string[]);
-  return names.some((n) => /^0=ocfl_\d/.test(n));
-}
-
 async function validateCmd(p: Parsed, io: CliIo): Promise<number> {
   const [path] = need(p, 1, 'a path: validate <path> [--json]');
-  const r: ValidationResult = (await isStorageRoot(path)) ? await validateStorageRoot(path) : await validateObject(path);
+  const r: ValidationResult = (await looksLikeStorageRoot(path)) ? await validateStorageRoot(path) : await validateObject(path);
   if (p.flags.has('json')) {
     const strip = (i: { code: string; message: string; path: string }) => ({ code: i.code, message: i.message, path: i.path });
     io.out(JSON.stringify({ valid: r.valid, errors: r.errors.map(strip), warnings: r.warnings.map(strip), notes: r.notes.map(strip) }, null, 2) + '\n');
@@ -154,7 +153,7 @@ async function lsCmd(p: Parsed, io: CliIo): Promise<number> {
 
 async function migrateIdsCmd(p: Parsed, io: CliIo): Promise<number> {
   const [root] = need(p, 1, 'a storage root: migrate-ids <root> [--namespace <ns>]');
-  if (!(await isStorageRoot(root))) throw new UsageError(`${root} is not an OCFL storage root.`);
+  if (!(await looksLikeStorageRoot(root))) throw new UsageError(`${root} is not an OCFL storage root.`);
   let namespace = typeof p.flags.get('namespace') === 'string' ? (p.flags.get('namespace') as string) : await pinnedNamespace(root);
   if (!namespace) {
     try {
@@ -265,6 +264,22 @@ async function auditCmd(p: Parsed, io: CliIo): Promise<number> {
   if (r.heldElsewhere) io.out(`${r.heldElsewhere} file(s) held elsewhere were not audited here.\n`);
   io.out(r.ok ? 'audit passed\n' : 'AUDIT FAILED\n');
   return r.ok ? 0 : 1;
+}
+
+async function witnessCmd(p: Parsed, io: CliIo): Promise<number> {
+  const [root] = need(p, 1, 'witness <root>');
+  const ledger = p.flags.get('ledger');
+  const ims = new LocalIms(typeof ledger === 'string' ? ledger : defaultLedgerPath(root));
+  const problems = await ims.checkLedger();
+  for (const pr of problems) io.out(`! ${pr}\n`);
+  if (problems.length) {
+    io.out('The IMS ledger is damaged; no witness was published. Restore the ledger from a backup.\n');
+    return 1;
+  }
+  const w = await ims.publishWitness();
+  if (!w) io.out('no round since the last witness; nothing to publish\n');
+  else io.out(`witness of rounds ${w.startRound}-${w.endRound} (${w.roundCount} round(s)): ${w.hash}\nrecorded in ${ims.witnessPath}; publish this value where others can see it (e-mail, a web page).\n`);
+  return 0;
 }
 
 async function recoverCmd(p: Parsed, io: CliIo): Promise<number> {

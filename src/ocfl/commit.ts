@@ -4,6 +4,9 @@
  * (§3.7.2.3): rename the version directory into the object, rename a new root inventory over the
  * old one, then the root sidecar last. Payload already in the object is referenced by digest and
  * never read again, so a version can be added when only the inventories are on this disk.
+ * An object continues in its own digest algorithm: a sha256 object made by another tool gets
+ * sha256 manifest keys and an inventory.json.sha256 sidecar, never a mixture. The new inventory
+ * is checked against the specification before anything is installed.
  */
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
@@ -29,6 +32,8 @@ import { recoverObject } from './recover.js';
 import { findConflict, pathProblem, versionNumber } from './paths.js';
 import { pruneEmptyDirs, replaceFile, writeFileSynced } from './fsutil.js';
 import { PermanentError } from '../policies.js';
+import { Collector } from './validate/result.js';
+import { checkInventory } from './validate/inventoryCheck.js';
 
 export interface IncomingFile {
   /** Path inside the object's state, e.g. `images/HaleGE_001_01_0001.jp2`. */
@@ -58,6 +63,8 @@ export interface CommitOptions {
   lock?: LockOptions;
   /** Make a version even when the state is unchanged (purge uses this to keep version numbers). */
   force?: boolean;
+  /** The content-addressing algorithm of a new object (default sha512); an existing object keeps its own. */
+  digestAlgorithm?: 'sha512' | 'sha256';
   /** Test hook, called after each install step; a throw there leaves the object as a crash would. */
   onStep?: (step: InstallStep) => void | Promise<void>;
 }
@@ -92,6 +99,10 @@ export async function commitVersion(
     if (inv && inv.type !== INVENTORY_TYPE_1_1) {
       throw new PermanentError(`${objectId} is an OCFL object of type ${inv.type}; Distillery adds versions to OCFL 1.1 objects only.`);
     }
+    const alg = inv?.digestAlgorithm ?? opts.digestAlgorithm ?? 'sha512';
+    if (alg !== 'sha512' && alg !== 'sha256') {
+      throw new PermanentError(`${objectId} uses the digest algorithm ${JSON.stringify(alg)}, which OCFL does not allow for content addressing; run "distillery ocfl validate" on it.`);
+    }
     const version = nextVersion(inv?.head);
     const wsBase = opts.workspace ?? workspacePath(rootPath);
     await mkdir(wsBase, { recursive: true });
@@ -101,10 +112,10 @@ export async function commitVersion(
       const cdName = inv?.contentDirectory ?? CONTENT_DIRECTORY;
       const contentDir = join(versionDir, cdName);
       const known = inv ? manifestIndex(inv) : new Map<string, string[]>();
-      const added = new Map<string, { contentPath: string; sha256: string }>();
+      const added = new Map<string, { contentPath: string; sha256: string; sha512: string }>();
       const incoming: LogicalState = new Map();
       for (const f of files) {
-        const want = f.digests?.sha512?.toLowerCase();
+        const want = f.digests?.[alg]?.toLowerCase();
         if (want && known.has(want)) {
           // Unchanged content: verify the file is what the caller says, but do not copy it.
           const { digests } = await hashFile(f.sourcePath, ['sha512', 'sha256']);
@@ -112,16 +123,16 @@ export async function commitVersion(
             const w = f.digests?.[alg];
             if (w && w.toLowerCase() !== digests[alg]) throw new DigestMismatchError(f.sourcePath, alg, w.toLowerCase(), digests[alg]);
           }
-          incoming.set(f.logicalPath, digests.sha512);
+          incoming.set(f.logicalPath, digests[alg]);
           continue;
         }
         const dst = join(contentDir, ...f.logicalPath.split('/'));
         const got = await copyWithDigests(f.sourcePath, dst, f.digests);
-        incoming.set(f.logicalPath, got.sha512);
-        if (known.has(got.sha512) || added.has(got.sha512)) {
+        incoming.set(f.logicalPath, got[alg]);
+        if (known.has(got[alg]) || added.has(got[alg])) {
           await rm(dst); // the same bytes are already stored: reference them
         } else {
-          added.set(got.sha512, { contentPath: `${version}/${cdName}/${f.logicalPath}`, sha256: got.sha256 });
+          added.set(got[alg], { contentPath: `${version}/${cdName}/${f.logicalPath}`, sha256: got.sha256, sha512: got.sha512 });
         }
       }
       await pruneEmptyDirs(contentDir);
@@ -136,11 +147,13 @@ export async function commitVersion(
         return { objectId, objectPath: relPath, version: inv.head, changed: false, newContentPaths: [] };
       }
 
-      const next = buildInventory(inv, objectId, version, state, added, meta);
+      const next = buildInventory(inv, objectId, version, state, added, meta, alg);
+      checkBeforeInstall(next, objectId);
       const { bytes, digest } = serializeInventory(next);
+      const sidecarName = `inventory.json.${alg}`;
       await mkdir(versionDir, { recursive: true });
       await writeFileSynced(join(versionDir, 'inventory.json'), bytes);
-      await writeFileSynced(join(versionDir, 'inventory.json.sha512'), sidecarText(digest));
+      await writeFileSynced(join(versionDir, sidecarName), sidecarText(digest));
       await opts.onStep?.('assembled');
 
       if (!inv) {
@@ -150,7 +163,7 @@ export async function commitVersion(
         await writeFileSynced(join(objDir, OBJECT_NAMASTE), OBJECT_NAMASTE_CONTENT);
         await rename(versionDir, join(objDir, version));
         await writeFileSynced(join(objDir, 'inventory.json'), bytes);
-        await writeFileSynced(join(objDir, 'inventory.json.sha512'), sidecarText(digest));
+        await writeFileSynced(join(objDir, sidecarName), sidecarText(digest));
         await mkdir(dirname(objectRoot), { recursive: true });
         await rename(objDir, objectRoot);
         await opts.onStep?.('version-installed');
@@ -161,7 +174,7 @@ export async function commitVersion(
         await opts.onStep?.('version-installed');
         await replaceFile(join(ws, 'root-inventory.json'), join(objectRoot, 'inventory.json'), bytes);
         await opts.onStep?.('root-inventory-installed');
-        await replaceFile(join(ws, 'root-sidecar'), join(objectRoot, 'inventory.json.sha512'), sidecarText(digest));
+        await replaceFile(join(ws, 'root-sidecar'), join(objectRoot, sidecarName), sidecarText(digest));
         await opts.onStep?.('sidecar-installed');
       }
       return { objectId, objectPath: relPath, version, changed: true, newContentPaths: [...added.values()].map((a) => a.contentPath).sort() };
@@ -169,6 +182,22 @@ export async function commitVersion(
       await rm(ws, { recursive: true, force: true });
     }
   }, opts.lock);
+}
+
+/**
+ * The new inventory must pass the validator's inventory rules (the same code `ocfl validate`
+ * runs) before it is installed: a writer bug or an object this writer cannot continue stops here,
+ * with the object untouched.
+ */
+function checkBeforeInstall(next: Inventory, objectId: string): void {
+  const c = new Collector();
+  const checked = checkInventory(JSON.parse(JSON.stringify(next)), `${objectId} ${next.head}/inventory.json`, c, '1.1');
+  if (!checked.usable || c.errors.length > 0) {
+    throw new PermanentError(
+      `The new version ${next.head} of ${objectId} would not be valid OCFL (${c.errors.map((e) => `${e.code}: ${e.message}`).join('; ')}); nothing was installed. ` +
+        'Run "distillery ocfl validate" on the object.',
+    );
+  }
 }
 
 function checkIncoming(files: IncomingFile[]): void {
@@ -195,6 +224,9 @@ function nextVersion(head: string | undefined): string {
   const n = versionNumber(head)!;
   // Keep an existing object's zero-padding; Distillery itself never pads.
   const width = head.startsWith('v0') ? head.length - 1 : 0;
+  if (width > 0 && String(n + 1).length >= width) {
+    throw new PermanentError(`Version ${head} is the last its zero-padded names can hold (E011); this object cannot take another version. Make a new object.`);
+  }
   return `v${String(n + 1).padStart(width, '0')}`;
 }
 
@@ -214,18 +246,23 @@ function buildInventory(
   id: string,
   version: string,
   state: LogicalState,
-  added: Map<string, { contentPath: string; sha256: string }>,
+  added: Map<string, { contentPath: string; sha256: string; sha512: string }>,
   meta: CommitMeta,
+  alg: 'sha512' | 'sha256',
 ): Inventory {
   const manifest: Record<string, string[]> = { ...(prev?.manifest ?? {}) };
   const fixity: Record<string, Record<string, string[]>> = {};
   for (const [alg, block] of Object.entries(prev?.fixity ?? {})) fixity[alg] = { ...block };
-  fixity.sha256 ??= {};
+  // The other algorithm goes in the fixity block: sha256 is what ACE and Chronopolis use, and
+  // a sha256 object gains the sha512 OCFL recommends.
+  const other = alg === 'sha512' ? 'sha256' : 'sha512';
+  fixity[other] ??= {};
   for (const [digest, a] of added) {
     manifest[digest] = [a.contentPath];
-    const existing = Object.keys(fixity.sha256).find((k) => k.toLowerCase() === a.sha256);
-    if (existing) fixity.sha256[existing] = [...fixity.sha256[existing], a.contentPath];
-    else fixity.sha256[a.sha256] = [a.contentPath];
+    const value = a[other];
+    const existing = Object.keys(fixity[other]).find((k) => k.toLowerCase() === value);
+    if (existing) fixity[other][existing] = [...fixity[other][existing], a.contentPath];
+    else fixity[other][value] = [a.contentPath];
   }
   const blockState: Record<string, string[]> = {};
   // State digests use the manifest's spelling (case) of each digest.
@@ -240,7 +277,7 @@ function buildInventory(
   return {
     id,
     type: INVENTORY_TYPE_1_1,
-    digestAlgorithm: 'sha512',
+    digestAlgorithm: alg,
     head: version,
     // Set in v1 and never changed (E019/E108); an object made elsewhere without it keeps the default.
     contentDirectory: prev ? prev.contentDirectory : CONTENT_DIRECTORY,

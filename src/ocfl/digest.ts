@@ -8,20 +8,39 @@ import { createReadStream } from 'node:fs';
 import { open, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PermanentError } from '../policies.js';
+import { Blake2b } from './blake2b.js';
 
-export type DigestAlgorithm = 'sha512' | 'sha256' | 'sha1' | 'md5' | 'blake2b-512';
+/**
+ * The digest algorithms OCFL names: the five of the specification (sha512, sha256, sha1, md5,
+ * blake2b-512) and the fixity algorithms of extension 0009 (blake2b-160/256/384, sha512/256, and
+ * size, the byte count in decimal).
+ */
+export type DigestAlgorithm = 'sha512' | 'sha256' | 'sha1' | 'md5' | 'blake2b-512' | 'blake2b-160' | 'blake2b-256' | 'blake2b-384' | 'sha512/256' | 'size';
 
-/** Node's names for the OCFL algorithm names. */
-const NODE_NAME: Record<DigestAlgorithm, string> = {
-  sha512: 'sha512',
-  sha256: 'sha256',
-  sha1: 'sha1',
-  md5: 'md5',
-  'blake2b-512': 'blake2b512',
+interface Hasher {
+  update(b: Buffer): unknown;
+  digest(encoding: 'hex'): string;
+}
+
+/** How each algorithm is computed: Node's hash where it has one, BLAKE2b of other lengths here. */
+const MAKE: Record<DigestAlgorithm, () => Hasher> = {
+  sha512: () => createHash('sha512'),
+  sha256: () => createHash('sha256'),
+  sha1: () => createHash('sha1'),
+  md5: () => createHash('md5'),
+  'blake2b-512': () => createHash('blake2b512'),
+  'blake2b-160': () => new Blake2b(20),
+  'blake2b-256': () => new Blake2b(32),
+  'blake2b-384': () => new Blake2b(48),
+  'sha512/256': () => createHash('sha512-256'),
+  size: () => {
+    let n = 0;
+    return { update: (b: Buffer) => (n += b.length), digest: () => String(n) };
+  },
 };
 
 export function isKnownAlgorithm(alg: string): alg is DigestAlgorithm {
-  return Object.prototype.hasOwnProperty.call(NODE_NAME, alg);
+  return Object.prototype.hasOwnProperty.call(MAKE, alg);
 }
 
 export class DigestMismatchError extends PermanentError {
@@ -40,7 +59,7 @@ export class DigestMismatchError extends PermanentError {
 
 /** Reads a file once, returning the byte count and the digests of every algorithm asked for (lowercase hex). */
 export async function hashFile(path: string, algorithms: readonly DigestAlgorithm[]): Promise<{ bytes: number; digests: Record<string, string> }> {
-  const hashes = algorithms.map((a) => [a, createHash(NODE_NAME[a])] as const);
+  const hashes = [...new Set(algorithms)].map((a) => [a, MAKE[a]()] as const);
   let bytes = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     const b = chunk as Buffer;

@@ -48,9 +48,10 @@ export function manifestIndex(inv: Inventory): Map<string, string[]> {
   return out;
 }
 
+/** The inventory's bytes and their digest in the inventory's own algorithm (the sidecar's content). */
 export function serializeInventory(inv: Inventory): { bytes: Buffer; digest: string } {
   const bytes = Buffer.from(JSON.stringify(inv, null, 2) + '\n', 'utf8');
-  return { bytes, digest: sha512Hex(bytes) };
+  return { bytes, digest: inv.digestAlgorithm === 'sha256' ? sha256Hex(bytes) : sha512Hex(bytes) };
 }
 
 export function sidecarText(digest: string): string {

@@ -4,9 +4,11 @@
  * every version replayed without them, version numbers kept, each affected version's message
  * saying so — validated, and only then put in place of the old one. With `stub`, the new object
  * gets a new id and the old id keeps a one-version stub object that points to it and gives the
- * reason. Nothing is removed before the new object validates.
+ * reason. Nothing is removed before the new object validates. The object's logs/ folder (earlier
+ * purges, other tools' records) goes with its history, with this purge's record added; with a
+ * stub, the stub gets the record too, and its REDIRECT.json gets an ACE token like any payload.
  */
-import { mkdir, mkdtemp, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, writeFile, readdir } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { commitVersion } from './commit.js';
 import { objectPath } from './layout.js';
@@ -82,19 +84,20 @@ export async function purgeFiles(rootPath: string, objectId: string, logicalPath
         await commitVersion(
           scratch,
           purgedId,
-          kept.map(([p, d]) => ({ logicalPath: p, sourcePath: join(objectRoot, index.get(d)![0]), digests: { sha512: d } })),
+          kept.map(([p, d]) => ({ logicalPath: p, sourcePath: join(objectRoot, index.get(d)![0]), digests: { [inv.digestAlgorithm]: d } })),
           { message: (block.message ?? '') + note, user: block.user ?? opts.user, created: new Date(block.created) },
-          { force: true, workspace: join(ws, 'scratch-workspace') },
+          { force: true, workspace: join(ws, 'scratch-workspace'), digestAlgorithm: inv.digestAlgorithm },
         );
       }
       const newRoot = join(scratch, objectPath(purgedId));
       const newInv = (await readObjectInventory(newRoot))!;
       const removedContentFiles = Object.values(inv.manifest).flat().length - Object.values(newInv.manifest).flat().length;
-      await mkdir(join(newRoot, 'logs'), { recursive: true });
-      await writeFile(
-        join(newRoot, 'logs', `purge-${stamp}.json`),
-        JSON.stringify({ action: 'purge', at: rfc3339(now), by: opts.user, reason: opts.reason, previousId: objectId, affectedVersions: affected, logicalPathsRemoved: logicalPaths.length }, null, 2) + '\n',
-      );
+      // The object's logs (earlier purges, other tools' records) stay with its history.
+      if (await stat(join(objectRoot, 'logs')).then((s) => s.isDirectory(), () => false)) {
+        await cp(join(objectRoot, 'logs'), join(newRoot, 'logs'), { recursive: true, errorOnExist: true, force: false });
+      }
+      const record = JSON.stringify({ action: 'purge', at: rfc3339(now), by: opts.user, reason: opts.reason, previousId: objectId, affectedVersions: affected, logicalPathsRemoved: logicalPaths.length }, null, 2) + '\n';
+      const logName = await addLog(newRoot, `purge-${stamp}`, record);
       // 2. Validate before anything is removed.
       const check = await validateObject(newRoot);
       if (!check.valid) {
@@ -118,6 +121,7 @@ export async function purgeFiles(rootPath: string, objectId: string, logicalPath
           created: now,
         }, { workspace: join(ws, 'stub-workspace') });
         replacement = join(stubScratch, objectPath(objectId));
+        await addLog(replacement, logName.replace(/\.json$/, ''), record);
         if (!(await validateObject(replacement)).valid) throw new PermanentError('The stub object did not validate; the purged object is in place under its new id, the original untouched.');
       }
       const old = join(ws, 'old-object');
@@ -128,12 +132,30 @@ export async function purgeFiles(rootPath: string, objectId: string, logicalPath
       // 4. Token stores of the old object no longer describe it.
       const tokenDir = dirname(tokenStorePath(rootPath, objectId, 'v1'));
       await rm(tokenDir, { recursive: true, force: true });
-      if (opts.ims) for (const v of versions) if (Object.values(newInv.manifest).flat().some((p) => p.startsWith(`${v}/`))) await tokenizeVersion(rootPath, purgedId, v, opts.ims);
+      if (opts.ims) {
+        for (const v of versions) if (Object.values(newInv.manifest).flat().some((p) => p.startsWith(`${v}/`))) await tokenizeVersion(rootPath, purgedId, v, opts.ims);
+        // The stub's REDIRECT.json is payload like any other: without a token, an audit of the old id fails.
+        if (stubId) await tokenizeVersion(rootPath, objectId, 'v1', opts.ims);
+      }
       return { objectId, purgedObjectId: purgedId, stubObjectId: stubId, affectedVersions: affected, removedContentFiles };
     } finally {
       await rm(ws, { recursive: true, force: true });
     }
   });
+}
+
+/** Writes `<name>.json` in the object's logs/ folder, never over an existing record; returns the file name. */
+async function addLog(objectRoot: string, name: string, text: string): Promise<string> {
+  await mkdir(join(objectRoot, 'logs'), { recursive: true });
+  for (let i = 1; ; i++) {
+    const file = i === 1 ? `${name}.json` : `${name}-${i}.json`;
+    try {
+      await writeFile(join(objectRoot, 'logs', file), text, { flag: 'wx' });
+      return file;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
 }
 
 export async function listObjectIds(rootPath: string): Promise<string[]> {

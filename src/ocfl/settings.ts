@@ -12,7 +12,7 @@ export interface OcflSettings {
   ims: 'local';
   /** ACE_LEDGER: the local IMS's round ledger; default `<storage root>-distillery/ims-ledger.jsonl`. */
   ledgerPath?: string;
-  /** ACE_MINIMUM_ROUND_LEAVES: pad small rounds with random leaves up to this many (the IMS's minimumRequests). */
+  /** ACE_MINIMUM_ROUND_LEAVES: pad small rounds with random leaves up to this many (the IMS's minimumRequests; 8 in ACE). */
   minimumRoundLeaves: number;
   /** KEEP_LOCAL_PAYLOAD: keep payload files on local disk after every destination verified them (default true). */
   keepLocalPayload: boolean;
@@ -27,7 +27,7 @@ export function readOcflSettings(r: SettingsReader): OcflSettings {
   return {
     ims: r.oneOf('ACE_IMS', ['local'] as const, { default: 'local', help: 'the integrity service for ACE tokens; "local" keeps a ledger on disk' }) ?? 'local',
     ledgerPath: r.string('ACE_LEDGER', { help: 'path of the local IMS ledger file (JSON Lines); it must be kept and backed up' }),
-    minimumRoundLeaves: r.int('ACE_MINIMUM_ROUND_LEAVES', { default: 1, min: 1, max: 1024, help: 'pad token rounds with random leaves up to this many' }),
+    minimumRoundLeaves: r.int('ACE_MINIMUM_ROUND_LEAVES', { default: 8, min: 1, max: 1024, help: 'pad token rounds with random leaves up to this many (8, as ACE\'s SHA-256-0 token class)' }),
     idNamespace: readIdNamespace(r),
     keepLocalPayload: r.bool('KEEP_LOCAL_PAYLOAD', {
       default: true,

@@ -3,13 +3,22 @@
  * that writes to the run's human-readable status stream (`<collection>-processing`) and to its
  * machine-readable run record; tests can pass `silentReporter` or collect lines.
  */
+import type { FolderStepResult, ProgressUnit } from './types.js';
+
 export interface Reporter {
   /** One human-readable line in the status stream, in the original's style (emoji first). */
   line(text: string): void;
-  /** Progress of a long phase: `done` of `total` units (files or bytes), with an optional detail. */
-  progress(done: number, total: number, detail?: string): void;
+  /** Progress of a long phase: `done` of `total` units (files unless `unit` says bytes or pages), with an optional detail. */
+  progress(done: number, total: number, detail?: string, unit?: ProgressUnit): void;
   /** A per-file outcome for the run record (and the report): done, failed or skipped, with why. */
   file(outcome: FileOutcome): void;
+  /** This step's result for a whole folder, recorded when it is verified (see FolderStepResult). */
+  folder?(outcome: FolderOutcome): void;
+}
+
+export interface FolderOutcome extends Omit<FolderStepResult, 'at'> {
+  /** The folder's name, e.g. HBF_001_02. */
+  folder: string;
 }
 
 export interface FileOutcome {
@@ -29,6 +38,8 @@ export class MemoryReporter implements Reporter {
   readonly lines: string[] = [];
   readonly progresses: { done: number; total: number; detail?: string }[] = [];
   readonly files: FileOutcome[] = [];
+  readonly folders: FolderOutcome[] = [];
+  folder(outcome: FolderOutcome): void { this.folders.push(outcome); }
   line(text: string): void { this.lines.push(text); }
   progress(done: number, total: number, detail?: string): void { this.progresses.push({ done, total, detail }); }
   file(outcome: FileOutcome): void { this.files.push(outcome); }

@@ -21,8 +21,10 @@ export interface RunRequest {
   requestedAt: string;
 }
 
+export type ProgressUnit = 'files' | 'bytes' | 'pages' | 'folders';
+
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
-export type RunState = 'queued' | 'running' | 'succeeded' | 'failed';
+export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface StepRecord {
   name: string;
@@ -33,8 +35,11 @@ export interface StepRecord {
   why?: string;
   startedAt?: string;
   finishedAt?: string;
-  progress?: { done: number; total: number; detail?: string };
+  /** `unit` says what is counted: files (the default), bytes or pages. */
+  progress?: { done: number; total: number; detail?: string; unit?: ProgressUnit };
   counts?: Record<string, number>;
+  /** How many per-file results this step recorded, by outcome (the results are in the files log). */
+  fileResults?: Partial<Record<FileRecord['outcome'], number>>;
 }
 
 export interface FileRecord {
@@ -42,6 +47,52 @@ export interface FileRecord {
   path: string;
   outcome: 'done' | 'failed' | 'skipped';
   why?: string;
+}
+
+/** Where a verified copy of a folder is, as the step that made it knows it. */
+export interface CopyLocation {
+  /** Staff links of the folder's archival object and digital object. */
+  aspace?: { archivalObject: string; digitalObject: string };
+  ocfl?: { objectId: string; version: string };
+  s3?: { bucket: string; keys: string[] };
+  tape?: { indicator: string; file: number };
+  access?: { url: string };
+}
+
+/**
+ * One step's result for one folder, written by the step that did the work once it is verified.
+ * `waiting`: handed over, verified later (a tape file is written and read back at the end of the run).
+ */
+export interface FolderStepResult {
+  state: 'waiting' | 'done' | 'failed' | 'skipped';
+  why?: string;
+  counts?: Record<string, number>;
+  where?: CopyLocation;
+  /** ISO 8601, when the result was recorded. */
+  at: string;
+}
+
+/** A folder of the run and each step's result for it. */
+export interface FolderResult {
+  name: string;
+  images: number;
+  steps: Record<string, FolderStepResult>;
+}
+
+/** One line of the archived runs index (`runs-index.jsonl`): enough to list a run without its record. */
+export interface RunSummary {
+  collectionId: string;
+  stamp: string;
+  log: string;
+  runId: string;
+  state: RunState;
+  reason?: string;
+  user: string;
+  processes: ProcessName[];
+  requestedAt: string;
+  finishedAt?: string;
+  /** Folders that failed at some step. */
+  failedFolders?: number;
 }
 
 /**
@@ -52,8 +103,10 @@ export interface FileRecord {
 export interface RunRecord {
   request: RunRequest;
   state: RunState;
-  /** Why the run failed, in words an archivist can act on. */
+  /** Why the run failed (or what a cancel left done and undone), in words an archivist can act on. */
   reason?: string;
+  /** Who cancelled the run from its status page, and when. */
+  cancelled?: { runId: string; by: RunUser; at: string };
   startedAt?: string;
   finishedAt?: string;
   /** Which worker ran it last: host and process id. */
@@ -61,7 +114,13 @@ export interface RunRecord {
   /** How many times a worker has started this run (more than 1 after a crash and resume). */
   attempts: number;
   steps: StepRecord[];
-  files: FileRecord[];
+  /** Each folder's result per step (small: one entry per folder and step). */
+  folders?: FolderResult[];
+  /**
+   * Per-file results of records written before they moved to `<C>-files.jsonl` (one JSON object
+   * per line, appended); new records leave this out so the record stays small.
+   */
+  files?: FileRecord[];
   /** Name of the archived log once the run has ended, e.g. `DEMO-20261124143000.log`. */
   log?: string;
   /** Anything a step wants to keep with the run, e.g. the report. */

@@ -6,6 +6,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readArchivesSpaceSettings, type ArchivesSpaceSettings } from '../archivesspace/settings.js';
 import { readIslandoraSettings, type IslandoraSettings } from '../destinations/islandora/settings.js';
+import { readIiifSettings, type IiifSettings } from '../destinations/iiif/settings.js';
 import { readS3Settings, type S3Settings } from '../destinations/s3/settings.js';
 import { readTapeSettings, type TapeSettings } from '../destinations/tape/settings.js';
 import { readImageSettings, type ImageSettings } from '../images/settings.js';
@@ -21,6 +22,7 @@ export interface Settings extends CoreSettings {
   s3?: S3Settings;
   tape?: TapeSettings;
   islandora?: IslandoraSettings;
+  iiif?: IiifSettings;
 }
 
 /** What a process reads: the web server needs only the core; the worker and `check` need all. */
@@ -40,6 +42,7 @@ export async function loadSettings(file = settingsPath(), scope: SettingsScope =
     s3: worker && core.modules.cloud === 's3' ? readS3Settings(r) : undefined,
     tape: worker && core.modules.onsite === 'tape' ? readTapeSettings(r) : undefined,
     islandora: worker && core.modules.access === 'islandora' ? readIslandoraSettings(r) : undefined,
+    iiif: core.modules.access === 'iiif' ? readIiifSettings(r) : undefined,
     secretKeys: r.secretKeys,
     reader: r,
   } as Settings;
@@ -50,6 +53,11 @@ export async function loadSettings(file = settingsPath(), scope: SettingsScope =
   // unless a different base is set for it.
   if (settings.islandora && values.ISLANDORA_RECORD_LINK_BASE === undefined && settings.aspace.publicUrl) {
     settings.islandora.recordLinkBase = settings.aspace.publicUrl.replace(/\/+$/, '');
+  }
+  if (settings.iiif) {
+    const p = settings.iiif.publishTo;
+    if (p.kind === 'folder' && !isAbsolute(p.path)) p.path = resolve(dirname(file), p.path);
+    if (!settings.iiif.recordLinkBase && settings.aspace?.publicUrl) settings.iiif.recordLinkBase = settings.aspace.publicUrl.replace(/\/+$/, '');
   }
   return settings;
 }

@@ -92,9 +92,10 @@ export class SettingsReader {
   int(key: string, opts: KeyOptions & { default: number; min?: number; max?: number }): number {
     const v = this.raw(key);
     if (v === undefined) return opts.default;
-    const n = Number(v);
-    if (!Number.isInteger(n)) {
-      this.problem(key, `must be a whole number, but ${this.sourceOf(key)} has "${v}".${hint(opts.help)}`);
+    // Decimal digits only: Number() would also take 0x10, 1e3 or 0b1 and mean something else.
+    const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(n)) {
+      this.problem(key, `must be a whole number in decimal digits, but ${this.sourceOf(key)} has "${v}".${hint(opts.help)}`);
       return opts.default;
     }
     if ((opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {

@@ -2,22 +2,30 @@
  * The web side of Distillery: the form an archivist fills in, the live status page of a run and
  * the list of past runs. It shares only the status folder with the workers.
  */
+import { randomBytes } from 'node:crypto';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import { csrfSync } from 'csrf-sync';
 import { pino, type Logger } from 'pino';
 import { StatusFolder } from '../runs/statusFolder.js';
-import type { ModuleSettings, WebSettings } from '../settings/settings.js';
+import { debugIdentityProblem, type ModuleSettings, type WebSettings } from '../settings/settings.js';
 import { RunFollowers, type FollowOptions } from './follow.js';
 import { helpers } from './format.js';
-import { identify, trustedAddresses } from './identity.js';
+import { bindSession, identify, trustedAddresses } from './identity.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.js';
 import { problems, WebProblem } from './problems.js';
+import { RequestLimit } from './requestLimit.js';
 import { formRoutes } from './routes/form.js';
 import { runsRoutes } from './routes/runs.js';
+import { collectionRoutes } from './routes/collections.js';
+import type { OverviewSources } from '../collection/overview.js';
 import { statusRoutes } from './routes/status.js';
 import { securityHeaders } from './security.js';
-import { PrunedMemoryStore } from './sessionStore.js';
+import { PrunedMemoryStore, type SessionLimits } from './sessionStore.js';
+import { identityKey, type WebUser } from './users.js';
+import { iiifFiles, viewerRoutes } from './routes/iiif.js';
+import type { IiifSettings } from '../destinations/iiif/settings.js';
+import { workerWarning } from './workers.js';
 
 export interface WebAppOptions {
   web: WebSettings;
@@ -29,6 +37,12 @@ export interface WebAppOptions {
   logger?: Logger;
   /** How the status page follows runs (poll interval). */
   follow?: FollowOptions;
+  /** Where the collection overview finds the OCFL storage root and the tape catalogue. */
+  overview?: Omit<OverviewSources, 'status'>;
+  /** How many sessions are kept (defaults in sessionStore.ts). */
+  sessions?: Partial<SessionLimits>;
+  /** ACCESS_PLATFORM=iiif: the viewer page, and the published folder when it is local. */
+  iiif?: IiifSettings;
 }
 
 export interface WebApp extends express.Express {
@@ -42,22 +56,27 @@ export interface WebContext {
   modules: ModuleSettings;
   log: Logger;
   csrfToken(req: Request): string;
+  overview?: Omit<OverviewSources, 'status'>;
+  /** Runs asked for per person (WEB_RUN_REQUESTS_PER_HOUR). */
+  requestLimit: RequestLimit;
 }
 
 export function createApp(opts: WebAppOptions): WebApp {
   const { web } = opts;
-  if (web.identity === 'debug' && process.env.NODE_ENV === 'production') {
-    // The settings refuse this too; a second lock because the debug user lets anyone in.
-    throw new Error('WEB_IDENTITY=debug is refused when NODE_ENV=production: the debug user lets anyone in. Use WEB_IDENTITY=header behind Shibboleth.');
-  }
   const log = opts.logger ?? pino({ name: 'distillery-web' });
+  if (web.identity === 'debug') {
+    // The settings refuse this too; a second lock because the debug user lets anyone in.
+    const problem = debugIdentityProblem(web.host);
+    if (problem) throw new Error(`WEB_IDENTITY ${problem}`);
+    log.warn({ host: web.host }, 'development mode (WEB_IDENTITY=debug): everyone who reaches this server is signed in as hello@example.com');
+  }
   const status = new StatusFolder(opts.statusFiles);
   const followers = new RunFollowers(status, log, opts.follow);
   const trusted = trustedAddresses(web.trustedProxies);
 
   const app = express() as WebApp;
   const SESSION_MS = 12 * 60 * 60 * 1000;
-  const store = new PrunedMemoryStore(SESSION_MS);
+  const store = new PrunedMemoryStore(SESSION_MS, opts.sessions);
   app.closeFollowers = () => {
     followers.close();
     store.close();
@@ -74,6 +93,8 @@ export function createApp(opts: WebAppOptions): WebApp {
 
   app.use(securityHeaders());
   app.use('/static', express.static(PUBLIC_DIR, { index: false, fallthrough: false, maxAge: '1h' }));
+  const published = opts.iiif && iiifFiles(opts.iiif);
+  if (published) app.use(published);
   app.use(
     session({
       name: 'distillery.sid',
@@ -91,13 +112,31 @@ export function createApp(opts: WebAppOptions): WebApp {
     },
   });
   app.use(identify(web, log));
+  app.use(bindSession());
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   app.use(csrf.csrfSynchronisedProtection);
 
-  const ctx: WebContext = { status, followers, modules: opts.modules, log, csrfToken: (req) => csrf.generateToken(req) };
+  // Pages say plainly when no worker is looking for runs (workers.ts).
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' || req.path.endsWith('/events') || req.path.startsWith('/runs/')) return next();
+    workerWarning(status).then((w) => {
+      res.locals.workerWarning = w;
+      next();
+    }, next);
+  });
+
+  const csrfToken = (req: Request): string => {
+    // The only time a session is kept: it records whose it is (see bindSession).
+    const user = req.res?.locals.user as WebUser | undefined;
+    if (user) req.session.user = identityKey(user.email);
+    return csrf.generateToken(req);
+  };
+  const ctx: WebContext = { status, followers, modules: opts.modules, log, csrfToken, requestLimit: new RequestLimit(web.runRequestsPerHour ?? 20), overview: opts.overview };
   app.use(formRoutes(ctx));
   app.use(statusRoutes(ctx));
   app.use(runsRoutes(ctx));
+  app.use(collectionRoutes(ctx));
+  if (opts.iiif) app.use(viewerRoutes(opts.iiif));
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(problems.notFound('There is no such page in Distillery.')));
   app.use(errorHandler(log));
@@ -114,12 +153,18 @@ function errorHandler(log: Logger): ErrorRequestHandler {
     else if (status === 413) problem = problems.badRequest('The form sent too much data.');
     else if (status !== undefined && status >= 400 && status < 500) problem = problems.badRequest(`The request could not be read (${(err as Error).message}).`);
     else {
-      log.error({ err, url: req.originalUrl }, 'request failed');
-      problem = new WebProblem(500, 'Something went wrong', 'Distillery could not finish this request. Try again; if it keeps happening, tell Digital Library Development.', (err as Error)?.message);
+      // Details (messages, file and template paths) go to the log only, found by the reference.
+      const reference = randomBytes(6).toString('hex');
+      log.error({ err, url: req.originalUrl, reference }, `request failed (reference ${reference})`);
+      problem = problems.internal(reference);
     }
     if (res.headersSent) return void res.end();
     res.status(problem.status);
     if (req.path.endsWith('/events')) return void res.type('text/plain').send(`${problem.title}: ${problem.message}`);
-    res.render('problem', { problem, user: res.locals.user });
+    res.render('problem', { problem, user: res.locals.user }, (renderErr, html) => {
+      if (!renderErr) return void res.send(html);
+      log.error({ err: renderErr }, 'the problem page could not be rendered');
+      res.type('text/plain').send(`${problem.title}. ${problem.message}${problem.status === 500 && problem.detail ? ` ${problem.detail}` : ''}`);
+    });
   };
 }

@@ -1,7 +1,9 @@
 /** `distillery web`: serves the form and status pages until stopped (SIGINT/SIGTERM). */
 import { pino } from 'pino';
 import { loadCoreSettings, settingsPath, SettingsError } from '../settings/settings.js';
+import { overviewSourcesOf } from '../collection/overview.js';
 import { startWeb } from './server.js';
+import { loadSettings } from '../settings/index.js';
 
 export async function webCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -9,8 +11,11 @@ export async function webCommand(args: string[]): Promise<number> {
     return 0;
   }
   let settings;
+  let iiif;
   try {
     settings = await loadCoreSettings(settingsPath());
+    // The IIIF viewer and a locally published folder are served by the web app too.
+    if (settings.modules.access === 'iiif') iiif = (await loadSettings(settingsPath(), 'web')).iiif;
   } catch (err) {
     if (err instanceof SettingsError) {
       console.error(err.message);
@@ -21,7 +26,7 @@ export async function webCommand(args: string[]): Promise<number> {
   const log = pino({ name: 'distillery-web', level: process.env.DISTILLERY_LOG_LEVEL ?? 'info' });
   let web;
   try {
-    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, logger: log });
+    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif, logger: log, overview: overviewSourcesOf(settings) });
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     return 1;

@@ -8,9 +8,9 @@
  * Line events carry the byte offset just past their line, so a watcher that reconnects with
  * that offset (EventSource's Last-Event-ID) resumes without duplicates or gaps.
  */
-import { open, stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { StatusFolder } from '../runs/statusFolder.js';
+import { openNoFollow, type StatusFolder } from '../runs/statusFolder.js';
 import type { RunRecord } from '../runs/types.js';
 
 /** The worker's first line in a run's stream: the run has started. */
@@ -210,9 +210,11 @@ class Follower {
   }
 }
 
+/** Size of a regular file; undefined when there is none (a symbolic link counts as none: it is never followed). */
 async function fileSize(path: string): Promise<number | undefined> {
   try {
-    return (await stat(path)).size;
+    const st = await lstat(path);
+    return st.isFile() ? st.size : undefined;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -222,7 +224,7 @@ async function fileSize(path: string): Promise<number | undefined> {
 /** Whether `offset` is a line boundary of the file and no further than `limit` (a valid resume point). */
 async function endsLine(path: string, offset: number, limit: number): Promise<boolean> {
   if (offset > limit) return false;
-  const handle = await open(path, 'r').catch(() => undefined);
+  const handle = await openNoFollow(path).catch(() => undefined);
   if (!handle) return false;
   try {
     const b = Buffer.alloc(1);
@@ -240,8 +242,8 @@ async function endsLine(path: string, offset: number, limit: number): Promise<bo
  */
 async function readLines(path: string, from: number, to: number, send: Watcher, finalPartial = false): Promise<number> {
   if (to <= from) return from;
-  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
+  const handle = await openNoFollow(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ELOOP') return undefined;
     throw err;
   });
   if (!handle) return from;

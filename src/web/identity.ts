@@ -3,39 +3,17 @@
  * in a header set by the proxy; anyone could send that header, so it counts only on connections
  * from the proxy's own addresses. In development mode everyone is the fixed debug user.
  */
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { WebSettings } from '../settings/settings.js';
 import { problems } from './problems.js';
-import { UsersFile, UsersFileProblem, type WebUser } from './users.js';
+import { trustedAddresses } from './trustedProxies.js';
+import { identityKey, UsersFile, UsersFileProblem, type WebUser } from './users.js';
+
+export { trustedAddresses };
 
 /** The original's development user. */
 export const DEBUG_USER: WebUser = { email: 'hello@example.com', name: 'World' };
-
-/** Addresses (or CIDR ranges such as 10.0.0.0/8) from which the identity header is believed. */
-export function trustedAddresses(entries: string[]): (address: string | undefined) => boolean {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [addr, bits] = entry.split('/');
-    const ip = unmapped(addr);
-    const type = isIPv4(ip) ? 'ipv4' : isIPv6(ip) ? 'ipv6' : undefined;
-    if (!type) throw new Error(`WEB_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range (e.g. 127.0.0.1 or 10.1.0.0/16).`);
-    if (bits === undefined) list.addAddress(ip, type);
-    else list.addSubnet(ip, Number(bits), type);
-  }
-  return (address) => {
-    if (!address) return false;
-    const ip = unmapped(address);
-    return list.check(ip, isIPv4(ip) ? 'ipv4' : 'ipv6');
-  };
-}
-
-/** `::ffff:127.0.0.1` (an IPv4 client on a dual-stack socket) is 127.0.0.1. */
-function unmapped(address: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return m ? m[1] : address;
-}
 
 /** Sets `res.locals.user` (a WebUser) or fails with 403 (or 503 when users.csv is broken). */
 export function identify(web: WebSettings, log: Logger): RequestHandler {
@@ -49,12 +27,17 @@ export function identify(web: WebSettings, log: Logger): RequestHandler {
   const trusted = trustedAddresses(web.trustedProxies);
   return async (req, res, next) => {
     const raw = req.headers[web.identityHeader];
-    const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
-    if (value && !trusted(req.socket.remoteAddress)) {
+    const header = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+    if (!header) return next(problems.noIdentity());
+    if (!trusted(req.socket.remoteAddress)) {
       log.warn({ from: req.socket.remoteAddress, header: web.identityHeader }, 'identity header ignored: the request did not come from a trusted proxy (WEB_TRUSTED_PROXIES)');
       return next(problems.noIdentity());
     }
-    if (!value) return next(problems.noIdentity());
+    const value = utf8(header);
+    if (value === undefined) {
+      log.warn({ header: web.identityHeader }, 'identity header refused: it is not UTF-8 text');
+      return next(problems.noIdentity());
+    }
     try {
       const user = await users.find(value);
       if (!user) {
@@ -65,10 +48,49 @@ export function identify(web: WebSettings, log: Logger): RequestHandler {
       next();
     } catch (err) {
       if (err instanceof UsersFileProblem) {
-        log.error({ err }, err.message);
-        return next(problems.usersFile(err.message));
+        // The path and the bad line are for the librarian, in the log; the page says only that sign-in is unavailable.
+        log.error({ err, usersFile: users.path }, err.message);
+        return next(problems.usersFile());
       }
       next(err);
     }
   };
+}
+
+/**
+ * The header's text: Node hands header bytes over as Latin-1 characters; the proxy sends
+ * REMOTE_USER as UTF-8 bytes. Undefined when the bytes are not UTF-8.
+ */
+function utf8(latin1: string): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Ties the session to the person it was made for. The session (which holds the form's CSRF token)
+ * records the signed-in identity; a request whose identity differs from its session's (another
+ * person's cookie, or a cookie planted before sign-in) gets a new session id and nothing of the old
+ * one, so a token made for one person never works for another. The identity is recorded when
+ * the form's token is made (app.ts), the only time a session is kept.
+ */
+export function bindSession(): RequestHandler {
+  return (req, res, next) => {
+    const user = res.locals.user as WebUser | undefined;
+    if (!user || !req.session) return next();
+    const key = identityKey(user.email);
+    const bound = req.session.user;
+    const holdsSomething = bound !== undefined || req.session.csrfToken !== undefined;
+    if (bound === key || !holdsSomething) return next();
+    req.session.regenerate(next);
+  };
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The identity (normalised e-mail address) the session belongs to; set with its CSRF token. */
+    user?: string;
+  }
 }

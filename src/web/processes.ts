@@ -26,8 +26,9 @@ const SETTING: Record<Exclude<ProcessName, 'report'>, string> = {
 
 export function processChoices(modules: ModuleSettings): ProcessChoice[] {
   return PROCESSES.map((name) => {
-    if (name === 'report' || modules[name]) return { name, label: PROCESS_LABELS[name], available: true };
-    return { name, label: PROCESS_LABELS[name], available: false, note: `Not available here: ${SETTING[name]} is not set in settings.ini.` };
+    const label = name === 'access' && modules.access === 'iiif' ? 'Access files to IIIF (viewer)' : PROCESS_LABELS[name];
+    if (name === 'report' || modules[name]) return { name, label, available: true };
+    return { name, label, available: false, note: `Not available here: ${SETTING[name]} is not set in settings.ini.` };
   });
 }
 

@@ -1,5 +1,5 @@
 /** Runs to list: those waiting or running now, then the archived ones, newest first. */
-import type { ArchivedRun, StatusFolder } from '../runs/statusFolder.js';
+import type { PastRun, StatusFolder } from '../runs/statusFolder.js';
 import type { RunRecord } from '../runs/types.js';
 
 export interface ActiveRun {
@@ -23,7 +23,8 @@ export async function activeRuns(status: StatusFolder): Promise<ActiveRun[]> {
   return out;
 }
 
-export async function recentRuns(status: StatusFolder, limit: number): Promise<{ active: ActiveRun[]; past: ArchivedRun[]; more: number }> {
-  const [active, past] = await Promise.all([activeRuns(status), status.archived()]);
+/** Active runs and the newest archived ones, from the runs index and file names (no record is parsed per view). */
+export async function recentRuns(status: StatusFolder, limit: number): Promise<{ active: ActiveRun[]; past: PastRun[]; more: number }> {
+  const [active, past] = await Promise.all([activeRuns(status), status.pastRuns()]);
   return { active, past: past.slice(0, limit), more: Math.max(0, past.length - limit) };
 }

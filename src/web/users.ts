@@ -21,12 +21,12 @@ export class UsersFile {
 
   constructor(readonly path: string) {}
 
-  /** The user with this e-mail address (compared case-insensitively), or undefined. */
+  /** The user with this e-mail address (compared normalised: NFC, case-folded), or undefined. */
   async find(email: string): Promise<WebUser | undefined> {
-    return (await this.load()).get(email.trim().toLowerCase());
+    return (await this.load()).get(identityKey(email));
   }
 
-  /** Every user, keyed by lower-case e-mail address. Throws UsersFileProblem. */
+  /** Every user, keyed by identityKey(e-mail address). Throws UsersFileProblem. */
   async load(): Promise<Map<string, WebUser>> {
     let st;
     try {
@@ -37,8 +37,15 @@ export class UsersFile {
       }
       throw new UsersFileProblem(`The users file ${this.path} cannot be read (${(err as Error).message}): check its permissions.`);
     }
+    if (!st.isFile()) throw new UsersFileProblem(`The users file ${this.path} is not a file (a folder?): USERS_FILE must name a CSV file.`);
     if (this.cache && this.cache.mtimeMs === st.mtimeMs && this.cache.size === st.size) return this.cache.users;
-    const users = parseUsers(await readFile(this.path, 'utf8'), this.path);
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      throw new UsersFileProblem(`The users file ${this.path} cannot be read (${(err as Error).message}): check its permissions.`);
+    }
+    const users = parseUsers(text, this.path);
     this.cache = { mtimeMs: st.mtimeMs, size: st.size, users };
     return users;
   }
@@ -58,11 +65,20 @@ export function parseUsers(text: string, path: string): Map<string, WebUser> {
     throw new UsersFileProblem(`The users file ${path} must start with the header line "email_address,display_name" (found "${columns.join(',')}").`);
   }
   rows.forEach((row, i) => {
-    const email = (row.email_address ?? '').toLowerCase();
+    const email = (row.email_address ?? '').normalize('NFC');
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
       throw new UsersFileProblem(`The users file ${path}, line ${i + 2}: "${row.email_address ?? ''}" is not an e-mail address.`);
     }
-    users.set(email, { email, name: row.display_name || email });
+    users.set(identityKey(email), { email: email.toLowerCase(), name: (row.display_name || email).normalize('NFC') });
   });
   return users;
+}
+
+/**
+ * How identities are compared: Unicode NFC (one form for "é", whether typed as one character or
+ * as "e" and an accent) and case-folded (upper-casing first folds ß to SS and similar, then lower
+ * case), so the proxy's spelling and users.csv's need not agree byte for byte.
+ */
+export function identityKey(email: string): string {
+  return email.trim().normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
 }

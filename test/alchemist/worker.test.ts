@@ -187,6 +187,9 @@ describe('alchemist pass', () => {
     await writeFile(join(env.status.dir, 'bad id-init-cloud'), '');
     const pass = await runOnce(env);
     expect(pass.rejected).toEqual(['bad id-init-cloud']);
-    expect(await readdir(env.status.dir)).toEqual(['bad id-init-cloud.rejected']);
+    expect((await readdir(env.status.dir)).filter((n) => n !== 'workers')).toEqual(['set-aside']);
+    const [stampDir] = await readdir(join(env.status.dir, 'set-aside'), { withFileTypes: true }).then((d) => d.filter((e) => e.isDirectory()).map((e) => e.name));
+    expect(await readdir(join(env.status.dir, 'set-aside', stampDir))).toEqual(['bad id-init-cloud']);
+    expect(await readFile(join(env.status.dir, 'set-aside', 'reasons.log'), 'utf8')).toMatch(/bad id-init-cloud: The collection ID "bad id" may contain only/);
   });
 });

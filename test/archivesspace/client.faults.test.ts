@@ -71,13 +71,13 @@ describe('retries', () => {
     ]);
   });
 
-  it('reuses the digital object and component a create made when its answer was lost (400 Must be unique)', async () => {
+  it('reuses the digital object and component a create made when its answer was lost (looked up before the retry)', async () => {
     const folder = await client.findFolder('HBF_001_05');
     s.faults.loseAnswerNext({ method: 'POST', path: /\/digital_objects$/ });
     const start = log().length;
     const done = await client.ensureDigitalObject(folder);
     const creates = log().slice(start).filter((r) => r.method === 'POST' && r.path === '/repositories/2/digital_objects');
-    expect(creates.map((r) => r.status)).toEqual([500, 400]);
+    expect(creates.map((r) => r.status)).toEqual([500]); // found by the look-up: not posted again
     const made = s.state.findBy('digital_object', 2, 'digital_object_id', 'HBF_001_05');
     expect(made).toHaveLength(1);
     expect(done.digitalObjectUri).toBe(made[0].uri);
@@ -85,6 +85,19 @@ describe('retries', () => {
     s.faults.loseAnswerNext({ method: 'POST', path: /\/digital_object_components$/ });
     const comp = await client.ensureComponent(done.digitalObjectUri, { componentId: 'HBF_001_05_0001', label: 'Image 0001' });
     expect(s.state.findBy('digital_object_component', 2, 'component_id', 'HBF_001_05_0001').map((r) => r.uri)).toEqual([comp.uri]);
+  });
+
+  it('looks the tape top container up again before retrying a create whose answer was lost, and makes one', async () => {
+    const folder = await client.findFolder('HBF_001_04');
+    s.faults.loseAnswerNext({ method: 'POST', path: /\/top_containers$/ });
+    const start = log().length;
+    const uri = await client.ensureTapeContainer(folder.archivalObjectUri, 'LTO-000042');
+    const creates = log().slice(start).filter((r) => r.method === 'POST' && r.path === '/repositories/2/top_containers');
+    expect(creates.map((r) => r.status)).toEqual([500]); // the lost answer fired; no second create
+    const made = s.state.findBy('top_container', 2, 'indicator', 'LTO-000042');
+    expect(made.map((r) => r.uri)).toEqual([uri]);
+    const ao = s.state.get(folder.archivalObjectUri)!;
+    expect((ao.data.instances as { sub_container?: { top_container?: { ref: string } } }[]).filter((i) => i.sub_container?.top_container?.ref === uri)).toHaveLength(1);
   });
 
   it('retries 500 twice then succeeds', async () => {

@@ -32,7 +32,8 @@ beforeAll(async () => {
   const wrapper = join(dataDir, 'opj_decompress-noted');
   await writeFile(wrapper, `#!/bin/sh\necho "$@" >> ${join(dataDir, 'opj_decompress.calls')}\nexec opj_decompress "$@"\n`);
   await chmod(wrapper, 0o755);
-  settings = await loadSettings(demo.settingsFile, 'worker', { DISTILLERY_OPJ_DECOMPRESS_CMD: wrapper });
+  // The demo signs everyone in as the debug user, which needs development mode.
+  settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development', DISTILLERY_OPJ_DECOMPRESS_CMD: wrapper, DISTILLERY_ACCESS_PLATFORM: 'islandora' });
 }, 120_000);
 
 afterAll(async () => {
@@ -115,7 +116,7 @@ test('a scan added to a processed folder makes a new version of that object only
 }, 300_000);
 
 test('KEEP_LOCAL_PAYLOAD=false frees local payload only once both S3 and tape verified a copy in the same run', async () => {
-  const released = await loadSettings(demo.settingsFile, 'worker', { DISTILLERY_KEEP_LOCAL_PAYLOAD: 'false' });
+  const released = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development', DISTILLERY_KEEP_LOCAL_PAYLOAD: 'false' });
   const env = buildWorkerEnv(released, createLogger({ level: 'silent' }));
   const root = storageRootOf(released);
   const contentOf = (folder: string) => join(root, objectPath(objectIdOf(folder)), 'v1', 'content');

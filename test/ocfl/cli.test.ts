@@ -135,7 +135,7 @@ describe('distillery ocfl purge --stub', () => {
 describe('readOcflSettings', () => {
   it('has safe defaults and reports bad values by key', () => {
     const ok = new SettingsReader({});
-    expect(readOcflSettings(ok)).toEqual({ ims: 'local', ledgerPath: undefined, minimumRoundLeaves: 1, keepLocalPayload: true, idNamespace: 'info:archivesspace' });
+    expect(readOcflSettings(ok)).toEqual({ ims: 'local', ledgerPath: undefined, minimumRoundLeaves: 8, keepLocalPayload: true, idNamespace: 'info:archivesspace' });
     expect(ok.problems).toEqual([]);
     const bad = new SettingsReader({ ACE_IMS: 'umiacs', KEEP_LOCAL_PAYLOAD: 'sometimes', ACE_LEDGER: '/var/ledger.jsonl' });
     const s = readOcflSettings(bad);

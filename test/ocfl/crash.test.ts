@@ -88,7 +88,7 @@ describe('one writer per object', () => {
     await isLocked;
     const err = await commitVersion(t.root, id, [{ logicalPath: 'c.txt', sourcePath: f['c.txt'] }], META, { lock: { waitMs: 200 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ObjectLockedError);
-    expect((err as Error).message).toMatch(/is being written by process \d+ on .* since .*Try again when it has finished/);
+    expect((err as Error).message).toMatch(/is in use by process \d+ on .* since .*Try again when it has finished/);
     const waited = await commitVersion(t.root, id, [{ logicalPath: 'c.txt', sourcePath: f['c.txt'] }], META, { lock: { waitMs: 60_000 } });
     const done = await child;
     expect(done.code, done.stderr).toBe(0);

@@ -16,16 +16,26 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-/** The example with its secrets filled in (the example leaves them empty, as it should). */
+/**
+ * The example with its secrets filled in (the example leaves them empty, as it should). `extra`
+ * lines replace the example's line for the same key (a key may be set once), or are added.
+ */
 async function exampleWithSecrets(extra = ''): Promise<string> {
-  const text = (await readFile(EXAMPLE, 'utf8'))
+  let text = (await readFile(EXAMPLE, 'utf8'))
     .replace(/^ASPACE_PASSWORD=$/m, 'ASPACE_PASSWORD=hunter2-archivesspace')
     .replace(/^AWS_ACCESS_KEY=$/m, 'AWS_ACCESS_KEY=AKIAEXAMPLE')
     .replace(/^AWS_SECRET_KEY=$/m, 'AWS_SECRET_KEY=wJalrXUtnFEMI-secret')
     .replace(/^WEB_SESSION_SECRET=$/m, 'WEB_SESSION_SECRET=0123456789abcdef0123456789abcdef')
     .replace(/^TAPE_CONTAINER_PROFILE_URI=$/m, 'TAPE_CONTAINER_PROFILE_URI=/container_profiles/5');
+  const added: string[] = [];
+  for (const line of extra.split('\n').filter(Boolean)) {
+    const key = /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1];
+    const existing = key ? new RegExp(`^${key}=.*$`, 'm') : undefined;
+    if (existing?.test(text)) text = text.replace(existing, () => line);
+    else added.push(line);
+  }
   const file = join(dir, 'settings.ini');
-  await writeFile(file, text + extra);
+  await writeFile(file, text + added.map((l) => `${l}\n`).join(''));
   return file;
 }
 
@@ -85,7 +95,7 @@ test('a bad file: every problem at once, each named by key with what to do, secr
   expect(err.message).toContain('LOSSLESS_PRESERVATION_FILES is required but missing: add LOSSLESS_PRESERVATION_FILES=');
   expect(err.message).toContain('STAGE_1, STAGE_2 and STAGE_3_ORIGINAL_FILES must be three different folders');
   expect(err.message).toContain('WEB_PORT must be between 0 and 65535, but is 99999');
-  expect(err.message).toContain('ASPACE_TIMEOUT_SECONDS must be a whole number');
+  expect(err.message).toContain('ASPACE_TIMEOUT_SECONDS must be a whole number in decimal digits');
   expect(err.message).toContain('ALCHEMIST_SCHEDULE is not a cron schedule');
   expect(err.message).not.toContain('hunter2');
 });
@@ -96,15 +106,118 @@ test('environment variables DISTILLERY_<KEY> override the file, and messages say
   expect(s.web.port).toBe(8080);
   expect(s.aspace.password).toBe('from-vault');
   const err = (await loadSettings(file, 'worker', { DISTILLERY_S3_PART_SIZE_MB: 'big' }).catch((e: unknown) => e)) as SettingsError;
-  expect(err.message).toContain('S3_PART_SIZE_MB must be a whole number, but environment DISTILLERY_S3_PART_SIZE_MB has "big"');
+  expect(err.message).toContain('S3_PART_SIZE_MB must be a whole number in decimal digits, but environment DISTILLERY_S3_PART_SIZE_MB has "big"');
 });
 
-test('the debug user is refused in production', async () => {
+test('the debug user needs NODE_ENV=development exactly and a loopback WEB_HOST', async () => {
   const file = await exampleWithSecrets('WEB_IDENTITY=debug\n');
-  const err = (await loadSettings(file, 'web', { NODE_ENV: 'production' }).catch((e: unknown) => e)) as SettingsError;
+  for (const nodeEnv of ['production', 'Production', 'production ', 'prod', 'test', undefined]) {
+    const err = (await loadSettings(file, 'web', nodeEnv === undefined ? {} : { NODE_ENV: nodeEnv }).catch((e: unknown) => e)) as SettingsError;
+    expect(err, String(nodeEnv)).toBeInstanceOf(SettingsError);
+    expect(err.message).toContain('WEB_IDENTITY is "debug", which signs everyone in as the development user, but NODE_ENV is');
+  }
+  await expect(loadSettings(file, 'web', { NODE_ENV: 'development' })).resolves.toMatchObject({ web: { identity: 'debug' } });
+  for (const host of ['0.0.0.0', '::', '192.168.1.20', 'distillery.example.edu']) {
+    const open = await exampleWithSecrets(`WEB_IDENTITY=debug\nWEB_HOST=${host}\n`);
+    const err = (await loadSettings(open, 'web', { NODE_ENV: 'development' }).catch((e: unknown) => e)) as SettingsError;
+    expect(err, host).toBeInstanceOf(SettingsError);
+    expect(err.message).toContain(`WEB_HOST is "${host}", which other machines can reach`);
+  }
+  for (const host of ['localhost', '::1', '127.0.0.2']) {
+    await expect(loadSettings(await exampleWithSecrets(`WEB_IDENTITY=debug\nWEB_HOST=${host}\n`), 'web', { NODE_ENV: 'development' })).resolves.toMatchObject({ web: { host } });
+  }
+});
+
+test('# and ; inside a value are part of it, as in the original (configparser): only a whole line is a comment', async () => {
+  const file = await exampleWithSecrets('; a comment line\n  # an indented comment line\n');
+  const text = (await readFile(file, 'utf8'))
+    .replace(/^ASPACE_PASSWORD=.*$/m, 'ASPACE_PASSWORD=admin#2024;x')
+    .replace(/^WEB_SESSION_SECRET=.*$/m, 'WEB_SESSION_SECRET=0123456789abcdef#0123456789;abcdef')
+    .replace(/^AWS_SECRET_KEY=.*$/m, 'AWS_SECRET_KEY = "quoted; kept" ');
+  await writeFile(file, text);
+  const s = await loadSettings(file, 'worker', {});
+  expect(s.aspace.password).toBe('admin#2024;x');
+  expect(s.web.sessionSecret).toBe('0123456789abcdef#0123456789;abcdef');
+  expect(s.s3?.secretAccessKey).toBe('"quoted; kept"');
+  // configparser's other delimiter, and key names in any case, as the original read them.
+  await writeFile(file, text.replace(/^WEB_PORT=.*$/m, 'web_port: 8081'));
+  expect((await loadSettings(file, 'worker', {})).web.port).toBe(8081);
+});
+
+test('a byte-order mark (as Notepad writes) is accepted', async () => {
+  // [settings] on the very first line, right after the mark.
+  const file = await exampleWithSecrets();
+  const text = (await readFile(file, 'utf8')).split('\n').filter((l) => !l.startsWith(';') && l.trim() !== '').join('\n');
+  expect(text.startsWith('[settings]')).toBe(true);
+  await writeFile(file, '\uFEFF' + text);
+  expect((await loadSettings(file, 'worker', {})).folders.statusFiles).toBe('/mnt/distillery/status');
+});
+
+test('a key set twice is refused with both lines, not silently the last one', async () => {
+  const file = await exampleWithSecrets();
+  const text = await readFile(file, 'utf8');
+  const first = text.split('\n').findIndex((l) => l.startsWith('WEB_PORT=')) + 1;
+  await writeFile(file, text.replace(/^WEB_PORT=.*$/m, (l) => `${l}\nweb_port=8080`));
+  const err = (await loadSettings(file, 'worker', {}).catch((e: unknown) => e)) as SettingsError;
   expect(err).toBeInstanceOf(SettingsError);
-  expect(err.message).toContain('WEB_IDENTITY is "debug" but NODE_ENV is production');
-  await expect(loadSettings(file, 'web', {})).resolves.toMatchObject({ web: { identity: 'debug' } });
+  expect(err.message).toContain(`WEB_PORT is set twice in [settings] of ${file} (lines ${first} and ${first + 1}): keep one.`);
+  await writeFile(file, text + '\n[settings]\nLOG_FILE=/tmp/x.log\n');
+  expect(((await loadSettings(file, 'worker', {}).catch((e: unknown) => e)) as SettingsError).message).toContain('[settings] appears twice');
+});
+
+test('a line that is not KEY=value is refused by its number, without repeating it (it may hold a secret)', async () => {
+  const file = await exampleWithSecrets('ASPACE_PASSWORD hunter3-secret\n');
+  const err = (await loadSettings(file, 'worker', {}).catch((e: unknown) => e)) as SettingsError;
+  expect(err).toBeInstanceOf(SettingsError);
+  expect(err.message).toMatch(/line \d+ of .* is not a KEY=value line/);
+  expect(err.message).not.toContain('hunter3');
+});
+
+test('ports and other numbers are decimal only: 0x10, 1e3 and 0b1 are refused, not read as 16, 1000, 1', async () => {
+  for (const v of ['0x10', '1e3', '0b1', '12.0', '8080abc']) {
+    const err = (await loadSettings(await exampleWithSecrets(`WEB_PORT=${v}\n`), 'worker', {}).catch((e: unknown) => e)) as SettingsError;
+    expect(err, v).toBeInstanceOf(SettingsError);
+    expect(err.message).toContain(`WEB_PORT must be a whole number in decimal digits, but ${dir}/settings.ini has "${v}"`);
+  }
+  const rate = (await loadSettings(await exampleWithSecrets('ISLANDORA_JP2_RATE=0x1\n'), 'worker', {}).catch((e: unknown) => e)) as SettingsError;
+  expect(rate.message).toContain('ISLANDORA_JP2_RATE must be bits per pixel between 0 and 24 (e.g. 0.5), but is "0x1"');
+  expect((await loadSettings(await exampleWithSecrets('ISLANDORA_JP2_RATE=.75\n'), 'worker', {})).islandora?.jp2BitsPerPixel).toBe(0.75);
+});
+
+test('WEB_TRUSTED_PROXIES is read strictly: a slip cannot trust every address', async () => {
+  const cases: [string, string][] = [
+    ['10.20.30.40/', '"10.20.30.40/" has no valid prefix length after "/"'],
+    ['::/', '"::/" has no valid prefix length'],
+    ['10.0.0.0/abc', '"10.0.0.0/abc" has no valid prefix length'],
+    ['10.0.0.0/33', '"10.0.0.0/33" has no valid prefix length after "/": write a number from 1 to 32'],
+    ['10.0.0.0/0', '"10.0.0.0/0" is every IPv4 address'],
+    ['::/0', '"::/0" is every IPv6 address'],
+    ['127.0.0.1, proxy.example.edu', '"proxy.example.edu" is not an IP address or CIDR range'],
+  ];
+  for (const [value, message] of cases) {
+    const err = (await loadSettings(await exampleWithSecrets(`WEB_TRUSTED_PROXIES=${value}\n`), 'web', {}).catch((e: unknown) => e)) as SettingsError;
+    expect(err, value).toBeInstanceOf(SettingsError);
+    expect(err.problems.map((p) => p.key), value).toEqual(['WEB_TRUSTED_PROXIES']);
+    expect(err.message).toContain(`WEB_TRUSTED_PROXIES ${message}`);
+  }
+  const s = await loadSettings(await exampleWithSecrets('WEB_TRUSTED_PROXIES=10.1.0.0/16, fd00::/8, 192.0.2.7\n'), 'web', {});
+  expect(s.web.trustedProxies).toEqual(['10.1.0.0/16', 'fd00::/8', '192.0.2.7']);
+});
+
+test('an identity header name with a space (nobody could sign in) is refused', async () => {
+  const err = (await loadSettings(await exampleWithSecrets('WEB_IDENTITY_HEADER=X Remote User\n'), 'web', {}).catch((e: unknown) => e)) as SettingsError;
+  expect(err).toBeInstanceOf(SettingsError);
+  expect(err.message).toContain('WEB_IDENTITY_HEADER is "X Remote User", which is not an HTTP header name');
+});
+
+test('the status folder may not be the stage-1 folder, nor inside it or around it', async () => {
+  for (const status of ['/mnt/distillery/stage1-initial', '/mnt/distillery/stage1-initial/status', '/mnt/distillery']) {
+    const err = (await loadSettings(await exampleWithSecrets(`STATUS_FILES=${status}\n`), 'web', {}).catch((e: unknown) => e)) as SettingsError;
+    expect(err, status).toBeInstanceOf(SettingsError);
+    expect(err.problems.map((p) => p.key), status).toContain('STATUS_FILES');
+  }
+  const same = (await loadSettings(await exampleWithSecrets('STATUS_FILES=/mnt/distillery/stage1-initial\n'), 'web', {}).catch((e: unknown) => e)) as SettingsError;
+  expect(same.message).toContain('STATUS_FILES is the same folder as STAGE_1_ORIGINAL_FILES (/mnt/distillery/stage1-initial)');
 });
 
 test('a missing file or a file without [settings] says how to make one', async () => {
@@ -181,4 +294,14 @@ test("a settings.ini in the 2024 original's names (caltechlibrary/distillery d7d
   expect(s.secretKeys.has('DISTILLERY_AWS_SECRET_ACCESS_KEY')).toBe(true);
   // Only a key no version of the original knew is left as unknown.
   expect(s.reader.unreadKeys()).toEqual(['WORK_SESSION_NOTE']);
+});
+
+test('the worker name and a stale threshold in minutes with decimals; bad values named', async () => {
+  const file = await exampleWithSecrets();
+  const s = await loadSettings(file, 'worker', { DISTILLERY_ALCHEMIST_WORKER_NAME: 'worker-2.archives', DISTILLERY_ALCHEMIST_STALE_CLAIM_MINUTES: '0.15' });
+  expect(s.alchemist).toMatchObject({ workerName: 'worker-2.archives', staleClaimMinutes: 0.15 });
+  expect((await loadSettings(file, 'worker', {})).alchemist).toMatchObject({ workerName: undefined, staleClaimMinutes: 10 });
+  const err = (await loadSettings(file, 'worker', { DISTILLERY_ALCHEMIST_WORKER_NAME: 'two words', DISTILLERY_ALCHEMIST_STALE_CLAIM_MINUTES: '0' }).catch((e: unknown) => e)) as SettingsError;
+  expect(err.message).toContain('ALCHEMIST_WORKER_NAME may contain only letters, digits and . _ - (at most 64), but is "two words".');
+  expect(err.message).toContain('ALCHEMIST_STALE_CLAIM_MINUTES must be a number of minutes between 0.05 and 1440 (decimals allowed), but is "0".');
 });

@@ -5,13 +5,14 @@
  */
 import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/web/app.js';
 import { NO_ACCESS } from '../../src/web/problems.js';
-import { ALICE, Client, startTestWeb, type TestWeb } from './helpers.js';
+import { ALICE, captureLog, Client, startTestWeb, type TestWeb } from './helpers.js';
 
 let t: TestWeb | undefined;
 afterEach(async () => {
+  vi.unstubAllEnvs();
   await t?.close();
   t = undefined;
 });
@@ -89,29 +90,34 @@ describe('sign-in', () => {
     expect(await res.text()).toContain('Hello, Bob Boxes');
   });
 
-  it('says clearly when users.csv is missing or malformed', async () => {
-    t = await startTestWeb();
+  it('says clearly in the log when users.csv is missing or malformed', async () => {
+    const log = captureLog();
+    t = await startTestWeb({ logger: log.logger });
     await writeFile(t.usersFile, 'email,name\nalice@caltech.edu,Alice\n');
     let res = await new Client(t.url, ALICE.email).get('/');
     expect(res.status).toBe(503);
-    expect(await res.text()).toContain('must start with the header line &#34;email_address,display_name&#34;');
+    expect(await res.text()).toContain('Sign-in unavailable');
+    expect(log.text()).toContain('must start with the header line \\"email_address,display_name\\"');
     await writeFile(t.usersFile, 'email_address,display_name\n"alice@caltech.edu,Alice\n');
     res = await new Client(t.url, ALICE.email).get('/');
     expect(res.status).toBe(503);
-    expect(await res.text()).toContain('is not valid CSV');
+    expect(log.text()).toContain('is not valid CSV');
     await writeFile(t.usersFile, 'email_address,display_name\nnot-an-address,Alice\n');
     res = await new Client(t.url, ALICE.email).get('/');
-    expect(await res.text()).toContain('line 2: &#34;not-an-address&#34; is not an e-mail address');
+    expect(res.status).toBe(503);
+    expect(log.text()).toContain('line 2: \\"not-an-address\\" is not an e-mail address');
   });
 
-  it('reports a missing users.csv with what to do', async () => {
-    t = await startTestWeb({ web: { usersFile: '/nonexistent/users.csv' } });
+  it('reports a missing users.csv in the log with what to do', async () => {
+    const log = captureLog();
+    t = await startTestWeb({ web: { usersFile: '/nonexistent/users.csv' }, logger: log.logger });
     const res = await new Client(t.url, ALICE.email).get('/');
     expect(res.status).toBe(503);
-    expect(await res.text()).toContain('/nonexistent/users.csv does not exist: create it with the header line');
+    expect(log.text()).toContain('/nonexistent/users.csv does not exist: create it with the header line');
   });
 
   it('signs everyone in as the debug user in development mode, with a visible banner', async () => {
+    vi.stubEnv('NODE_ENV', 'development');
     t = await startTestWeb({ web: { identity: 'debug' } });
     const res = await new Client(t.url).get('/');
     expect(res.status).toBe(200);
@@ -121,16 +127,18 @@ describe('sign-in', () => {
     expect(html).toContain('hello@example.com');
   });
 
-  it('refuses development mode when NODE_ENV is production', async () => {
+  it('refuses development mode unless NODE_ENV is exactly development and the host is loopback', async () => {
     t = await startTestWeb();
-    const before = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      const web = { host: '127.0.0.1', port: 0, usersFile: t.usersFile, identity: 'debug' as const, identityHeader: 'x-remote-user', trustedProxies: [], sessionSecret: 'x'.repeat(20), logoutUrl: '/', secureCookies: false };
-      expect(() => createApp({ web, statusFiles: t!.statusDir, modules: {} })).toThrow(/WEB_IDENTITY=debug is refused when NODE_ENV=production/);
-    } finally {
-      process.env.NODE_ENV = before;
+    const web = { host: '127.0.0.1', port: 0, usersFile: t.usersFile, identity: 'debug' as const, identityHeader: 'x-remote-user', trustedProxies: [], sessionSecret: 'x'.repeat(20), logoutUrl: '/', secureCookies: false };
+    for (const mode of ['production', 'Production', 'production ', 'prod', 'test']) {
+      vi.stubEnv('NODE_ENV', mode);
+      expect(() => createApp({ web, statusFiles: t!.statusDir, modules: {} }), mode).toThrow(`WEB_IDENTITY is "debug", which signs everyone in as the development user, but NODE_ENV is "${mode}"`);
     }
+    vi.stubEnv('NODE_ENV', 'development');
+    expect(() => createApp({ web: { ...web, host: '0.0.0.0' }, statusFiles: t!.statusDir, modules: {} })).toThrow('WEB_HOST is "0.0.0.0", which other machines can reach');
+    const log = captureLog();
+    createApp({ web, statusFiles: t.statusDir, modules: {}, logger: log.logger }).closeFollowers();
+    expect(log.text()).toContain('development mode (WEB_IDENTITY=debug): everyone who reaches this server is signed in as hello@example.com');
   });
 
   it('refuses to start with a trusted proxy that is not an address', async () => {

@@ -1,9 +1,10 @@
 /** `distillery web`: reads settings.ini, serves the form, stops on SIGTERM; bad settings are listed. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { checkCommand } from '../../src/commands/check.js';
 import { webCommand } from '../../src/web/cli.js';
 
 let dir: string | undefined;
@@ -79,5 +80,21 @@ describe('distillery web', () => {
     vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));
     expect(await webCommand([])).toBe(2);
     expect(errors.join('\n')).toMatch(/STATUS_FILES[\s\S]*WEB_PORT/);
+  });
+
+  it('refuses at start-up a WEB_TRUSTED_PROXIES entry with a trailing "/" (it would trust every address), and so does check', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'distillery-webcli-'));
+    const port = await freePort();
+    await useSettings(dir, port);
+    await appendFile(join(dir, 'settings.ini'), 'WEB_TRUSTED_PROXIES=10.20.30.40/\n');
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));
+    expect(await webCommand([])).toBe(2);
+    const expected = 'WEB_TRUSTED_PROXIES "10.20.30.40/" has no valid prefix length after "/": write a number from 1 to 32';
+    expect(errors.join('\n')).toContain(expected);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    errors.length = 0;
+    expect(await checkCommand([])).toBe(2);
+    expect(errors.join('\n')).toContain(expected);
   });
 });

@@ -5,10 +5,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { StatusFolder } from '../../src/runs/statusFolder.js';
 import type { ModuleSettings, WebSettings } from '../../src/settings/settings.js';
 import type { FollowOptions } from '../../src/web/follow.js';
+import type { SessionLimits } from '../../src/web/sessionStore.js';
 import { startWeb, type RunningWeb } from '../../src/web/server.js';
 
 export const ALICE = { email: 'alice@caltech.edu', name: 'Alice Archivist' };
@@ -23,7 +24,16 @@ export interface TestWeb {
   close(): Promise<void>;
 }
 
-export async function startTestWeb(opts: { web?: Partial<WebSettings>; modules?: ModuleSettings; users?: string; demo?: boolean; follow?: FollowOptions } = {}): Promise<TestWeb> {
+/** A logger whose JSON lines are kept, to check what reaches the log (and what does not reach the page). */
+export function captureLog(): { logger: Logger; lines: string[]; text(): string } {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  return { logger, lines, text: () => lines.join('') };
+}
+
+export async function startTestWeb(
+  opts: { web?: Partial<WebSettings>; modules?: ModuleSettings; users?: string; demo?: boolean; follow?: FollowOptions; logger?: Logger; sessions?: Partial<SessionLimits> } = {},
+): Promise<TestWeb> {
   const dir = await mkdtemp(join(tmpdir(), 'distillery-web-'));
   const statusDir = join(dir, 'status');
   const usersFile = join(dir, 'users.csv');
@@ -45,8 +55,9 @@ export async function startTestWeb(opts: { web?: Partial<WebSettings>; modules?:
     statusFiles: statusDir,
     modules: opts.modules ?? { cloud: 's3', onsite: 'tape', access: 'islandora' },
     demo: opts.demo,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     follow: { pollMs: 100, ...opts.follow },
+    sessions: opts.sessions,
   });
   return {
     dir,

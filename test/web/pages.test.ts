@@ -1,10 +1,11 @@
 /** Page furniture: static files, unknown pages, the demo banner, and the session store. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PrunedMemoryStore } from '../../src/web/sessionStore.js';
 import { ALICE, Client, startTestWeb, type TestWeb } from './helpers.js';
 
 let t: TestWeb | undefined;
 afterEach(async () => {
+  vi.unstubAllEnvs();
   await t?.close();
   t = undefined;
 });
@@ -31,6 +32,7 @@ describe('pages', () => {
   });
 
   it('labels the embedded demo on every page', async () => {
+    vi.stubEnv('NODE_ENV', 'development');
     t = await startTestWeb({ demo: true, web: { identity: 'debug' } });
     for (const path of ['/', '/runs']) {
       const html = await (await new Client(t.url).get(path)).text();
@@ -53,7 +55,7 @@ describe('pages', () => {
 
 describe('PrunedMemoryStore', () => {
   it('forgets expired sessions and keeps at most the cap', async () => {
-    const store = new PrunedMemoryStore(60_000, 3);
+    const store = new PrunedMemoryStore(60_000, { perUser: 3 });
     const cookie = (ms: number) => ({ cookie: { originalMaxAge: ms, expires: new Date(Date.now() + ms) } }) as never;
     store.set('old', cookie(-1));
     store.set('a', cookie(60_000));

@@ -42,5 +42,6 @@ export class AccessDestination implements Destination {
     }
     await run.aspace.upsertFileVersions(folder.record.digitalObjectUri, accessFileVersions(links));
     run.reporter.line(`✅ Recorded the access links in ArchivesSpace: ${run.aspace.staffUrl(folder.record.digitalObjectUri)}`);
+    run.reporter.folder?.({ folder: folder.name, state: 'done', counts: { pages: folder.images.length }, where: { access: { url: links.objectUrl } } });
   }
 }

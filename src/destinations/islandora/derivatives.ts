@@ -4,12 +4,13 @@
  * pixels are made 8-bit first (Tesseract silently returns nothing for 16-bit grey), written once
  * as PNM for the JP2 encoder and Tesseract, and resized in memory for JPG and TN.
  */
-import { copyFile, mkdtemp, rename, rm, stat, open } from 'node:fs/promises';
+import { copyFile, mkdtemp, rename, rm, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { PermanentError } from '../../policies.js';
-import { runProcess } from './ssh.js';
+import { PermanentError, policies } from '../../policies.js';
+import { decodeForAccess, type RawInfo } from '../../images/accessPixels.js';
+import { ChildProcessError, runChild, type ChildResult } from '../../childProcess.js';
 import type { Jp2Encoder } from './settings.js';
 
 export interface DerivativeOptions {
@@ -19,19 +20,11 @@ export interface DerivativeOptions {
   opjDecompressCommand: string;
   kduCompressCommand?: string;
   tesseractCommand: string;
-  ocrTimeoutSeconds: number;
 }
 
 export interface PageSource {
   sourcePath: string;
   jp2Path: string;
-}
-
-/** Width, height and channels of decoded 8-bit pixels. */
-interface RawInfo {
-  width: number;
-  height: number;
-  channels: number;
 }
 
 export interface PageResult {
@@ -40,31 +33,6 @@ export interface PageResult {
   /** False when OCR timed out or failed; the page is published without OCR/HOCR. */
   ocr: boolean;
   ocrProblem?: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
-
-/** Decodes the page to 8-bit raw pixels (grey or RGB, no alpha). */
-async function decode(src: PageSource, opts: DerivativeOptions, work: string): Promise<{ data: Buffer; info: RawInfo }> {
-  let input = src.sourcePath;
-  if (!(await exists(input))) {
-    if (!(await exists(src.jp2Path))) {
-      throw new PermanentError(`Neither the TIFF ${src.sourcePath} nor its JP2 ${src.jp2Path} exists; run the distill step again.`);
-    }
-    input = join(work, 'decoded.tif');
-    const r = await runProcess(opts.opjDecompressCommand, ['-i', src.jp2Path, '-o', input]);
-    if (r.code !== 0) throw new PermanentError(`opj_decompress could not decode ${src.jp2Path}: ${r.stderr.trim() || r.stdout.trim()}`);
-  }
-  const image = sharp(input, { limitInputPixels: false });
-  const meta = await image.metadata();
-  const grey = (meta.channels ?? 3) <= 2;
-  return image
-    .removeAlpha()
-    .toColourspace(grey ? 'b-w' : 'srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
 }
 
 async function writePnm(path: string, data: Buffer, info: RawInfo): Promise<void> {
@@ -83,32 +51,42 @@ function resolutions(width: number, height: number): number {
   return Math.max(1, Math.min(8, Math.floor(Math.log2(Math.min(width, height))) - 2));
 }
 
-async function encodeJp2(pnm: string, out: string, info: RawInfo, o: DerivativeOptions): Promise<void> {
-  let r;
+async function encodeJp2(pnm: string, out: string, info: RawInfo, o: DerivativeOptions, signal?: AbortSignal): Promise<void> {
+  const opts = { policy: policies.imageTool, signal, exit: 'return' } as const;
+  let r: ChildResult;
   if (o.jp2Encoder === 'kakadu') {
-    r = await runProcess(o.kduCompressCommand ?? 'kdu_compress', [
+    r = await runChild(o.kduCompressCommand ?? 'kdu_compress', [
       '-i', pnm, '-o', out, '-rate', String(o.jp2BitsPerPixel), 'Clayers=1', `Clevels=${resolutions(info.width, info.height) - 1}`,
       'Cprecincts={256,256},{256,256},{256,256},{128,128},{128,128},{64,64},{64,64},{32,32},{16,16}',
       'Corder=RPCL', 'ORGgen_plt=yes', 'ORGtparts=R', 'Cblk={32,32}', 'Cuse_sop=yes',
-    ]);
+    ], opts);
   } else {
     // opj_compress takes a compression ratio, not bits per pixel.
     const ratio = Math.max(1, (8 * info.channels) / o.jp2BitsPerPixel);
-    r = await runProcess(o.opjCompressCommand, [
+    r = await runChild(o.opjCompressCommand, [
       '-i', pnm, '-o', out, '-r', ratio.toFixed(2), '-n', String(resolutions(info.width, info.height)),
       '-p', 'RPCL', '-b', '32,32', '-SOP', '-PLT', '-TP', 'R', '-threads', '1',
-    ]);
+    ], opts);
   }
   if (r.code !== 0) throw new PermanentError(`The access JP2 encoder failed on ${pnm}: ${(r.stderr || r.stdout).trim()}`);
 }
 
-async function ocr(pnm: string, pageDir: string, work: string, o: DerivativeOptions): Promise<Pick<PageResult, 'ocr' | 'ocrProblem'>> {
+async function ocr(pnm: string, pageDir: string, work: string, o: DerivativeOptions, signal?: AbortSignal): Promise<Pick<PageResult, 'ocr' | 'ocrProblem'>> {
   const base = join(work, 'ocr');
-  const r = await runProcess(o.tesseractCommand, [pnm, base, 'txt', 'hocr'], {
-    env: { ...process.env, OMP_THREAD_LIMIT: '1' },
-    timeoutMs: o.ocrTimeoutSeconds * 1000,
-  });
-  if (r.timedOut) return { ocr: false, ocrProblem: `Tesseract took longer than ${o.ocrTimeoutSeconds} s (ISLANDORA_OCR_TIMEOUT)` };
+  let r: ChildResult;
+  try {
+    r = await runChild(o.tesseractCommand, [pnm, base, 'txt', 'hocr'], {
+      tool: 'Tesseract',
+      env: { ...process.env, OMP_THREAD_LIMIT: '1' },
+      policy: policies.ocr,
+      signal,
+      exit: 'return',
+    });
+  } catch (err) {
+    // A page whose OCR hangs is published without OCR; a stopped run stops.
+    if (err instanceof ChildProcessError && err.kind === 'timeout') return { ocr: false, ocrProblem: err.message };
+    throw err;
+  }
   if (r.code !== 0) return { ocr: false, ocrProblem: `Tesseract failed: ${r.stderr.trim()}` };
   await rename(`${base}.txt`, join(pageDir, 'OCR.txt'));
   await rename(`${base}.hocr`, join(pageDir, 'HOCR.html'));
@@ -116,16 +94,16 @@ async function ocr(pnm: string, pageDir: string, work: string, o: DerivativeOpti
 }
 
 /** Writes OBJ.jp2, JP2.jp2, JPG.jpg, TN.jpg, OCR.txt and HOCR.html into pageDir (MODS is the caller's). */
-export async function makePageDerivatives(src: PageSource, pageDir: string, o: DerivativeOptions): Promise<PageResult> {
+export async function makePageDerivatives(src: PageSource, pageDir: string, o: DerivativeOptions, signal?: AbortSignal): Promise<PageResult> {
   const work = await mkdtemp(join(tmpdir(), 'distillery-page-'));
   try {
-    const { data, info } = await decode(src, o, work);
+    const { data, info } = await decodeForAccess(src, o.opjDecompressCommand, work, signal);
     const raw = { raw: { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 } };
     const pnm = join(work, info.channels === 1 ? 'page.pgm' : 'page.ppm');
     await writePnm(pnm, data, info);
     const [ocrResult] = await Promise.all([
-      ocr(pnm, pageDir, work, o),
-      encodeJp2(pnm, join(pageDir, 'OBJ.jp2'), info, o).then(() => copyFile(join(pageDir, 'OBJ.jp2'), join(pageDir, 'JP2.jp2'))),
+      ocr(pnm, pageDir, work, o, signal),
+      encodeJp2(pnm, join(pageDir, 'OBJ.jp2'), info, o, signal).then(() => copyFile(join(pageDir, 'OBJ.jp2'), join(pageDir, 'JP2.jp2'))),
       sharp(data, raw).resize(600, 800, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'JPG.jpg')),
       sharp(data, raw).resize(200, 200, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'TN.jpg')),
     ]);

@@ -3,7 +3,7 @@
  * drush_print goes to stdout, drush_log and drush_set_error to stderr. A failing command is a
  * DrushError carrying drush's own message.
  */
-import { PermanentError } from '../../policies.js';
+import { PermanentError, policies, type RetryPolicy } from '../../policies.js';
 import type { CommandResult, SshTarget } from './ssh.js';
 
 export class DrushError extends PermanentError {
@@ -29,23 +29,23 @@ export class Drush {
     private readonly ssh: SshTarget,
     private readonly drush: string,
     private readonly webroot: string,
-    private readonly timeoutMs: number,
   ) {}
 
-  private async exec(command: string, args: string[], admin: boolean): Promise<CommandResult> {
+  /** Look-ups run under the remoteLookup policy, batch preprocess and ingest under remoteCommand. */
+  private async exec(command: string, args: string[], admin: boolean, policy: RetryPolicy, signal?: AbortSignal): Promise<CommandResult> {
     const argv = [this.drush, ...(admin ? ['--user=1'] : []), `--root=${this.webroot}`, command, ...args];
-    return this.ssh.run(argv, { timeoutMs: this.timeoutMs });
+    return this.ssh.run(argv, { policy, signal, tool: `drush ${command}` });
   }
 
-  async version(): Promise<string> {
-    const r = await this.ssh.run([this.drush, '--version'], { timeoutMs: this.timeoutMs });
+  async version(signal?: AbortSignal): Promise<string> {
+    const r = await this.ssh.run([this.drush, '--version'], { policy: policies.remoteLookup, signal, tool: 'drush --version' });
     if (r.code !== 0) throw new DrushError('--version', r);
     return r.stdout.trim().replace(/\s+/g, ' ');
   }
 
   /** PIDs matching a Solr query; [] when drush reports NO_PIDS_FOUND. */
-  async fetchPids(solrQuery: string): Promise<string[]> {
-    const r = await this.exec('islandora_datastream_crud_fetch_pids', [`--solr_query=${solrQuery}`], false);
+  async fetchPids(solrQuery: string, signal?: AbortSignal): Promise<string[]> {
+    const r = await this.exec('islandora_datastream_crud_fetch_pids', [`--solr_query=${solrQuery}`], false, policies.remoteLookup, signal);
     if (r.code !== 0) {
       if (r.stderr.includes(NO_PIDS)) return [];
       throw new DrushError('islandora_datastream_crud_fetch_pids', r);
@@ -53,24 +53,26 @@ export class Drush {
     return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   }
 
-  async objectExists(pid: string): Promise<boolean> {
+  async objectExists(pid: string, signal?: AbortSignal): Promise<boolean> {
     const [ns, id] = splitPid(pid);
-    return (await this.fetchPids(`PID:${solrEscape(ns)}\\:${solrEscape(id)}`)).includes(pid);
+    return (await this.fetchPids(`PID:${solrEscape(ns)}\\:${solrEscape(id)}`, signal)).includes(pid);
   }
 
-  async findCollection(pid: string): Promise<string | undefined> {
+  async findCollection(pid: string, signal?: AbortSignal): Promise<string | undefined> {
     const [ns, id] = splitPid(pid);
-    const pids = await this.fetchPids(`dc.identifier:${solrEscape(ns)}\\:${solrEscape(id)} AND dc.type:Collection`);
+    const pids = await this.fetchPids(`dc.identifier:${solrEscape(ns)}\\:${solrEscape(id)} AND dc.type:Collection`, signal);
     return pids[0];
   }
 
   /** islandora_batch_with_derivs: objects from `<scanTarget>/<ns>+<id>/`; returns the set id (from stderr). */
-  async batchWithDerivsPreprocess(o: { contentModel: string; namespace: string; parent: string; scanTarget: string }): Promise<string> {
+  async batchWithDerivsPreprocess(o: { contentModel: string; namespace: string; parent: string; scanTarget: string }, signal?: AbortSignal): Promise<string> {
     const command = 'islandora_batch_with_derivs_preprocess';
     const r = await this.exec(
       command,
       [`--content_models=${o.contentModel}`, '--key_datastream=MODS', `--namespace=${o.namespace}`, `--parent=${o.parent}`, `--scan_target=${o.scanTarget}`, '--use_pids=TRUE'],
       true,
+      policies.remoteCommand,
+      signal,
     );
     if (r.code !== 0) throw new DrushError(command, r);
     const m = /SetId:\s*(\d+)/.exec(r.stderr);
@@ -79,9 +81,9 @@ export class Drush {
   }
 
   /** islandora_book_batch: books from `<scanTarget>/<ns>+<id>/`; returns the set id (printed on stdout). */
-  async bookBatchPreprocess(o: { parent: string; scanTarget: string }): Promise<string> {
+  async bookBatchPreprocess(o: { parent: string; scanTarget: string }, signal?: AbortSignal): Promise<string> {
     const command = 'islandora_book_batch_preprocess';
-    const r = await this.exec(command, ['--output_set_id=TRUE', `--parent=${o.parent}`, `--scan_target=${o.scanTarget}`, '--type=directory'], true);
+    const r = await this.exec(command, ['--output_set_id=TRUE', `--parent=${o.parent}`, `--scan_target=${o.scanTarget}`, '--type=directory'], true, policies.remoteCommand, signal);
     if (r.code !== 0) throw new DrushError(command, r);
     const id = r.stdout.trim();
     if (!/^\d+$/.test(id)) throw new DrushError(command, { ...r, stderr: `expected the set id on stdout, got "${id}" ${r.stderr}` });
@@ -89,9 +91,9 @@ export class Drush {
   }
 
   /** Ingests a set; returns the PIDs drush logged as "Ingested <pid>." (on stderr). */
-  async ingest(setId: string): Promise<string[]> {
+  async ingest(setId: string, signal?: AbortSignal): Promise<string[]> {
     const command = 'islandora_batch_ingest';
-    const r = await this.exec(command, [`--ingest_set=${setId}`], true);
+    const r = await this.exec(command, [`--ingest_set=${setId}`], true, policies.remoteCommand, signal);
     if (r.code !== 0) throw new DrushError(command, r);
     return [...r.stderr.matchAll(/^Ingested (\S+?)\.?\s+\[ok\]/gm)].map((m) => m[1]);
   }

@@ -5,14 +5,15 @@
  * book's PID was ingested, and remove the remote folder.
  */
 import { access } from 'node:fs/promises';
-import { policies, PermanentError, withRetry } from '../../policies.js';
+import { runChild } from '../../childProcess.js';
+import { policies, PermanentError, withRetry, type RetryPolicy } from '../../policies.js';
 import type { CheckResult, PreparedFolder, RunScope } from '../destination.js';
 import type { CollectionInfo } from './collectionInfo.js';
 import { Drush } from './drush.js';
 import { bookPid, collectionPid } from './pid.js';
 import type { AccessLinks, AccessPlatform } from './platform.js';
 import type { IslandoraSettings } from './settings.js';
-import { runProcess, SshError, SshTarget } from './ssh.js';
+import { SshError, SshTarget } from './ssh.js';
 import { stageBook, stageCollection } from './staging.js';
 
 export class Islandora7Platform implements AccessPlatform {
@@ -24,7 +25,7 @@ export class Islandora7Platform implements AccessPlatform {
 
   constructor(private readonly s: IslandoraSettings) {
     this.ssh = new SshTarget(s.ssh);
-    this.drush = new Drush(this.ssh, s.drushCommand, s.webroot, policies.remoteCommand.timeoutMs);
+    this.drush = new Drush(this.ssh, s.drushCommand, s.webroot);
   }
 
   links(pid: string): AccessLinks {
@@ -32,9 +33,13 @@ export class Islandora7Platform implements AccessPlatform {
     return { objectUrl, thumbnailUrl: `${objectUrl}/datastream/TN/view` };
   }
 
-  /** Remote steps retry only what ssh says may pass (refused, unreachable); drush errors are final. */
-  private remote<T>(run: RunScope | undefined, what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(policies.remoteCommand, fn, {
+  /**
+   * Remote steps retry only what ssh says may pass (refused, unreachable, timed out); drush errors
+   * are final. Each attempt gets the run's stop signal and the policy's time-out.
+   */
+  private remote<T>(run: RunScope | undefined, what: string, policy: RetryPolicy, fn: (signal: AbortSignal, attempt: number) => Promise<T>): Promise<T> {
+    return withRetry(policy, (attempt, signal) => fn(signal, attempt), {
+      what: `${what} (on ${this.ssh.label})`,
       retryable: (e) => e instanceof SshError && e.retryable,
       onRetry: (e, attempt) => run?.reporter.line(`🔁 ${what} failed (${(e as Error).message}); trying again (attempt ${attempt + 1})`),
       signal: run?.signal,
@@ -61,7 +66,7 @@ export class Islandora7Platform implements AccessPlatform {
       parts.push(`drush on ${this.ssh.label}: ${(err as Error).message}`);
     }
     try {
-      const r = await runProcess(this.s.tesseractCommand, ['--version']);
+      const r = await runChild(this.s.tesseractCommand, ['--version'], { policy: policies.toolCheck, exit: 'return' });
       const version = `${r.stdout}${r.stderr}`.split('\n')[0].trim();
       if (r.code !== 0) throw new Error(version || `exit ${r.code}`);
       parts.push(version);
@@ -83,7 +88,7 @@ export class Islandora7Platform implements AccessPlatform {
   async find(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<AccessLinks | undefined> {
     await this.preflight();
     const pid = bookPid(collection.id, folder.record.componentId);
-    const exists = await this.remote(run, 'Looking for the book in Islandora', () => this.drush.objectExists(pid));
+    const exists = await this.remote(run, 'Looking for the book in Islandora', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal));
     return exists ? this.links(pid) : undefined;
   }
 
@@ -95,24 +100,26 @@ export class Islandora7Platform implements AccessPlatform {
       pageConcurrency: this.s.pageConcurrency,
       derivatives: this.s,
       reporter: run.reporter,
+      signal: run.signal,
     });
     for (const p of staged.ocrProblems) run.reporter.line(`⚠️ ${folder.name} page ${p.page} has no OCR: ${p.problem}`);
 
-    const tmp = await this.remote(run, 'Making a remote temporary folder', async () => {
-      const r = await this.ssh.run(['mktemp', '-d']);
+    const tmp = await this.remote(run, 'Making a remote temporary folder', policies.remoteLookup, async (signal) => {
+      const r = await this.ssh.run(['mktemp', '-d'], { policy: policies.remoteLookup, signal });
       const path = r.stdout.trim();
       if (r.code !== 0 || !path.startsWith('/')) throw new PermanentError(`mktemp -d failed on ${this.ssh.label}: ${r.stderr.trim() || path}`);
       return path;
     });
     try {
       const parent = await this.ensureCollection(collection, tmp, run);
-      await this.remote(run, `Sending ${folder.name}`, () => this.ssh.rsync(staged.bookDir, `${tmp}/books`));
-      const setId = await this.remote(run, 'Preparing the book batch', () =>
-        this.drush.bookBatchPreprocess({ parent, scanTarget: `${tmp}/books` }),
+      await this.remote(run, `Sending ${folder.name}`, policies.transfer, (signal) => this.ssh.rsync(staged.bookDir, `${tmp}/books`, { policy: policies.transfer, signal }));
+      const setId = await this.remote(run, 'Preparing the book batch', policies.remoteCommand, (signal) =>
+        this.drush.bookBatchPreprocess({ parent, scanTarget: `${tmp}/books` }, signal),
       );
-      const ingested = await this.remote(run, 'Ingesting the book', () => this.drush.ingest(setId));
+      await run.fence?.(`ingesting ${folder.name} into Islandora`);
+      const ingested = await this.ingestOnce(run, setId, pid, 'Ingesting the book');
       // Verify: drush logs each ingested PID; a book skipped as existing would not be listed.
-      if (!ingested.includes(pid) && !(await this.remote(run, 'Checking the book', () => this.drush.objectExists(pid)))) {
+      if (!ingested.includes(pid) && !(await this.remote(run, 'Checking the book', policies.remoteLookup, (signal) => this.drush.objectExists(pid, signal)))) {
         throw new PermanentError(
           `Islandora did not ingest ${pid} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId} for why.`,
         );
@@ -127,20 +134,21 @@ export class Islandora7Platform implements AccessPlatform {
     const wanted = collectionPid(this.s.namespace, collection.id);
     const known = this.collections.get(collection.id);
     if (known) return known;
-    let pid = await this.remote(run, 'Looking for the collection in Islandora', () => this.drush.findCollection(wanted));
+    let pid = await this.remote(run, 'Looking for the collection in Islandora', policies.remoteLookup, (signal) => this.drush.findCollection(wanted, signal));
     if (!pid) {
       run.reporter.line(`🆕 Creating the Islandora collection ${wanted}`);
       const staged = await stageCollection(this.s.stagingDir, this.s.namespace, collection);
-      await this.remote(run, 'Sending the collection metadata', () => this.ssh.rsync(staged.scanTarget, tmp));
-      const setId = await this.remote(run, 'Preparing the collection', () =>
+      await this.remote(run, 'Sending the collection metadata', policies.transfer, (signal) => this.ssh.rsync(staged.scanTarget, tmp, { policy: policies.transfer, signal }));
+      const setId = await this.remote(run, 'Preparing the collection', policies.remoteCommand, (signal) =>
         this.drush.batchWithDerivsPreprocess({
           contentModel: 'islandora:collectionCModel',
           namespace: this.s.namespace,
           parent: this.s.parentCollection,
           scanTarget: `${tmp}/collections`,
-        }),
+        }, signal),
       );
-      const ingested = await this.remote(run, 'Creating the collection', () => this.drush.ingest(setId));
+      await run.fence?.(`creating the Islandora collection ${wanted}`);
+      const ingested = await this.ingestOnce(run, setId, wanted, 'Creating the collection', (signal) => this.drush.findCollection(wanted, signal));
       pid = ingested.find((p) => p === wanted) ?? ingested[0];
       if (!pid) throw new PermanentError(`Islandora did not create the collection ${wanted} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}.`);
       run.reporter.line(`✅ Created the Islandora collection: ${this.links(pid).objectUrl}`);
@@ -149,11 +157,29 @@ export class Islandora7Platform implements AccessPlatform {
     return pid;
   }
 
+  /**
+   * Ingests a batch set, never twice: an attempt that timed out (or lost its connection) may still
+   * be ingesting on the server, so before another attempt the object is looked up, and if it is
+   * there the ingest is not run again. (Ingesting the same set again only ingests what it has not.)
+   */
+  private ingestOnce(run: RunScope, setId: string, pid: string, what: string, lookUp: (signal: AbortSignal) => Promise<unknown> = (signal) => this.drush.objectExists(pid, signal)): Promise<string[]> {
+    return this.remote(run, what, policies.remoteCommand, async (signal, attempt) => {
+      if (attempt > 1) {
+        const found = await lookUp(signal);
+        if (found) {
+          run.reporter.line(`↩️ ${pid} is in Islandora: the interrupted ingest of set ${setId} finished on the server, so it is not ingested again.`);
+          return [typeof found === 'string' ? found : pid];
+        }
+      }
+      return this.drush.ingest(setId, signal);
+    });
+  }
+
   private async removeRemote(tmp: string, run: RunScope): Promise<void> {
     // Only ever remove what mktemp gave us.
     if (!/^\/[\w./-]+$/.test(tmp) || tmp.split('/').includes('..')) return;
     try {
-      const r = await this.ssh.run(['rm', '-rf', '--', tmp]);
+      const r = await this.ssh.run(['rm', '-rf', '--', tmp], { policy: policies.remoteLookup });
       if (r.code !== 0) run.reporter.line(`⚠️ Could not remove ${tmp} on ${this.ssh.label}: ${r.stderr.trim()}`);
     } catch (err) {
       run.reporter.line(`⚠️ Could not remove ${tmp} on ${this.ssh.label}: ${(err as Error).message}`);

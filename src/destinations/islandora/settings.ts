@@ -33,8 +33,6 @@ export interface IslandoraSettings {
   /** Where the archival object's public page is: `<base><archival object uri>`. */
   recordLinkBase: string;
   tesseractCommand: string;
-  /** Seconds one page's OCR may take before it is left out. */
-  ocrTimeoutSeconds: number;
   /** Pages processed at once (each runs tesseract with one thread). */
   pageConcurrency: number;
   jp2Encoder: Jp2Encoder;
@@ -69,7 +67,6 @@ export function readIslandoraSettings(r: SettingsReader): IslandoraSettings {
     recordLinkBase: (r.url('ISLANDORA_RECORD_LINK_BASE', { default: 'https://collections.archives.caltech.edu' }) ??
       'https://collections.archives.caltech.edu'),
     tesseractCommand: r.string('TESSERACT_CMD', { default: 'tesseract' }),
-    ocrTimeoutSeconds: r.int('ISLANDORA_OCR_TIMEOUT', { default: 120, min: 1, max: 3600 }),
     pageConcurrency: r.int('ISLANDORA_PAGE_CONCURRENCY', { default: 2, min: 1, max: 64 }),
     jp2Encoder: encoder,
     jp2BitsPerPixel: bitsPerPixel(r),
@@ -86,7 +83,8 @@ export function readIslandoraSettings(r: SettingsReader): IslandoraSettings {
 function bitsPerPixel(r: SettingsReader): number {
   const raw = r.raw('ISLANDORA_JP2_RATE');
   if (raw === undefined) return 0.5;
-  const n = Number(raw);
+  // Decimal only: Number() would also read 0x1 or 1e1.
+  const n = /^(\d+(\.\d*)?|\.\d+)$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(n) || n <= 0 || n > 24) {
     r.problem('ISLANDORA_JP2_RATE', `must be bits per pixel between 0 and 24 (e.g. 0.5), but is "${raw}".`);
     return 0.5;

@@ -2,10 +2,11 @@
  * Commands on the Islandora server over the system `ssh` and `rsync`, as the original did. Local
  * processes get argument arrays; only the remote side sees a command line, built here with every
  * argument single-quoted for its POSIX shell. ssh's own failures (exit 255) are turned into
- * messages that say what to do and whether a retry can help.
+ * messages that say what to do and whether a retry can help. Every call has a time-out policy and
+ * the run's stop signal (src/childProcess.ts kills ssh or rsync when either fires).
  */
-import { spawn } from 'node:child_process';
-import { PermanentError } from '../../policies.js';
+import { ChildProcessError, runChild } from '../../childProcess.js';
+import { PermanentError, type RetryPolicy } from '../../policies.js';
 
 export interface SshOptions {
   host: string;
@@ -14,6 +15,14 @@ export interface SshOptions {
   keyPath?: string;
   knownHostsPath?: string;
   connectTimeoutSeconds: number;
+}
+
+export interface RemoteCallOptions {
+  /** The time-out policy of this call (src/policies.ts). */
+  policy: RetryPolicy;
+  signal?: AbortSignal;
+  /** The command's name in messages (default: its first word). */
+  tool?: string;
 }
 
 export interface CommandResult {
@@ -34,42 +43,6 @@ export class SshError extends Error {
 export function shQuote(arg: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-export function runProcess(
-  command: string,
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal } = {},
-): Promise<CommandResult & { timedOut: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = opts.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, opts.timeoutMs)
-      : undefined;
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      if (timer) clearTimeout(timer);
-      if (e.code === 'ENOENT') {
-        reject(new PermanentError(`${command} is not installed or not on PATH (${e.message}); install it or set its *_CMD setting.`));
-      } else reject(e);
-    });
-    child.on('close', (code, sig) => {
-      if (timer) clearTimeout(timer);
-      resolve({
-        code: code ?? (sig ? 128 : 1),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        timedOut,
-      });
-    });
-  });
 }
 
 const SSH_OWN_ERROR =
@@ -100,11 +73,13 @@ export class SshTarget {
     return `${this.o.user}@${this.o.host}`;
   }
 
-  /** Runs `argv` on the server. Throws SshError when ssh itself failed; otherwise returns the exit code. */
-  async run(argv: string[], opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CommandResult> {
+  /**
+   * Runs `argv` on the server. Throws SshError when ssh itself failed or the command timed out
+   * (retryable); otherwise returns the exit code. `tool` names the command in messages.
+   */
+  async run(argv: string[], opts: RemoteCallOptions): Promise<CommandResult> {
     const remote = argv.map(shQuote).join(' ');
-    const r = await runProcess('ssh', [...this.sshOptions(), this.destination(), '--', remote], opts);
-    if (r.timedOut) throw new SshError(`${argv[0]} on ${this.label} did not finish within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s; a retry may help.`, true);
+    const r = await this.child('ssh', [...this.sshOptions(), this.destination(), '--', remote], { ...opts, tool: opts.tool ?? argv[0] });
     // Exit 255 is also what a remote command may return (drush on an uncaught exception): only
     // ssh's own messages make it a connection failure.
     if (r.code === 255 && SSH_OWN_ERROR.test(r.stderr)) this.throwSshFailure(r.stderr);
@@ -112,18 +87,28 @@ export class SshTarget {
   }
 
   /** Copies a local folder into a remote folder (rsync creates the last component). */
-  async rsync(localDir: string, remoteDir: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  async rsync(localDir: string, remoteDir: string, opts: RemoteCallOptions): Promise<void> {
     // rsync splits -e itself (not through a shell); quote what could contain spaces.
     const e = ['ssh', ...this.sshOptions()].map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
-    const r = await runProcess(
+    const r = await this.child(
       'rsync',
       ['-rt', '--chmod=Du=rwx,Dgo=rx,Fu=rw,Fgo=r', '-e', e, localDir.replace(/\/+$/, ''), `${this.destination()}:${remoteDir.replace(/\/*$/, '/')}`],
-      opts,
+      { ...opts, tool: opts.tool ?? 'rsync' },
     );
-    if (r.timedOut) throw new SshError(`rsync to ${this.label} did not finish in time; a retry may help.`, true);
     if (r.code === 0) return;
     if (r.code === 255 || /connection unexpectedly closed|ssh:/i.test(r.stderr)) this.throwSshFailure(r.stderr);
     throw new SshError(`rsync of ${localDir} to ${this.label}:${remoteDir} failed (exit ${r.code}): ${r.stderr.trim()}`, r.code === 12 || r.code === 30 || r.code === 35);
+  }
+
+  /** ssh or rsync through the one child-process runner; a time-out becomes a retryable SshError. */
+  private async child(command: string, args: string[], opts: RemoteCallOptions & { tool: string }): Promise<CommandResult> {
+    try {
+      return await runChild(command, args, { tool: opts.tool, host: this.label, policy: opts.policy, signal: opts.signal, exit: 'return' });
+    } catch (err) {
+      if (err instanceof ChildProcessError && err.kind === 'timeout') throw new SshError(`${err.message} A retry may help.`, true);
+      if (err instanceof ChildProcessError && err.kind === 'missing') throw new PermanentError(err.message, { cause: err });
+      throw err;
+    }
   }
 
   private throwSshFailure(stderr: string): never {

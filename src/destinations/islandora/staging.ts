@@ -60,6 +60,8 @@ export interface StageBookOptions {
   pageConcurrency: number;
   derivatives: DerivativeOptions;
   reporter: Reporter;
+  /** The run's stop signal: reaches the decoders, encoders and Tesseract. */
+  signal?: AbortSignal;
 }
 
 export async function stageBook(folder: PreparedFolder, info: CollectionInfo, o: StageBookOptions): Promise<StagedBook> {
@@ -93,9 +95,10 @@ export async function stageBook(folder: PreparedFolder, info: CollectionInfo, o:
         const pageDir = join(bookDir, page);
         await mkdir(pageDir, { recursive: true });
         await writeFile(join(pageDir, 'MODS.xml'), pageMods(pageTitle(folder, image), image.componentId));
-        const result = await makePageDerivatives(image, pageDir, o.derivatives);
+        if (o.signal?.aborted) throw o.signal.reason;
+        const result = await makePageDerivatives(image, pageDir, o.derivatives, o.signal);
         if (!result.ocr) ocrProblems.push({ page, problem: result.ocrProblem ?? 'unknown' });
-        o.reporter.progress(++done, images.length, `${folder.name} page ${page}`);
+        o.reporter.progress(++done, images.length, `${folder.name} page ${page}`, 'pages');
       }),
     ),
   );

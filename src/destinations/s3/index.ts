@@ -152,8 +152,16 @@ export class S3Destination implements Destination {
     for (const e of [...extra, ...listed.filter((f) => f.heldElsewhere)]) {
       if (!(await exists(join(root, e.path)))) {
         // Payload of earlier versions may be gone locally (payloadLocal false): then it must already be in the bucket.
-        const head = await this.uploader.head(`${objPrefix}${e.path}`, run);
-        if (!head) throw new PermanentError(`${objPrefix}${e.path} (from an earlier version of ${pkg.objectId}) is neither in the bucket nor on local disk: restore that version's files to ${root} and rerun. A retry will not help.`);
+        const key = `${objPrefix}${e.path}`;
+        const head = await this.uploader.head(key, run);
+        if (!head) throw new PermanentError(`${key} (from an earlier version of ${pkg.objectId}) is neither in the bucket nor on local disk: restore that version's files to ${root} and rerun. A retry will not help.`);
+        // Held elsewhere: the copy in the bucket is the only one at hand, so it must carry the inventory's checksum.
+        const problem = this.uploader.heldCopyProblem(head, { key, bytes: e.bytes || undefined, sha256: e.sha256?.toLowerCase(), sha512: e.sha512?.toLowerCase() });
+        if (problem) {
+          reporter.file({ path: key, outcome: 'failed', why: problem });
+          throw new PermanentError(`${problem} Its local payload was released, so nothing of ${folder.name} is recorded from this copy: restore that version's files to ${root} (from tape) and run again to send it anew. A retry will not help.`);
+        }
+        reporter.file({ path: key, outcome: 'skipped', why: `held in s3://${this.opts.bucket}/${key} only; SHA-256 matches the inventory` });
         const at = plan.findIndex((p) => p.localPath === join(root, e.path));
         if (at >= 0) plan.splice(at, 1);
       }
@@ -171,6 +179,7 @@ export class S3Destination implements Destination {
     const results = new Map<string, SendResult>();
     const failures: { spec: Planned; err: Error }[] = [];
     const limit = pLimit(this.queueSize);
+    await run.fence?.(`sending ${folder.name} to S3`);
     await Promise.all(payload.map((spec) => limit(() => this.sendOne(spec, run, progress, results, failures))));
     if (failures.length > 0) {
       const first = failures[0];
@@ -181,6 +190,7 @@ export class S3Destination implements Destination {
       throw permanent ? new PermanentError(message, { cause: first.err }) : new Error(message, { cause: first.err });
     }
     // Inventories, sidecars and declarations one by one, in order: the root sidecar is the last word.
+    await run.fence?.(`sending the inventory of ${folder.name} to S3`);
     for (const spec of metadata) {
       const err = await this.sendOne(spec, run, progress, results, failures);
       if (err) {
@@ -241,6 +251,12 @@ export class S3Destination implements Destination {
     if (originals.length) await this.listForDeletion(run, folder, originals);
     const skipped = [...results.values()].filter((r) => r.outcome === 'skipped').length;
     reporter.line(`✅ ${folder.name} is in S3: ${results.size - skipped} file(s) sent (${mb(progress.sentBytes)} at ${progress.rate()}), ${skipped} already there and verified.`);
+    reporter.folder?.({
+      folder: folder.name,
+      state: 'done',
+      counts: { images: folder.images.length, sent: results.size - skipped, alreadyThere: skipped, bytesSent: progress.sentBytes },
+      where: { s3: { bucket: this.opts.bucket, keys: [...imageKeys.values()] } },
+    });
   }
 
   /**

@@ -36,7 +36,7 @@ export class SendProgress {
     const now = Date.now();
     if (!force && now - this.lastReport < 1000) return;
     this.lastReport = now;
-    this.reporter.progress(this.doneBytes, this.totalBytes, `${this.doneFiles} of ${this.totalFiles} files, ${mb(this.doneBytes)} of ${mb(this.totalBytes)}, ${this.rate()}`);
+    this.reporter.progress(this.doneBytes, this.totalBytes, `${this.doneFiles} of ${this.totalFiles} files, ${mb(this.doneBytes)} of ${mb(this.totalBytes)}, ${this.rate()}`, 'bytes');
   }
 }
 

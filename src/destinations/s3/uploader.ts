@@ -99,6 +99,24 @@ export class Uploader {
     });
   }
 
+  /**
+   * Why a copy the bucket holds alone (its local file released) cannot be trusted, or undefined
+   * when its size and checksum match what the inventory says (HeadObject only: never a GET).
+   */
+  heldCopyProblem(head: HeadObjectCommandOutput, want: { key: string; bytes?: number; sha256?: string; sha512?: string }): string | undefined {
+    const where = `s3://${this.bucket}/${want.key}`;
+    if (want.bytes !== undefined && head.ContentLength !== want.bytes) return `${where} holds ${head.ContentLength} bytes but the OCFL inventory says ${want.bytes}.`;
+    const stored = head.ChecksumSHA256;
+    const stored256 = stored && !stored.includes('-') ? Buffer.from(stored, 'base64').toString('hex') : head.Metadata?.sha256?.toLowerCase();
+    if (want.sha256) {
+      if (!stored256) return `${where} carries no SHA-256 to compare with the inventory's ${want.sha256}.`;
+      return stored256 === want.sha256 ? undefined : `${where} has SHA-256 ${stored256} but the OCFL inventory says ${want.sha256}: the copy in the bucket is not the preserved file.`;
+    }
+    const stored512 = head.Metadata?.sha512?.toLowerCase();
+    if (want.sha512 && stored512) return stored512 === want.sha512 ? undefined : `${where} has SHA-512 ${stored512} but the OCFL inventory says ${want.sha512}: the copy in the bucket is not the preserved file.`;
+    return `${where} cannot be compared with the OCFL inventory (no SHA-256 in the inventory's fixity and none stored with the copy).`;
+  }
+
   async send(spec: SendSpec, run: CallScope, progress: SendProgress): Promise<SendResult> {
     const partSize = this.pool.size;
     const head = await this.head(spec.key, run);
@@ -266,6 +284,7 @@ function metadata(sha256: string | undefined, sha512: string | undefined): Recor
 function contentType(key: string): string {
   if (key.endsWith('.jp2')) return 'image/jp2';
   if (key.endsWith('.json')) return 'application/json';
+  if (key.endsWith('.jpg')) return 'image/jpeg';
   return key.endsWith('.txt') || /inventory\.json\.sha(256|512)$/.test(key) || /\/?0=ocfl/.test(key) ? 'text/plain' : 'application/octet-stream';
 }
 

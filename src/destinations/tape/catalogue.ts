@@ -3,9 +3,15 @@
  * objects and versions, every file with bytes and sha512), when it was written and whether it was
  * read back and verified. Kept as one JSON file on the shared mount, replaced atomically; a copy
  * of a tape's own part travels inside every run file written to that tape.
+ *
+ * Several hosts share it: a run writes one tape's record only while it holds that drive's lock
+ * (`withDriveLock`), and saves it with `saveTapeRecord`, which re-reads the file under the
+ * catalogue's own lock and replaces only that tape's record, so no other entry is lost.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { withFileLock } from '../../fileLock.js';
+import { policies } from '../../policies.js';
 
 export const CATALOGUE_FORMAT = 'distillery-tape-catalogue/1';
 
@@ -94,6 +100,57 @@ export async function saveCatalogue(path: string, cat: Catalogue): Promise<void>
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(cat, null, 2)}\n`);
   await rename(tmp, path);
+}
+
+/** The catalogue's own lock: held only while it is re-read, merged and written (moments). */
+function catalogueLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(`${path}.lock`, `The tape catalogue ${path}`, fn, { waitMs: policies.localDisk.timeoutMs, waitSetting: policies.localDisk.setting });
+}
+
+/** Saves one tape's record: the catalogue is re-read under its lock and only this tape's entry replaced. */
+export async function saveTapeRecord(path: string, tape: TapeRecord): Promise<void> {
+  await catalogueLock(path, async () => {
+    const fresh = await loadCatalogue(path);
+    const i = fresh.tapes.findIndex((t) => t.indicator === tape.indicator && !t.erasedAt);
+    if (i >= 0) fresh.tapes[i] = tape;
+    else fresh.tapes.push(tape);
+    await saveCatalogue(path, fresh);
+  });
+}
+
+/** Applies `change` to the catalogue as it is now on disk, under its lock, and saves it. */
+export async function updateCatalogue<T>(path: string, change: (cat: Catalogue) => Promise<T> | T): Promise<T> {
+  return catalogueLock(path, async () => {
+    const fresh = await loadCatalogue(path);
+    const out = await change(fresh);
+    await saveCatalogue(path, fresh);
+    return out;
+  });
+}
+
+/** Where the lock of a tape drive is: beside the catalogue on the shared mount, one per device name. */
+export function driveLockPath(cataloguePath: string, device: string): string {
+  return join(dirname(cataloguePath), `${basename(cataloguePath)}.drives`, `${device.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`);
+}
+
+/**
+ * Runs `fn` holding the tape drive's lock, across hosts: nobody else positions, writes or reads the
+ * tape meanwhile, nor writes its catalogue record. Waits (saying so once) while another run holds
+ * it, up to the tapeDriveLock policy; a dead holder's lock is taken over. `fn` gets a signal that
+ * aborts if the lock is lost (this process was paused past the stale threshold and another took it).
+ */
+export function withDriveLock<T>(
+  cataloguePath: string,
+  device: string,
+  fn: (held: AbortSignal) => Promise<T>,
+  opts: { signal?: AbortSignal; onWait?: (holder: string) => void; waitMs?: number } = {},
+): Promise<T> {
+  return withFileLock(driveLockPath(cataloguePath, device), `The tape drive ${device}`, fn, {
+    waitMs: opts.waitMs ?? policies.tapeDriveLock.timeoutMs,
+    waitSetting: policies.tapeDriveLock.setting,
+    signal: opts.signal,
+    onWait: opts.onWait,
+  });
 }
 
 export function findTape(cat: Catalogue, indicator: string): TapeRecord | undefined {

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { silentReporter, type Reporter } from '../../runs/reporter.js';
-import { findTape, loadCatalogue, nextIndicator, saveCatalogue } from './catalogue.js';
+import { findTape, loadCatalogue, nextIndicator, updateCatalogue, withDriveLock } from './catalogue.js';
 import { TapeCommandError, TapeDrive } from './drive.js';
 import { INDICATOR_PATTERN, readLabel, writeLabel } from './label.js';
 import { rebuildTapeRecord } from './rebuild.js';
@@ -40,14 +40,17 @@ export async function tapeCommand(args: string[], options: TapeCliOptions = {}):
       case 'status':
       case 'catalogue': {
         const settings = options.settings ?? (await settingsFromFile());
-        const drive = new TapeDrive(settings);
-        if (cmd === 'label') return await label(drive, settings, rest, out, err);
-        if (cmd === 'status') return await status(drive, settings, out, err);
-        if (!rest.includes('--rebuild')) {
+        if (cmd === 'catalogue' && !rest.includes('--rebuild')) {
           err(USAGE);
           return 2;
         }
-        return await rebuild(drive, settings, out);
+        // Nothing else uses the drive meanwhile (a run on any host waits, and this waits for a run).
+        return await withDriveLock(settings.cataloguePath, settings.device, async (held) => {
+          const drive = new TapeDrive(settings, held);
+          if (cmd === 'label') return label(drive, settings, rest, out, err);
+          if (cmd === 'status') return status(drive, settings, out, err);
+          return rebuild(drive, settings, out);
+        }, { onWait: (holder) => out(`⏳ The tape drive ${settings.device} is in use by ${holder}; waiting for it…`) });
       }
       case undefined:
       case 'help':
@@ -100,11 +103,12 @@ async function label(drive: TapeDrive, settings: NonNullable<TapeCliOptions['set
   }
   const written = await writeLabel(drive, indicator);
   const now = new Date().toISOString();
-  for (const t of cat.tapes) {
-    if (!t.erasedAt && (t.indicator === indicator || (existing.kind === 'labelled' && t.indicator === existing.label.indicator))) t.erasedAt = now;
-  }
-  cat.tapes.push({ indicator, labelledAt: written.labelledAt, blockingFactor: written.blockingFactor, files: [{ number: 0, kind: 'label', state: 'verified', bytes: 0, objects: [], writtenAt: written.labelledAt }] });
-  await saveCatalogue(settings.cataloguePath, cat);
+  await updateCatalogue(settings.cataloguePath, (fresh) => {
+    for (const t of fresh.tapes) {
+      if (!t.erasedAt && (t.indicator === indicator || (existing.kind === 'labelled' && t.indicator === existing.label.indicator))) t.erasedAt = now;
+    }
+    fresh.tapes.push({ indicator, labelledAt: written.labelledAt, blockingFactor: written.blockingFactor, files: [{ number: 0, kind: 'label', state: 'verified', bytes: 0, objects: [], writtenAt: written.labelledAt }] });
+  });
   out(`✅ Labelled the tape in ${drive.device} ${indicator}${existing.kind === 'labelled' ? ` (it was ${existing.label.indicator}; its catalogue entry is marked erased)` : ''}. Write the indicator on the cartridge's label too.`);
   return 0;
 }
@@ -147,12 +151,12 @@ async function status(drive: TapeDrive, settings: NonNullable<TapeCliOptions['se
 async function rebuild(drive: TapeDrive, settings: NonNullable<TapeCliOptions['settings']>, out: (l: string) => void): Promise<number> {
   const reporter: Reporter = { ...silentReporter, line: out };
   const tape = await rebuildTapeRecord(drive, reporter);
-  const cat = await loadCatalogue(settings.cataloguePath);
-  const old = findTape(cat, tape.indicator);
-  if (old) cat.tapes.splice(cat.tapes.indexOf(old), 1);
-  if (old?.fullAt || tape.files.some((f) => f.state === 'incomplete')) tape.fullAt = old?.fullAt ?? new Date().toISOString();
-  cat.tapes.push(tape);
-  await saveCatalogue(settings.cataloguePath, cat);
+  await updateCatalogue(settings.cataloguePath, (cat) => {
+    const old = findTape(cat, tape.indicator);
+    if (old) cat.tapes.splice(cat.tapes.indexOf(old), 1);
+    if (old?.fullAt || tape.files.some((f) => f.state === 'incomplete')) tape.fullAt = old?.fullAt ?? new Date().toISOString();
+    cat.tapes.push(tape);
+  });
   const bad = tape.files.filter((f) => f.state !== 'verified').length;
   out(`✅ Catalogue of tape ${tape.indicator} rebuilt from the tape: ${tape.files.length} tape file(s)${bad ? `, ${bad} not verified` : ''}.`);
   return bad ? 1 : 0;

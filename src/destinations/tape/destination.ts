@@ -4,11 +4,16 @@
  * tape lacks, streamed by tar from the staging root to the drive), reads it back checking every
  * sha512 against the inventory, and only then records it: tape catalogue first, then ArchivesSpace
  * (a Tape top container with the tape's indicator, and `tape://<indicator>/<file>/<path>` file versions).
+ *
+ * Everything that touches the drive holds its lock (across hosts, src/fileLock.ts) for the whole of
+ * it — identifying the tape, positioning, writing and reading back — with the catalogue re-read
+ * under the lock and this tape's record merged into it when saved. Every mt and tar gets the run's
+ * stop signal (and the lock's: a run that lost the lock stops writing at once).
  */
 import { readInventory, stateOf } from '../../ocfl/index.js';
 import { PermanentError } from '../../policies.js';
 import type { CheckResult, Destination, PreparedFolder, RunScope } from '../destination.js';
-import { findTape, loadCatalogue, locationsOf, nextIndicator, saveCatalogue, type Catalogue, type TapeFileRecord, type TapeRecord } from './catalogue.js';
+import { findTape, loadCatalogue, locationsOf, nextIndicator, saveTapeRecord, withDriveLock, type Catalogue, type TapeFileRecord, type TapeRecord } from './catalogue.js';
 import { TapeCommandError, TapeDrive } from './drive.js';
 import { TapeNotReadyError, TapeVerifyError } from './errors.js';
 import { readLabel } from './label.js';
@@ -41,7 +46,8 @@ export class TapeDestination implements Destination {
     const tools = `${versions.tar}; ${versions.mt}`;
     try {
       const cat = await loadCatalogue(this.options.cataloguePath);
-      const tape = await this.identify(cat);
+      // A run writing meanwhile keeps the drive: say so rather than wait or disturb it.
+      const tape = await withDriveLock(this.options.cataloguePath, this.drive.device, (held) => this.identify(cat, this.drive.forRun(held)), { waitMs: 0 });
       const obsolete = this.options.ignoredKeys?.length ? `; ${this.options.ignoredKeys.join(', ')} in settings.ini ${this.options.ignoredKeys.length === 1 ? 'is' : 'are'} no longer used (the drive is reached with mt and tar): remove ${this.options.ignoredKeys.length === 1 ? 'it' : 'them'}` : '';
       return { ok: true, detail: `tape: ${tools}; tape ${tape.indicator} loaded in ${this.drive.device} (${tape.files.length} tape files in the catalogue)${obsolete}` };
     } catch (err) {
@@ -52,8 +58,10 @@ export class TapeDestination implements Destination {
   async begin(run: RunScope): Promise<void> {
     this.pending = [];
     // Fail before hours of image work if the drive is not ready, and say which tape is in it.
-    const cat = await loadCatalogue(this.options.cataloguePath);
-    const tape = await this.identify(cat);
+    const { cat, tape } = await this.withDrive(run, async (drive) => {
+      const cat = await loadCatalogue(this.options.cataloguePath);
+      return { cat, tape: await this.identify(cat, drive) };
+    });
     if (tape.fullAt) throw this.fullError(cat, tape, `Tape ${tape.indicator} is full (since ${tape.fullAt}).`);
     run.reporter.line(`📼 Tape ${tape.indicator} is in ${this.drive.device}; this run's preservation packages go to it at the end of the run.`);
   }
@@ -64,35 +72,54 @@ export class TapeDestination implements Destination {
     }
     if (!this.pending.some((f) => f.package?.objectId === folder.package!.objectId && f.package.version === folder.package!.version)) this.pending.push(folder);
     run.reporter.line(`📼 ${folder.name} (${folder.package.objectId} ${folder.package.version}) will be written to tape and verified at the end of the run.`);
+    run.reporter.folder?.({ folder: folder.name, state: 'waiting', why: 'written to tape and read back at the end of the run' });
   }
 
   async finish(run: RunScope): Promise<void> {
     const folders = this.pending;
     if (folders.length === 0) return;
     const reporter = run.reporter;
-    const cat = await loadCatalogue(this.options.cataloguePath);
-    const tape = await this.identify(cat);
-    if (tape.fullAt) throw this.fullError(cat, tape, `Tape ${tape.indicator} is full (since ${tape.fullAt}).`);
-
-    const todo: PackageRef[] = [];
-    for (const f of folders) {
-      const p = f.package!;
-      const where = locationsOf(cat, p.objectId, p.version);
-      if (where.length) reporter.line(`↩️ ${f.name}: ${p.objectId} ${p.version} is already on tape ${where[0].tape.indicator} (file ${where[0].file.number}), verified; not written again.`);
-      else todo.push({ storageRoot: p.storageRoot || this.options.storageRoot, objectId: p.objectId, objectPath: p.objectPath, version: p.version });
-    }
-    if (todo.length) await this.writeAndVerify(run, cat, tape, todo);
-    await this.recordInArchivesSpace(run, cat, folders);
+    await this.withDrive(run, async (drive) => {
+      // Re-read under the lock: another host may have written to this tape since begin().
+      const cat = await loadCatalogue(this.options.cataloguePath);
+      const tape = await this.identify(cat, drive);
+      if (tape.fullAt) throw this.fullError(cat, tape, `Tape ${tape.indicator} is full (since ${tape.fullAt}).`);
+      const todo: PackageRef[] = [];
+      for (const f of folders) {
+        const p = f.package!;
+        const where = locationsOf(cat, p.objectId, p.version);
+        if (where.length) reporter.line(`↩️ ${f.name}: ${p.objectId} ${p.version} is already on tape ${where[0].tape.indicator} (file ${where[0].file.number}), verified; not written again.`);
+        else todo.push({ storageRoot: p.storageRoot || this.options.storageRoot, objectId: p.objectId, objectPath: p.objectPath, version: p.version });
+      }
+      if (todo.length) {
+        await run.fence?.('writing the tape file');
+        await this.writeAndVerify(run, drive, cat, tape, todo);
+      }
+    });
+    await this.recordInArchivesSpace(run, await loadCatalogue(this.options.cataloguePath), folders);
     this.pending = [];
   }
 
+  /** Runs `fn` holding the drive's lock, with a drive that stops on the run's signal or a lost lock. */
+  private withDrive<T>(run: RunScope, fn: (drive: TapeDrive) => Promise<T>): Promise<T> {
+    return withDriveLock(this.options.cataloguePath, this.drive.device, (held) => fn(this.drive.forRun(run.signal ? AbortSignal.any([run.signal, held]) : held)), {
+      signal: run.signal,
+      onWait: (holder) => run.reporter.line(`⏳ The tape drive ${this.drive.device} is in use by ${holder}; waiting for it to finish.`),
+    });
+  }
+
+  /** Saves this tape's record into the catalogue as it is on disk now (merged, under its lock). */
+  private save(tape: TapeRecord): Promise<void> {
+    return saveTapeRecord(this.options.cataloguePath, tape);
+  }
+
   /** Positions at the end of data, writes the run file, reads it back; records it in the catalogue. */
-  private async writeAndVerify(run: RunScope, cat: Catalogue, tape: TapeRecord, todo: PackageRef[]): Promise<void> {
+  private async writeAndVerify(run: RunScope, drive: TapeDrive, cat: Catalogue, tape: TapeRecord, todo: PackageRef[]): Promise<void> {
     const reporter = run.reporter;
     const planned = await planObjects(tape, todo);
     const objects = planned.map((p) => p.object);
     const bytes = objects.reduce((s, o) => s + o.files.reduce((t, f) => t + f.bytes, 0), 0);
-    const number = await this.positionAtEnd(cat, tape, run);
+    const number = await this.positionAtEnd(drive, tape, run);
     const record: TapeFileRecord = { number, kind: 'run', state: 'failed', runId: run.runId, collectionId: run.collectionId, writtenAt: new Date().toISOString(), bytes, objects };
     const toc: TableOfContents = {
       format: TOC_FORMAT, indicator: tape.indicator, fileNumber: number, runId: run.runId, collectionId: run.collectionId,
@@ -102,7 +129,7 @@ export class TapeDestination implements Destination {
       reporter.line(`📼 Writing tape file ${number} to ${tape.indicator}: ${objects.length} object(s), ${objects.reduce((s, o) => s + o.files.length, 0)} files, ${formatBytes(bytes)}.`);
       let tocSha512: string;
       try {
-        tocSha512 = await writeRunFile(this.drive, scratch, toc, planned, reporter);
+        tocSha512 = await writeRunFile(drive, scratch, toc, planned, reporter);
       } catch (err) {
         if (!(err instanceof TapeCommandError)) throw err;
         if (err.kind === 'write-protected') throw new TapeNotReadyError(`Tape ${tape.indicator} in ${this.drive.device} is write-protected (${err.output}): slide its write-protect tab to "write" or load another labelled tape, then run again.`, 'write-protected');
@@ -110,11 +137,11 @@ export class TapeDestination implements Destination {
         if (err.kind === 'end-of-tape') {
           tape.files.push({ ...record, state: 'incomplete', problem: err.output });
           tape.fullAt = new Date().toISOString();
-          await saveCatalogue(this.options.cataloguePath, cat);
+          await this.save(tape);
           throw this.fullError(cat, tape, `Tape ${tape.indicator} ran out of space while writing tape file ${number} (${formatBytes(bytes)} to write): ${err.output}.`);
         }
         tape.files.push({ ...record, problem: err.output });
-        await saveCatalogue(this.options.cataloguePath, cat);
+        await this.save(tape);
         throw new TapeVerifyError(`Writing tape file ${number} on ${tape.indicator} failed; nothing from this run is marked as on tape. ${err.message}`);
       }
 
@@ -122,25 +149,25 @@ export class TapeDestination implements Destination {
       let lastMember = '(the start of the file)';
       let result;
       try {
-        result = await verifyRunFile(this.drive, scratch, number, { tocSha512, objects }, reporter, (p) => { lastMember = p; });
+        result = await verifyRunFile(drive, scratch, number, { tocSha512, objects }, reporter, (p) => { lastMember = p; });
       } catch (err) {
         if (!(err instanceof TapeCommandError)) throw err;
         // tar reads members in the order they were written: the failure is in the one after the last read.
         const order = objects.flatMap((o) => o.files.map((f) => ({ path: f.path, objectId: o.objectId })));
         const object = (order[order.findIndex((x) => x.path === lastMember) + 1] ?? order[order.length - 1])?.objectId;
         tape.files.push({ ...record, problem: `read back failed after ${lastMember}: ${err.output}` });
-        await saveCatalogue(this.options.cataloguePath, cat);
+        await this.save(tape);
         throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} could not be read back (${err.output}) after ${lastMember}, in object ${object}: nothing from this run is marked as on tape. Run again to write it anew after this file; if it happens again, clean the drive or use another tape.`);
       }
       if (result.problems.length) {
         tape.files.push({ ...record, problem: result.problems.map((p) => `${p.path}: ${p.why}`).join('; ') });
-        await saveCatalogue(this.options.cataloguePath, cat);
+        await this.save(tape);
         for (const p of result.problems) reporter.file({ path: p.path, outcome: 'failed', why: `tape ${tape.indicator} file ${number}: ${p.why}` });
         const names = result.problems.slice(0, 5).map((p) => `${p.path}${p.objectId ? ` (object ${p.objectId})` : ''}: ${p.why}`).join('; ');
         throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} did not verify: ${result.problems.length} file(s) differ from the OCFL inventory — ${names}${result.problems.length > 5 ? '; …' : ''}. Nothing from this run is marked as on tape. Run again to write it anew; if it happens again, use another tape.`);
       }
       tape.files.push({ ...record, state: 'verified', verifiedAt: new Date().toISOString() });
-      await saveCatalogue(this.options.cataloguePath, cat);
+      await this.save(tape);
       for (const o of objects) for (const f of o.files) reporter.file({ path: f.path, outcome: 'done', why: `on tape ${tape.indicator} file ${number}, verified` });
       reporter.line(`✅ Tape file ${number} on ${tape.indicator} verified: ${objects.length} object(s), ${formatBytes(bytes)}.`);
     });
@@ -150,10 +177,10 @@ export class TapeDestination implements Destination {
    * Rewinds and spaces over the files the catalogue knows; files beyond them (a crash after a write)
    * are kept, recorded as unknown, and written after — never overwritten.
    */
-  private async positionAtEnd(cat: Catalogue, tape: TapeRecord, run: RunScope): Promise<number> {
+  private async positionAtEnd(drive: TapeDrive, tape: TapeRecord, run: RunScope): Promise<number> {
     const known = tape.files.length;
     try {
-      await this.drive.seekFile(known);
+      await drive.seekFile(known);
     } catch (err) {
       if (err instanceof TapeCommandError && err.kind === 'media') {
         throw new TapeNotReadyError(`Tape ${tape.indicator} has fewer files than the catalogue records (${known}): is this the right tape? If it is, rebuild its catalogue entry with \`distillery tape catalogue --rebuild\` and run again. (${err.output})`, 'wrong-tape');
@@ -163,7 +190,7 @@ export class TapeDestination implements Destination {
     let extra = 0;
     for (;;) {
       try {
-        await this.drive.mt('fsf', 1);
+        await drive.mt('fsf', 1);
         extra++;
       } catch (err) {
         if (err instanceof TapeCommandError && err.kind === 'media') break; // end of data
@@ -172,9 +199,9 @@ export class TapeDestination implements Destination {
     }
     if (extra > 0) {
       for (let i = 0; i < extra; i++) tape.files.push({ number: known + i, kind: 'unknown', state: 'unknown', bytes: 0, objects: [], problem: 'on the tape but not in the catalogue' });
-      await saveCatalogue(this.options.cataloguePath, cat);
+      await this.save(tape);
       run.reporter.line(`⚠️ Tape ${tape.indicator} holds ${extra} file(s) the catalogue did not know (after file ${known - 1}); they are kept and this run's file goes after them. \`distillery tape catalogue --rebuild\` reads what they are.`);
-      await this.drive.seekFile(known + extra);
+      await drive.seekFile(known + extra);
     }
     return known + extra;
   }
@@ -230,14 +257,15 @@ export class TapeDestination implements Destination {
         }]);
       }
       run.reporter.line(`📝 Recorded ${folder.name} on tape ${tape.indicator} (file ${newest.file.number}) in ArchivesSpace: ${run.aspace.staffUrl(folder.record.archivalObjectUri)}`);
+      run.reporter.folder?.({ folder: folder.name, state: 'done', counts: { images: folder.images.length }, where: { tape: { indicator: tape.indicator, file: newest.file.number } } });
     }
   }
 
   /** Reads the label and finds (or adopts) the tape's catalogue record. */
-  async identify(cat: Catalogue): Promise<TapeRecord> {
+  async identify(cat: Catalogue, drive: TapeDrive): Promise<TapeRecord> {
     let read;
     try {
-      read = await readLabel(this.drive);
+      read = await readLabel(drive);
     } catch (err) {
       if (err instanceof TapeCommandError && err.kind === 'no-tape') throw await this.noTapeError(cat, err);
       if (err instanceof TapeCommandError) throw new TapeNotReadyError(`The tape drive ${this.drive.device} is not ready: ${err.message}`, 'drive');

@@ -2,8 +2,11 @@
  * The tape drive as mt and tar see it: every operation is a child process with an argument array
  * (GNU tar / mt, locally or through rmt for `host:` devices). Errors carry mt's or tar's own
  * message and a kind, so the destination can say what to do (load a tape, remove write protect…).
+ * A drive bound to a run (`forRun`) passes the run's stop signal to every mt and tar it runs; every
+ * one has a time-out from src/policies.ts.
  */
-import { spawn } from 'node:child_process';
+import { ChildProcessError, runChild, type ChildResult } from '../../childProcess.js';
+import { policies, type RetryPolicy } from '../../policies.js';
 import { isRemoteDevice } from './settings.js';
 
 export interface DriveOptions {
@@ -14,7 +17,7 @@ export interface DriveOptions {
   blockingFactor: number;
 }
 
-export type TapeErrorKind = 'no-tape' | 'write-protected' | 'end-of-tape' | 'media' | 'not-found' | 'other';
+export type TapeErrorKind = 'no-tape' | 'write-protected' | 'end-of-tape' | 'media' | 'not-found' | 'timeout' | 'stopped' | 'other';
 
 export class TapeCommandError extends Error {
   override readonly name = 'TapeCommandError';
@@ -38,55 +41,15 @@ export function classify(output: string): TapeErrorKind {
   return 'other';
 }
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type RunResult = ChildResult;
 
 export interface RunOptions {
   /** Each complete stderr line as it arrives (tar checkpoints). */
   onStderrLine?: (line: string) => void;
   /** Each complete stdout line as it arrives. */
   onStdoutLine?: (line: string) => void;
-  signal?: AbortSignal;
-}
-
-/** Runs a command with an argument array; resolves with its exit code and output (never rejects on a non-zero exit). */
-export function runCommand(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal });
-    let stdout = '';
-    let stderr = '';
-    let outRest = '';
-    let errRest = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      if (opts.onStdoutLine) {
-        outRest += s;
-        const lines = outRest.split('\n');
-        outRest = lines.pop() ?? '';
-        for (const l of lines) opts.onStdoutLine(l);
-      } else stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      errRest += s;
-      const lines = errRest.split('\n');
-      errRest = lines.pop() ?? '';
-      for (const l of lines) {
-        opts.onStderrLine?.(l);
-        if (!isCheckpoint(l)) stderr += `${l}\n`;
-      }
-    });
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') reject(new TapeCommandError('not-found', cmd, '', `${cmd} is not installed or not on PATH: install it (see docs/tape.md) or set its TAPE_*_CMD setting.`));
-      else reject(err);
-    });
-    child.on('close', (code) => {
-      if (outRest && opts.onStdoutLine) opts.onStdoutLine(outRest);
-      if (errRest) stderr += errRest;
-      resolve({ code: code ?? 1, stdout, stderr: stderr.trim() });
-    });
-  });
+  /** The time-out policy (default: tape positioning for mt, tape transfer for tar). */
+  policy?: RetryPolicy;
 }
 
 /**
@@ -113,8 +76,36 @@ function isCheckpoint(line: string): boolean {
 
 export class TapeDrive {
   readonly remote: boolean;
-  constructor(readonly options: DriveOptions) {
+  constructor(
+    readonly options: DriveOptions,
+    /** The run's stop signal, for every command this drive runs. */
+    readonly signal?: AbortSignal,
+  ) {
     this.remote = isRemoteDevice(options.device);
+  }
+
+  /** The same drive, its commands stopped when `signal` aborts. */
+  forRun(signal: AbortSignal | undefined): TapeDrive {
+    return new TapeDrive(this.options, signal);
+  }
+
+  /** One mt or tar through the one child-process runner: exit codes are read here, a time-out or stop is a TapeCommandError. */
+  private async command(cmd: string, args: string[], policy: RetryPolicy, opts: RunOptions = {}): Promise<RunResult> {
+    try {
+      return await runChild(cmd, args, {
+        host: this.options.device,
+        policy,
+        signal: this.signal,
+        exit: 'return',
+        onStdoutLine: opts.onStdoutLine,
+        onStderrLine: opts.onStderrLine,
+        keepStderr: (l) => !isCheckpoint(l),
+      });
+    } catch (err) {
+      if (!(err instanceof ChildProcessError)) throw err;
+      if (err.kind === 'missing') throw new TapeCommandError('not-found', cmd, '', `${cmd} is not installed or not on PATH: install it (see docs/tape.md) or set its TAPE_*_CMD setting.`);
+      throw new TapeCommandError(err.kind === 'timeout' ? 'timeout' : 'stopped', cmd, err.message, err.message);
+    }
   }
 
   get device(): string {
@@ -133,7 +124,7 @@ export class TapeDrive {
   /** Runs `mt -f <device> <op> [count]`; throws TapeCommandError with mt's message. */
   async mt(op: string, count?: number): Promise<void> {
     const args = [...this.rshArgs(), '-f', this.options.device, op, ...(count === undefined ? [] : [String(count)])];
-    const r = await runCommand(this.options.mtCommand, args);
+    const r = await this.command(this.options.mtCommand, args, policies.tapePosition);
     if (r.code !== 0) {
       const raw = `${r.stderr}\n${r.stdout}`.trim();
       const out = tidy(raw);
@@ -153,7 +144,7 @@ export class TapeDrive {
 
   /** Runs tar on the tape with the given operation arguments; throws TapeCommandError with tar's message. */
   async tar(what: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    const r = await runCommand(this.options.tarCommand, [...this.tarDeviceArgs(), ...args], opts);
+    const r = await this.command(this.options.tarCommand, [...this.tarDeviceArgs(), ...args], opts.policy ?? policies.tapeTransfer, opts);
     if (r.code !== 0) {
       const out = tidy(r.stderr);
       throw new TapeCommandError(classify(r.stderr), `${this.options.tarCommand}`, out, `tar (${what}) on ${this.options.device} failed: ${out || `exit code ${r.code}`}`);
@@ -174,8 +165,8 @@ export class TapeDrive {
   /** Versions of mt and tar, for `distillery check`. */
   async versions(): Promise<{ tar: string; mt: string }> {
     const first = async (cmd: string): Promise<string> => {
-      // A missing command already says so in full (runCommand's not-found message): pass it on as is.
-      const r = await runCommand(cmd, ['--version']);
+      // A missing command already says so in full (the not-found message): pass it on as is.
+      const r = await this.command(cmd, ['--version'], policies.toolCheck);
       const text = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
       if (r.code !== 0 && !/\d+\.\d+/.test(text)) throw new Error(`${cmd} --version failed: ${text || `exit code ${r.code}`}`);
       return text;

@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { policies } from '../../policies.js';
 import { TapeCommandError, type TapeDrive } from './drive.js';
 
 export const LABEL_MEMBER = 'DISTILLERY-TAPE-LABEL.json';
@@ -30,9 +31,9 @@ export async function readLabel(drive: TapeDrive): Promise<LabelRead> {
   await drive.rewind();
   let stdout: string;
   try {
-    stdout = (await drive.tar('read label', ['--extract', '--to-stdout', '--occurrence=1', LABEL_MEMBER])).stdout;
+    stdout = (await drive.tar('read label', ['--extract', '--to-stdout', '--occurrence=1', LABEL_MEMBER], { policy: policies.tapePosition })).stdout;
   } catch (err) {
-    if (err instanceof TapeCommandError && (err.kind === 'no-tape' || err.kind === 'not-found')) throw err;
+    if (err instanceof TapeCommandError && (err.kind === 'no-tape' || err.kind === 'not-found' || err.kind === 'timeout' || err.kind === 'stopped')) throw err;
     if (err instanceof TapeCommandError) {
       const blank = err.kind === 'media';
       return { kind: 'unlabelled', blank, detail: blank ? 'blank (nothing could be read at the start of the tape)' : `not labelled by Distillery (tar: ${err.output.split('\n')[0]})` };

@@ -4,6 +4,7 @@
  */
 import type { Reporter } from '../../runs/reporter.js';
 import { type TapeFileRecord, type TapeRecord } from './catalogue.js';
+import { policies } from '../../policies.js';
 import { TapeCommandError, type TapeDrive } from './drive.js';
 import { readLabel } from './label.js';
 import { TOC_FORMAT, TOC_MEMBER, verifyRunFile, withScratch, type TableOfContents } from './runFile.js';
@@ -28,7 +29,7 @@ export async function rebuildTapeRecord(drive: TapeDrive, reporter: Reporter): P
       }
       let toc: TableOfContents;
       try {
-        const out = await drive.tar(`read table of contents of file ${n}`, ['--extract', '--to-stdout', '--occurrence=1', TOC_MEMBER]);
+        const out = await drive.tar(`read table of contents of file ${n}`, ['--extract', '--to-stdout', '--occurrence=1', TOC_MEMBER], { policy: policies.tapePosition });
         toc = JSON.parse(out.stdout) as TableOfContents;
         if (toc.format !== TOC_FORMAT) throw new Error(`unknown table of contents format ${String(toc.format)}`);
       } catch (err) {

@@ -134,17 +134,17 @@ export async function writeRunFile(drive: TapeDrive, scratch: string, toc: Table
   }
   const total = planned.reduce((s, p) => s + p.object.files.reduce((t, f) => t + f.bytes, 0), 0);
   const started = Date.now();
-  reporter.progress(0, total, `writing tape file ${toc.fileNumber}`);
+  reporter.progress(0, total, `writing tape file ${toc.fileNumber}`, 'bytes');
   const recordBytes = drive.options.blockingFactor * 512;
   await drive.tar(`write file ${toc.fileNumber}`, args, {
     onStderrLine: (line) => {
       const n = TapeDrive.checkpointNumber(line);
       if (n === undefined) return;
       const done = Math.min(total, n * checkpointRecords(drive) * recordBytes);
-      reporter.progress(done, total, `${formatBytes(done)} of ${formatBytes(total)} written at ${rate(done, started)}`);
+      reporter.progress(done, total, `${formatBytes(done)} of ${formatBytes(total)} written at ${rate(done, started)}`, 'bytes');
     },
   });
-  reporter.progress(total, total, `${formatBytes(total)} written at ${rate(total, started)}`);
+  reporter.progress(total, total, `${formatBytes(total)} written at ${rate(total, started)}`, 'bytes');
   return createHash('sha512').update(tocText).digest('hex');
 }
 
@@ -192,7 +192,7 @@ export async function verifyRunFile(
   const seen = new Map<string, { sha512: string; bytes: number }>();
   let done = 0;
   await drive.seekFile(fileNumber);
-  reporter.progress(0, total, `verifying tape file ${fileNumber}`);
+  reporter.progress(0, total, `verifying tape file ${fileNumber}`, 'bytes');
   await drive.tar(`read back file ${fileNumber}`, ['--extract', `--to-command='${script.replace(/'/g, `'\\''`)}'`], {
     onStdoutLine: (line) => {
       const m = /^([0-9a-f]{128}) (\d+) (.*)$/.exec(line);
@@ -201,7 +201,7 @@ export async function verifyRunFile(
       onMember?.(m[3]);
       if (want.has(m[3])) {
         done += Number(m[2]);
-        reporter.progress(done, total, `verified ${formatBytes(done)} of ${formatBytes(total)}`);
+        reporter.progress(done, total, `verified ${formatBytes(done)} of ${formatBytes(total)}`, 'bytes');
       }
     },
   });

@@ -72,6 +72,8 @@ export function parseTokenStore(text: string): TokenStoreEntry[] {
     const blank = lines.indexOf('');
     const identifiers = lines.slice(0, blank);
     const proof = lines.slice(blank + 1, lines.indexOf('', blank + 1));
+    // ACE's reader builds the proof with ProofBuilder, which throws "No proof elements added" for none.
+    if (proof.length === 0) throw new TokenStoreFormatError(`The entry for ${identifiers.join(', ')} has no proof lines; ACE's TokenStoreReader cannot read it ("No proof elements added").`);
     for (const line of proof) {
       const n = line.split(':').length;
       if (n <= 1 || n > 3 || !/^(X|[0-9a-f]+)(:(X|[0-9a-f]+))+$/i.test(line)) throw new TokenStoreFormatError(`Bad proof line "${line}" in entry for ${identifiers.join(', ')}.`);

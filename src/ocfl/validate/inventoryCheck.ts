@@ -7,9 +7,11 @@ import type { Collector } from './result.js';
 import type { Inventory } from '../inventory.js';
 
 const TOP_KEYS = new Set(['id', 'type', 'digestAlgorithm', 'head', 'contentDirectory', 'manifest', 'versions', 'fixity']);
-const FIXITY_ALGS = new Set(['md5', 'sha1', 'sha256', 'sha512', 'blake2b-512', 'blake2b-160', 'blake2b-256', 'blake2b-384', 'sha512/256', 'size', 'crc32']);
+const VERSION_KEYS = new Set(['created', 'message', 'state', 'user']);
+const USER_KEYS = new Set(['name', 'address']);
+/** The specification's five algorithms and those extension 0009 registers; nothing else (crc32 is in neither). */
+const FIXITY_ALGS = new Set(['md5', 'sha1', 'sha256', 'sha512', 'blake2b-512', 'blake2b-160', 'blake2b-256', 'blake2b-384', 'sha512/256', 'size']);
 const DIGEST_LENGTH: Record<string, number> = { sha512: 128, sha256: 64, sha1: 40, md5: 32, 'blake2b-512': 128 };
-const CREATED_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i;
 const URI_RE = /^[a-z][a-z0-9+.-]*:\S*$/i;
 
 export interface CheckedInventory {
@@ -58,8 +60,10 @@ export function checkInventory(doc: unknown, where: string, c: Collector, expect
   let contentDirectory = 'content';
   if ('contentDirectory' in doc) {
     const cd = doc.contentDirectory;
-    if (typeof cd !== 'string' || cd === '' || cd.includes('/') || cd === '.' || cd === '..') {
-      c.error('E017', where, `contentDirectory ${JSON.stringify(cd)} must be a single name other than . or ..`);
+    if (typeof cd !== 'string' || cd === '' || cd.includes('/')) {
+      c.error('E017', where, `contentDirectory ${JSON.stringify(cd)} must be a non-empty name without "/".`);
+    } else if (cd === '.' || cd === '..') {
+      c.error('E018', where, `contentDirectory ${JSON.stringify(cd)} may not be . or ..`);
     } else contentDirectory = cd;
   }
 
@@ -91,6 +95,17 @@ export function checkInventory(doc: unknown, where: string, c: Collector, expect
         const w = [...widths][0];
         const max = Math.max(...nums);
         if (String(max).length > w - 2) c.error('E011', where, `Zero-padded version names of width ${w} cannot hold version ${max}.`);
+      }
+      const padded = names.filter((n) => VERSION_RE.test(n) && n.startsWith('v0') && n.length > 2);
+      if (padded.length > 0) {
+        // Padded names of width w hold numbers below 10^(w-2); a later version that needs more
+        // digits cannot start with "v0", as zero-padded names must (e.g. v01…v09 then v10).
+        const w = Math.max(...padded.map((n) => n.length));
+        for (const n of names) {
+          if (VERSION_RE.test(n) && !n.startsWith('v0') && Number(n.slice(1)) >= 10 ** (w - 2)) {
+            c.error('E011', where, `Version ${n} follows zero-padded names of width ${w}, which cannot hold it; zero-padded names must start with "v0".`);
+          }
+        }
       }
       const sorted = [...nums].sort((a, b) => a - b);
       sorted.forEach((n, i) => {
@@ -193,9 +208,11 @@ function checkVersionBlock(block: unknown, where: string, c: Collector): void {
     c.error('E047', where, 'A version block must be a JSON object.');
     return;
   }
+  for (const k of Object.keys(block)) if (!VERSION_KEYS.has(k)) c.error('E102', where, `The version block has a key "${k}" that OCFL does not allow.`);
   if (!('created' in block)) c.error('E048', where, 'The version has no "created".');
-  else if (typeof block.created !== 'string' || !CREATED_RE.test(block.created)) {
-    c.error('E049', where, `created ${JSON.stringify(block.created)} is not an RFC 3339 date-time to the second with a time zone.`);
+  else {
+    const problem = typeof block.created === 'string' ? createdProblem(block.created) : 'it is not a string';
+    if (problem) c.error('E049', where, `created ${JSON.stringify(block.created)} is not an RFC 3339 date-time to the second with a time zone: ${problem}.`);
   }
   if (!('state' in block)) c.error('E048', where, 'The version has no "state".');
   else if (!isObj(block.state)) c.error('E050', where, '"state" must map digests to logical paths.');
@@ -219,8 +236,45 @@ function checkVersionBlock(block: unknown, where: string, c: Collector): void {
   if (!('user' in block)) c.warn('W007', where, 'The version has no "user".');
   else if (!isObj(block.user) || typeof block.user.name !== 'string' || block.user.name === '') {
     c.error('E054', where, '"user" must be an object with a non-empty "name".');
+  } else if (Object.keys(block.user).some((k) => !USER_KEYS.has(k))) {
+    for (const k of Object.keys(block.user)) if (!USER_KEYS.has(k)) c.error('E102', where, `The version user has a key "${k}" that OCFL does not allow (only name and address).`);
   } else if (!('address' in block.user)) c.warn('W008', where, 'The version user has no "address".');
   else if (typeof block.user.address !== 'string' || !URI_RE.test(block.user.address)) {
     c.warn('W009', where, `The user address ${JSON.stringify(block.user.address)} is not a URI (e.g. mailto:name@example.org).`);
   }
+}
+
+const CREATED_RE = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d+)?(?:[Zz]|([+-])(\d\d):(\d\d))$/;
+
+/** UTC days that ended with a leap second (IERS Bulletin C; none has been added since 2016). */
+const LEAP_SECOND_DAYS = new Set([
+  '1972-06-30', '1972-12-31', '1973-12-31', '1974-12-31', '1975-12-31', '1976-12-31', '1977-12-31', '1978-12-31',
+  '1979-12-31', '1981-06-30', '1982-06-30', '1983-06-30', '1985-06-30', '1987-12-31', '1989-12-31', '1990-12-31',
+  '1992-06-30', '1993-06-30', '1994-06-30', '1995-12-31', '1997-06-30', '1998-12-31', '2005-12-31', '2008-12-31',
+  '2012-06-30', '2015-06-30', '2016-12-31',
+]);
+
+/**
+ * Why `s` is not an RFC 3339 date-time (§5.6) with seconds and an offset, or undefined when it is.
+ * Every field is range-checked (month 1–12, the day within its month and leap year, hour 0–23,
+ * minute 0–59, offsets to 23:59); second 60 is accepted only at a real leap second (§5.7).
+ */
+export function createdProblem(s: string): string | undefined {
+  const m = CREATED_RE.exec(s);
+  if (!m) return 'expected YYYY-MM-DDThh:mm:ss with an optional fraction and Z or ±hh:mm';
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number);
+  if (mo < 1 || mo > 12) return `month ${m[2]} does not exist`;
+  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+  if (d < 1 || d > days) return `day ${m[3]} does not exist in ${m[1]}-${m[2]}`;
+  if (h > 23) return `hour ${m[4]} does not exist`;
+  if (mi > 59) return `minute ${m[5]} does not exist`;
+  if (m[8] && (Number(m[9]) > 23 || Number(m[10]) > 59)) return `offset ${m[8]}${m[9]}:${m[10]} does not exist`;
+  if (sec > 60) return `second ${m[6]} does not exist`;
+  if (sec === 60) {
+    const offsetMinutes = m[8] ? (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) : 0;
+    const utc = new Date(Date.UTC(y, mo - 1, d, h, mi, 59) - offsetMinutes * 60_000);
+    const iso = utc.toISOString();
+    if (!(iso.endsWith('T23:59:59.000Z') && LEAP_SECOND_DAYS.has(iso.slice(0, 10)))) return 'second 60 is allowed only at a leap second';
+  }
+  return undefined;
 }

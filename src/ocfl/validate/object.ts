@@ -12,7 +12,7 @@ import { VERSION_RE } from '../paths.js';
 import { companionPath } from '../companion.js';
 import type { Inventory } from '../inventory.js';
 
-/** Extension names registered at https://ocfl.github.io/extensions/ */
+/** Extension names registered at https://ocfl.github.io/extensions/ (OCFL/extensions befc324, January 2026). */
 export const REGISTERED_EXTENSIONS = new Set([
   '0001-digest-algorithms',
   '0002-flat-direct-storage-layout',
@@ -25,7 +25,7 @@ export const REGISTERED_EXTENSIONS = new Set([
   '0009-digest-algorithms',
   '0010-differential-n-tuple-omit-prefix-storage-layout',
   '0011-direct-clean-path-layout',
-  '0012-multiple-layouts',
+  '0012-hash-and-no-prefix-id-n-tuple-storage-layout',
 ]);
 
 export interface ObjectValidationOptions {
@@ -107,8 +107,9 @@ export async function checkObject(objectRoot: string, c: Collector, opts: Object
       c.error('E010', vdir, `The inventory lists ${v} but there is no ${v} directory.`);
       continue;
     }
+    const sidecars = ventries.filter((e) => e.name.startsWith('inventory.json.'));
     for (const e of ventries) {
-      if (e.name === 'inventory.json' || /^inventory\.json\.(sha512|sha256)$/.test(e.name)) continue;
+      if (e.name === 'inventory.json' || sidecars.includes(e)) continue;
       if (e.name === contentDir && e.isDirectory()) {
         const files = await walk(join(vdir, contentDir), `${v}/${contentDir}`, c);
         if (files.length === 0) c.warn('W003', join(vdir, contentDir), `The ${contentDir} directory of ${v} is empty; leave it out when a version adds no files.`);
@@ -118,9 +119,17 @@ export async function checkObject(objectRoot: string, c: Collector, opts: Object
     }
     if (!ventries.some((e) => e.name === 'inventory.json')) {
       c.warn('W010', vdir, `${v} has no inventory.json; every version SHOULD keep its inventory.`);
+      for (const e of sidecars) c.error('E015', join(vdir, e.name), `Version directory ${v} holds a sidecar "${e.name}" but no inventory.json.`);
       continue;
     }
     const loaded = await loadInventory(vdir, objectRoot, c, undefined);
+    // The only sidecar a version may hold is the one for its own inventory's algorithm.
+    const valg = loaded?.checked.inv.digestAlgorithm ?? (v === inv.head ? alg : undefined);
+    for (const e of sidecars) {
+      if (valg !== undefined && e.name !== `inventory.json.${valg}`) {
+        c.error('E015', join(vdir, e.name), `Version directory ${v} holds "${e.name}", but its inventory uses ${valg}; only inventory.json.${valg} may sit beside it.`);
+      }
+    }
     if (loaded) {
       versionInvs.push({ v, checked: loaded.checked });
       if (v === inv.head && !loaded.bytes.equals(rootInv.bytes)) {
@@ -148,7 +157,6 @@ export async function checkObject(objectRoot: string, c: Collector, opts: Object
       if (vinv.head !== v) c.error('E040', where, `The inventory in ${v} has head ${JSON.stringify(vinv.head)}; it must be ${v}.`);
       if (vinv.id !== inv.id) c.error('E037', where, `The inventory in ${v} has id ${JSON.stringify(vinv.id)} but the object id is ${JSON.stringify(inv.id)}.`);
       if ((vinv.contentDirectory ?? 'content') !== contentDir) c.error('E019', where, `contentDirectory differs between ${v} and the root inventory.`);
-      if (vc.specVersion && checked.specVersion && vc.specVersion > checked.specVersion) c.error('E103', where, `${v} declares OCFL ${vc.specVersion}, later than the head's ${checked.specVersion}.`);
       compareHistory(inv, checked, vinv, vc, v, where, c);
     }
     // Every content file of versions up to v must be in v's manifest.
@@ -162,6 +170,17 @@ export async function checkObject(objectRoot: string, c: Collector, opts: Object
         if (rootD && rootD !== d) c.error('E092', where, `The ${v} inventory gives ${p} the digest ${d}, but the root inventory gives ${rootD}.`);
       }
     }
+  }
+
+  // Each version conforms to the same or a later specification than the one before it (E103).
+  let before: { v: string; spec: string } | undefined;
+  for (const v of checked.versions) {
+    const spec = v === inv.head ? checked.specVersion : versionInvs.find((x) => x.v === v)?.checked.specVersion;
+    if (!spec) continue;
+    if (before && spec < before.spec) {
+      c.error('E103', join(objectRoot, v, 'inventory.json'), `${v} declares OCFL ${spec}, older than the ${before.spec} of ${before.v} before it; a version may only keep or raise the specification version.`);
+    }
+    before = { v, spec };
   }
 
   for (const f of onDisk) if (!checked.contentDigest.has(f)) c.error('E023', join(objectRoot, f), `${f} is in the object but not in the root inventory's manifest.`);
@@ -212,9 +231,12 @@ async function loadInventory(dir: string, objectRoot: string, c: Collector, expe
     const text = await readFile(sidecarPath, 'utf8').catch(() => undefined);
     if (text === undefined) c.error('E058', sidecarPath, `The sidecar inventory.json.${alg} is missing.`);
     else {
-      const m = /^([0-9a-fA-F]+)[ \t]+inventory\.json\n?$/.exec(text);
+      // DIGEST, spaces or tabs, inventory.json; a line end of CRLF and trailing whitespace (as
+      // sha512sum on Windows writes) are tolerated and noted.
+      const m = /^([0-9a-fA-F]+)[ \t]+inventory\.json(\n?)(\s*)$/.exec(text);
       if (!m) c.error('E061', sidecarPath, 'The sidecar must hold the digest, whitespace and "inventory.json".');
       else {
+        if (m[3] !== '') c.note('I-SIDECAR-WHITESPACE', sidecarPath, 'The sidecar has a CRLF line end or trailing whitespace after "inventory.json"; accepted.');
         const actual = alg === 'sha512' ? sha512Hex(bytes) : sha256Hex(bytes);
         if (m[1].toLowerCase() !== actual) c.error('E060', sidecarPath, `inventory.json has ${alg} ${actual}, but its sidecar says ${m[1]}.`);
       }
@@ -244,11 +266,20 @@ function compareHistory(root: Inventory, rc: CheckedInventory, old: Inventory, o
       }
     }
     if (differs) c.error('E066', where, `The ${v} inventory describes version ${ov} differently from the root inventory.`);
-    if (rb.created !== ob.created || rb.message !== ob.message || JSON.stringify(rb.user) !== JSON.stringify(ob.user)) {
+    if (rb.created !== ob.created || rb.message !== ob.message || canonicalJson(rb.user) !== canonicalJson(ob.user)) {
       c.warn('W011', where, `The ${v} inventory's created, message or user for ${ov} differ from the root inventory.`);
     }
   }
   void rc;
+}
+
+/** JSON with object keys sorted: key order carries no meaning in an inventory (spec §3.5). */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'undefined';
 }
 
 /** logical path → digest, or (across algorithms) logical path → content paths joined. */
@@ -287,11 +318,13 @@ async function walk(dir: string, rel: string, c: Collector): Promise<string[]> {
   return out;
 }
 
-async function checkExtensions(dir: string, c: Collector, code = 'W013'): Promise<void> {
+/** An extensions directory: in an object (E067, W013) or a storage root (E112, W016). */
+async function checkExtensions(dir: string, c: Collector, where: 'object' | 'storage root' = 'object'): Promise<void> {
+  const [fileCode, nameCode] = where === 'object' ? ['E067', 'W013'] : ['E112', 'W016'];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (!e.isDirectory()) c.error('E067', p, `The extensions directory holds a file "${e.name}"; only extension directories may be there.`);
-    else if (!REGISTERED_EXTENSIONS.has(e.name)) c.warn(code, p, `"${e.name}" is not a registered OCFL extension.`);
+    if (!e.isDirectory()) c.error(fileCode, p, `The extensions directory holds a file "${e.name}"; only extension directories may be there.`);
+    else if (!REGISTERED_EXTENSIONS.has(e.name)) c.warn(nameCode, p, `"${e.name}" is not a registered OCFL extension.`);
   }
 }
 export { checkExtensions };

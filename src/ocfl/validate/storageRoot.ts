@@ -5,7 +5,34 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Collector, type ValidationResult } from './result.js';
-import { checkObject, checkExtensions, type ObjectValidationOptions } from './object.js';
+import { checkObject, checkExtensions, REGISTERED_EXTENSIONS, type ObjectValidationOptions } from './object.js';
+
+/**
+ * Whether `path` is to be validated as a storage root rather than an object: it declares itself
+ * one (0=ocfl_1.x), or it declares nothing, holds no inventory.json and does hold what only a
+ * storage root holds (ocfl_layout.json, or object roots below it). A storage root that lost its
+ * declaration is then reported as such (E069), not as an object missing its own (E003).
+ */
+export async function looksLikeStorageRoot(path: string): Promise<boolean> {
+  const names = await readdir(path).catch(() => [] as string[]);
+  if (names.some((n) => /^0=ocfl_\d/.test(n))) return true;
+  if (names.some((n) => n.startsWith('0=ocfl_object_')) || names.includes('inventory.json')) return false;
+  if (names.includes('ocfl_layout.json')) return true;
+  return hasObjectBelow(path, 6);
+}
+
+async function hasObjectBelow(dir: string, depth: number): Promise<boolean> {
+  if (depth === 0) return false;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name === 'extensions') continue;
+    const sub = join(dir, e.name);
+    const inner = await readdir(sub).catch(() => [] as string[]);
+    if (inner.some((n) => n.startsWith('0=ocfl_object_'))) return true;
+    if (await hasObjectBelow(sub, depth - 1)) return true;
+  }
+  return false;
+}
 
 export async function validateStorageRoot(rootPath: string, opts: ObjectValidationOptions = {}): Promise<ValidationResult> {
   const c = new Collector();
@@ -39,12 +66,14 @@ export async function validateStorageRoot(rootPath: string, opts: ObjectValidati
     const l = layout as { extension?: unknown; description?: unknown } | undefined;
     if (!l || typeof l.extension !== 'string' || typeof l.description !== 'string') {
       c.error('E070', join(rootPath, 'ocfl_layout.json'), 'ocfl_layout.json must be a JSON object with "extension" and "description" strings.');
+    } else if (!REGISTERED_EXTENSIONS.has(l.extension)) {
+      c.error('E071', join(rootPath, 'ocfl_layout.json'), `ocfl_layout.json names the extension "${l.extension}", which is not a registered OCFL extension.`);
     }
   }
   for (const e of entries) {
     const p = join(rootPath, e.name);
     if (!e.isDirectory()) continue; // files in the root itself are allowed and ignored (E087)
-    if (e.name === 'extensions') await checkExtensions(p, c, 'W016');
+    if (e.name === 'extensions') await checkExtensions(p, c, 'storage root');
     else await walkHierarchy(p, c, rootSpec, opts);
   }
   return c.result();

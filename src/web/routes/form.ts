@@ -7,7 +7,7 @@ import type { WebContext } from '../app.js';
 import { processChoices, unavailableProblem } from '../processes.js';
 import { problems, WebProblem } from '../problems.js';
 import { recentRuns } from '../recent.js';
-import type { WebUser } from '../users.js';
+import { identityKey, type WebUser } from '../users.js';
 
 export function formRoutes(ctx: WebContext): Router {
   const router = Router();
@@ -35,10 +35,18 @@ export function formRoutes(ctx: WebContext): Router {
     if (off) return again(problems.badRequest(off));
 
     const user = res.locals.user as WebUser;
+    const who = identityKey(user.email);
+    const wait = ctx.requestLimit.take(who);
+    if (wait > 0) {
+      ctx.log.warn({ user: user.email, perHour: ctx.requestLimit.perHour }, 'run request refused: too many in the last hour');
+      const minutes = Math.max(1, Math.ceil(wait / 60_000));
+      return again(problems.tooMany(`You have asked for ${ctx.requestLimit.perHour} runs in the last hour, as many as Distillery takes from one person. You can ask again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
+    }
     try {
       const request = await ctx.status.requestRun({ collectionId, processes, user: { email: user.email, name: user.name } });
       ctx.log.info({ collection: collectionId, processes, user: user.email, run: request.runId }, 'run requested');
     } catch (err) {
+      ctx.requestLimit.giveBack(who);
       if (err instanceof RunConflict) return again(problems.conflict(err.message));
       if (err instanceof RequestProblem) return again(problems.badRequest(err.message));
       throw err;

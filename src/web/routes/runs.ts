@@ -1,7 +1,7 @@
 /** `GET /runs` (past runs) and `GET /runs/<log name>` (one archived log with its record). */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { Router } from 'express';
+import { openNoFollow } from '../../runs/statusFolder.js';
 import type { RunRecord } from '../../runs/types.js';
 import type { WebContext } from '../app.js';
 import { problems } from '../problems.js';
@@ -23,15 +23,20 @@ export function runsRoutes(ctx: WebContext): Router {
   router.get('/runs/:log', async (req, res) => {
     const name = String(req.params.log);
     const path = ctx.status.archivedLogPath(name);
-    const st = path ? await stat(path).catch(() => undefined) : undefined;
-    if (!path || !st?.isFile()) throw problems.notFound(`There is no archived log named "${name.slice(0, 120)}".`);
+    // Opened without following a symbolic link: a link in the status folder is no log of ours.
+    const handle = path ? await openNoFollow(path).catch(() => undefined) : undefined;
+    const st = await handle?.stat().catch(() => undefined);
+    if (!handle || !st?.isFile()) {
+      await handle?.close();
+      throw problems.notFound(`There is no archived log named "${name.slice(0, 120)}".`);
+    }
     if (req.query.raw === '1') {
       res.type('text/plain; charset=utf-8');
       res.setHeader('Content-Disposition', `inline; filename="${name}"`);
-      return void createReadStream(path).pipe(res);
+      return void handle.createReadStream().pipe(res);
     }
     const start = Math.max(0, st.size - SHOW_BYTES);
-    const text = await readRange(path, start);
+    const text = await readRange(handle, start);
     const run = (await ctx.status.archived(name.replace(/-\d{14}\.log$/, ''))).find((a) => a.log === name);
     const record: RunRecord | undefined = run?.record;
     res.render('log', { user: res.locals.user, name, text, truncated: start > 0, record, collectionId: run?.collectionId ?? '' });
@@ -40,8 +45,9 @@ export function runsRoutes(ctx: WebContext): Router {
   return router;
 }
 
-async function readRange(path: string, start: number): Promise<string> {
+/** The file from `start` to its end; closes the handle. */
+async function readRange(handle: FileHandle, start: number): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of createReadStream(path, { start })) chunks.push(chunk as Buffer);
+  for await (const chunk of handle.createReadStream({ start })) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -7,6 +7,7 @@ import { collectionIdProblem } from '../../runs/requests.js';
 import type { WebContext } from '../app.js';
 import type { FollowEvent } from '../follow.js';
 import { problems } from '../problems.js';
+import type { WebUser } from '../users.js';
 
 /** Comment lines keep proxies from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
@@ -25,7 +26,26 @@ export function statusRoutes(ctx: WebContext): Router {
     const [record, archived] = await Promise.all([ctx.status.readRecord(collectionId), ctx.status.archived(collectionId)]);
     const active = record !== undefined || (await ctx.status.activeFor(collectionId)) !== undefined;
     if (!active && archived.length === 0) throw problems.notFound(`No run of ${collectionId} has been requested yet.`);
-    res.render('status', { user: res.locals.user, collectionId });
+    const cancel = record ? await ctx.status.cancelRequest(collectionId, record.request.runId) : undefined;
+    const cancellable = record !== undefined && (record.state === 'queued' || record.state === 'running') && !cancel;
+    res.render('status', { user: res.locals.user, collectionId, csrfToken: ctx.csrfToken(req), cancellable, cancel });
+  });
+
+  // Cancel (CSRF-checked like every POST): recorded with who and when; a queued run is taken back
+  // at once, a running one stops at the worker's next safe boundary (src/alchemist/fence.ts).
+  router.post('/distill/:collection/cancel', async (req, res) => {
+    const collectionId = collectionParam(req);
+    const record = await ctx.status.readRecord(collectionId);
+    if (!record || (record.state !== 'queued' && record.state !== 'running')) {
+      throw problems.conflict(`No run of ${collectionId} is waiting or running, so there is nothing to cancel.`);
+    }
+    const user = res.locals.user as WebUser;
+    const cancel = { runId: record.request.runId, by: { email: user.email, name: user.name }, at: new Date().toISOString() };
+    await ctx.status.requestCancel(collectionId, cancel);
+    ctx.log.info({ collection: collectionId, run: cancel.runId, user: user.email }, 'run cancel requested');
+    // Still waiting for a worker: take the request back, so no worker starts it.
+    if (await ctx.status.withdraw(collectionId)) await ctx.status.endUnfinished(collectionId, 'cancelled before a worker took it');
+    res.redirect(303, `/distill/${encodeURIComponent(collectionId)}`);
   });
 
   router.get('/distill/:collection/events', (req, res) => {

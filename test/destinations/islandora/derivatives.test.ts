@@ -18,7 +18,6 @@ const opts: DerivativeOptions = {
   opjCompressCommand: 'opj_compress',
   opjDecompressCommand: 'opj_decompress',
   tesseractCommand: 'tesseract',
-  ocrTimeoutSeconds: 120,
 };
 
 let work: string;

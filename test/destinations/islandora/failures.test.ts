@@ -14,7 +14,7 @@ import type { PreparedFolder, RunScope } from '../../../src/destinations/destina
 import { IslandoraDestination, type IslandoraSettings } from '../../../src/destinations/islandora/index.js';
 import { Drush } from '../../../src/destinations/islandora/drush.js';
 import { SshTarget } from '../../../src/destinations/islandora/ssh.js';
-import { PermanentError } from '../../../src/policies.js';
+import { PermanentError, policies } from '../../../src/policies.js';
 import { MemoryReporter } from '../../../src/runs/reporter.js';
 import { startSshd, type SshdHandle } from '../../support/sshd.js';
 import { makeFolder } from './fixtures.js';
@@ -45,7 +45,6 @@ function settings(over: Partial<IslandoraSettings> = {}, ssh: Partial<IslandoraS
     parentCollection: 'islandora:root',
     recordLinkBase: 'https://collections.example.org',
     tesseractCommand: 'tesseract',
-    ocrTimeoutSeconds: 120,
     pageConcurrency: 2,
     jp2Encoder: 'opj_compress',
     jp2BitsPerPixel: 0.5,
@@ -167,13 +166,13 @@ describe('Islandora destination failures', () => {
     let tmp: string;
     beforeAll(async () => {
       ssh = new SshTarget(settings().ssh);
-      drush = new Drush(ssh, 'drush', sshd.webroot, 60_000);
+      drush = new Drush(ssh, 'drush', sshd.webroot);
       // A collection to put the books in.
       const coll = join(work, 'malformed', 'collections', 'caltech+HBF');
       await mkdir(coll, { recursive: true });
       await writeFile(join(coll, 'MODS.xml'), '<mods xmlns="http://www.loc.gov/mods/v3"><titleInfo><title>HBF</title></titleInfo></mods>');
-      tmp = (await ssh.run(['mktemp', '-d'])).stdout.trim();
-      await ssh.rsync(join(work, 'malformed', 'collections'), tmp);
+      tmp = (await ssh.run(['mktemp', '-d'], { policy: policies.remoteLookup })).stdout.trim();
+      await ssh.rsync(join(work, 'malformed', 'collections'), tmp, { policy: policies.transfer });
       const set = await drush.batchWithDerivsPreprocess({ contentModel: 'islandora:collectionCModel', namespace: 'caltech', parent: 'islandora:root', scanTarget: `${tmp}/collections` });
       expect(await drush.ingest(set)).toEqual(['caltech:HBF']);
     });
@@ -184,8 +183,8 @@ describe('Islandora destination failures', () => {
       await mkdir(book, { recursive: true });
       await writeFile(join(book, 'MODS.xml'), '<mods xmlns="http://www.loc.gov/mods/v3"/>');
       await build(book);
-      await ssh.run(['rm', '-rf', `${tmp}/books`]);
-      await ssh.rsync(book, `${tmp}/books`);
+      await ssh.run(['rm', '-rf', `${tmp}/books`], { policy: policies.remoteLookup });
+      await ssh.rsync(book, `${tmp}/books`, { policy: policies.transfer });
       const err = await drush.bookBatchPreprocess({ parent: 'caltech:HBF', scanTarget: `${tmp}/books` }).catch((e: unknown) => e);
       expect(await drush.objectExists('HBF:HBF_001_09')).toBe(false);
       return (err as Error).message;
@@ -228,8 +227,8 @@ describe('Islandora destination failures', () => {
     it('a book PID that breaks the PID rules', async () => {
       const books = join(work, 'malformed', 'badpid', 'books', 'H_BF+HBF_001_09');
       await page(join(books, '0001'), ['OBJ.tif', 'MODS.xml']);
-      await ssh.run(['rm', '-rf', `${tmp}/books`]);
-      await ssh.rsync(books, `${tmp}/books`);
+      await ssh.run(['rm', '-rf', `${tmp}/books`], { policy: policies.remoteLookup });
+      await ssh.rsync(books, `${tmp}/books`, { policy: policies.transfer });
       const err = await drush.bookBatchPreprocess({ parent: 'caltech:HBF', scanTarget: `${tmp}/books` }).catch((e: unknown) => e);
       expect((err as Error).message).toMatch(/H_BF:HBF_001_09 is not a valid PID\./);
     });

@@ -39,7 +39,6 @@ function settings(over: Partial<IslandoraSettings> = {}, ssh: Partial<IslandoraS
     parentCollection: 'islandora:root',
     recordLinkBase: 'https://collections.example.org',
     tesseractCommand: 'tesseract',
-    ocrTimeoutSeconds: 120,
     pageConcurrency: 2,
     jp2Encoder: 'opj_compress',
     jp2BitsPerPixel: 0.5,

@@ -75,7 +75,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     env: undefined as unknown as WorkerEnv,
     async reload(lines = settingsLines) {
       await writeFile(settingsFile, lines.join('\n') + '\n');
-      stack.settings = await loadSettings(settingsFile, 'worker', {});
+      stack.settings = await loadSettings(settingsFile, 'worker', { NODE_ENV: 'development' });
       stack.env = buildWorkerEnv(stack.settings, createLogger({ level: 'silent' }));
     },
     async stop() {

@@ -5,6 +5,7 @@
 import { pino } from 'pino';
 import type { WebSettings } from '../../../src/settings/settings.js';
 import { startWeb, type RunningWeb } from '../../../src/web/server.js';
+import { overviewSourcesOf } from '../../../src/collection/overview.js';
 import type { Stack } from './stack.js';
 
 export async function startStackWeb(stack: Stack, web: Partial<WebSettings> = {}): Promise<RunningWeb> {
@@ -25,6 +26,7 @@ export async function startStackWeb(stack: Stack, web: Partial<WebSettings> = {}
     modules: { cloud: 's3', onsite: 'tape', access: 'islandora' },
     logger: pino({ level: 'silent' }),
     follow: { pollMs: 100 },
+    overview: overviewSourcesOf(stack.settings),
   });
 }
 

@@ -1,0 +1,149 @@
+/**
+ * What of a collection is preserved, where, and since when — built only from Distillery's own
+ * records: the run records (each folder's result per step, with where the copy is), the OCFL
+ * inventories (versions, dates, who ran them, every file and its digest) and the tape catalogue
+ * (which verified tape file holds which file). Never parsed from log text.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Catalogue } from '../destinations/tape/catalogue.js';
+import { loadCatalogue } from '../destinations/tape/catalogue.js';
+import { objectPath, readInventory, stateOf } from '../ocfl/index.js';
+import type { StatusFolder } from '../runs/statusFolder.js';
+import type { CoreSettings } from '../settings/settings.js';
+
+export interface FileCopies {
+  /** Logical path in the OCFL object's head version. */
+  path: string;
+  sha512: string;
+  /** Content path inside the object. */
+  contentPath?: string;
+  local: boolean;
+  s3?: { bucket: string; key: string; storageClass?: string; verifiedAt: string };
+  tape?: { indicator: string; file: number; verifiedAt?: string }[];
+}
+
+export interface FolderOverview {
+  name: string;
+  images: number;
+  archivalObject?: string;
+  digitalObject?: string;
+  objectId?: string;
+  versions: { version: string; created: string; user?: string; message?: string }[];
+  files: FileCopies[];
+  access?: { url: string; pages?: number; verifiedAt: string };
+  /** The newest run that touched the folder, and its result per step. */
+  lastRun?: { log: string; finishedAt?: string; steps: Record<string, string> };
+  problems: string[];
+}
+
+export interface CollectionOverview {
+  collectionId: string;
+  runs: number;
+  lastRunAt?: string;
+  folders: FolderOverview[];
+}
+
+export interface OverviewSources {
+  status: StatusFolder;
+  /** The local OCFL storage root; without it the overview has the run records only. */
+  storageRoot?: string;
+  tapeCatalogue?: string;
+  /** Storage class the cloud process gives payload files (S3_STORAGE_CLASS). */
+  storageClass?: string;
+}
+
+/** Where the overview's records are, from the settings every process reads. */
+export function overviewSourcesOf(core: Pick<CoreSettings, 'folders' | 'modules'> & { reader?: { raw(key: string): string | undefined } }): Omit<OverviewSources, 'status'> {
+  const catalogue = core.modules.onsite === 'tape' ? core.reader?.raw('TAPE_CATALOGUE') ?? join(core.folders.statusFiles, 'tape-catalogue.json') : undefined;
+  return { storageRoot: join(core.folders.preservation, 'ocfl'), tapeCatalogue: catalogue, storageClass: core.reader?.raw('S3_STORAGE_CLASS') ?? (core.modules.cloud ? 'DEEP_ARCHIVE' : undefined) };
+}
+
+export async function collectionOverview(collectionId: string, src: OverviewSources): Promise<CollectionOverview> {
+  const runs = (await src.status.archived(collectionId)).filter((r) => r.record).reverse(); // oldest first
+  const folders = new Map<string, FolderOverview & { s3Keys?: { bucket: string; keys: string[]; at: string } }>();
+  for (const run of runs) {
+    const record = run.record!;
+    const at = record.finishedAt ?? record.startedAt ?? '';
+    for (const f of record.folders ?? []) {
+      const o = folders.get(f.name) ?? { name: f.name, images: f.images, versions: [], files: [], problems: [] };
+      o.images = f.images || o.images;
+      const s = f.steps;
+      if (s.metadata?.where?.aspace) {
+        o.archivalObject = s.metadata.where.aspace.archivalObject;
+        o.digitalObject = s.metadata.where.aspace.digitalObject;
+      }
+      if (s.package?.state === 'done' && s.package.where?.ocfl) o.objectId = s.package.where.ocfl.objectId;
+      if (s.cloud?.state === 'done' && s.cloud.where?.s3) o.s3Keys = { ...s.cloud.where.s3, at };
+      if (s.access?.state === 'done' && s.access.where?.access) o.access = { url: s.access.where.access.url, pages: s.access.counts?.pages, verifiedAt: at };
+      o.lastRun = { log: run.log, finishedAt: record.finishedAt, steps: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.state])) };
+      o.problems = Object.entries(s).filter(([, v]) => v.state === 'failed').map(([k, v]) => `${k}: ${v.why ?? 'failed'}`);
+      folders.set(f.name, o);
+    }
+  }
+
+  const catalogue: Catalogue | undefined = src.tapeCatalogue && existsSync(src.tapeCatalogue) ? await loadCatalogue(src.tapeCatalogue) : undefined;
+  const out: FolderOverview[] = [];
+  for (const o of [...folders.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const { s3Keys, ...folder } = o;
+    if (folder.objectId && src.storageRoot) {
+      const inv = await readInventory(src.storageRoot, folder.objectId);
+      if (!inv) {
+        folder.problems.push(`OCFL object ${folder.objectId} is not in ${src.storageRoot}`);
+      } else {
+        folder.versions = Object.entries(inv.versions).map(([version, v]) => ({ version, created: v.created, user: v.user?.name, message: v.message }));
+        const root = join(src.storageRoot, objectPath(folder.objectId));
+        const objectRoot = objectPath(folder.objectId);
+        for (const [path, digest] of stateOf(inv)) {
+          const contentPath = Object.entries(inv.manifest).find(([d]) => d.toLowerCase() === digest)?.[1]?.[0];
+          const key = contentPath && s3Keys?.keys.find((k) => k.endsWith(`/${contentPath}`));
+          const tape = contentPath && catalogue ? tapeCopies(catalogue, `${objectRoot}/${contentPath}`) : [];
+          folder.files.push({
+            path,
+            sha512: digest,
+            ...(contentPath ? { contentPath } : {}),
+            local: contentPath ? existsSync(join(root, contentPath)) : false,
+            ...(key && s3Keys ? { s3: { bucket: s3Keys.bucket, key, ...(src.storageClass ? { storageClass: src.storageClass } : {}), verifiedAt: s3Keys.at } } : {}),
+            ...(tape.length ? { tape } : {}),
+          });
+        }
+      }
+    }
+    out.push(folder);
+  }
+  const last = runs.at(-1)?.record;
+  return { collectionId, runs: runs.length, ...(last?.finishedAt ? { lastRunAt: last.finishedAt } : {}), folders: out };
+}
+
+/** Verified tape files holding a path (relative to the storage root). */
+function tapeCopies(cat: Catalogue, path: string): { indicator: string; file: number; verifiedAt?: string }[] {
+  const out: { indicator: string; file: number; verifiedAt?: string }[] = [];
+  for (const t of cat.tapes) {
+    if (t.erasedAt) continue;
+    for (const f of t.files) {
+      if (f.state !== 'verified') continue;
+      if (f.objects.some((o) => o.files.some((x) => x.path === path))) out.push({ indicator: t.indicator, file: f.number, ...(f.verifiedAt ? { verifiedAt: f.verifiedAt } : {}) });
+    }
+  }
+  return out;
+}
+
+/** The overview as text for the command line. */
+export function renderOverviewText(o: CollectionOverview): string {
+  const lines: string[] = [`${o.collectionId}: ${o.folders.length} folder${o.folders.length === 1 ? '' : 's'}, ${o.runs} run${o.runs === 1 ? '' : 's'}${o.lastRunAt ? `, last ended ${o.lastRunAt}` : ''}`];
+  if (o.folders.length === 0) lines.push('  No run has recorded a folder of this collection yet.');
+  for (const f of o.folders) {
+    lines.push('', `${f.name} (${f.images} image${f.images === 1 ? '' : 's'})`);
+    if (f.archivalObject) lines.push(`  archival object  ${f.archivalObject}`);
+    if (f.digitalObject) lines.push(`  digital object   ${f.digitalObject}`);
+    lines.push(`  OCFL object      ${f.objectId ?? '(not packaged)'}`);
+    for (const v of f.versions) lines.push(`    ${v.version}  ${v.created}  ${v.user ?? ''}`.trimEnd());
+    if (f.access) lines.push(`  access           ${f.access.url}${f.access.pages ? ` (${f.access.pages} pages)` : ''}`);
+    for (const file of f.files) {
+      const where = [file.local ? 'local' : '', file.s3 ? `s3://${file.s3.bucket}/${file.s3.key}${file.s3.storageClass ? ` ${file.s3.storageClass}` : ''}` : '', ...(file.tape ?? []).map((t) => `tape ${t.indicator} file ${t.file}`)].filter(Boolean);
+      lines.push(`  ${file.path}`, `      ${where.length ? where.join('; ') : 'no copy recorded'}`);
+    }
+    for (const p of f.problems) lines.push(`  ⚠️ last run: ${p}`);
+  }
+  return lines.join('\n');
+}
