@@ -66,7 +66,7 @@ async function tally(settings: Settings) {
 }
 
 test('a new ArchivesSpace public URL, then two demo restarts (same ports, then new ports): one OCFL object per folder, nothing new anywhere', async () => {
-  let settings = await loadSettings(demo!.settingsFile, 'worker', {});
+  let settings = await loadSettings(demo!.settingsFile, 'worker', { NODE_ENV: 'development' });
   await run(settings);
   const first = await tally(settings);
   expect(first.objects).toBe(DEMO_FOLDERS.length);
@@ -74,6 +74,7 @@ test('a new ArchivesSpace public URL, then two demo restarts (same ports, then n
 
   // 1. The public URL changes: a new host name, https and a proxy path.
   const moved = await loadSettings(demo!.settingsFile, 'worker', {
+    NODE_ENV: 'development',
     DISTILLERY_ASPACE_PUBLIC_URL: 'https://archives.example.edu/proxy/aspace',
     DISTILLERY_ASPACE_STAFF_URL: 'https://staff.example.edu:8443/aspace',
   });
@@ -87,7 +88,7 @@ test('a new ArchivesSpace public URL, then two demo restarts (same ports, then n
   demo = await startDemo(dataDir);
   expect(demo.services.aspace.url).toBe(url);
   expect(demo.services.s3.endpoint).toBe(endpoint);
-  settings = await loadSettings(demo.settingsFile, 'worker', {});
+  settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development' });
   await run(settings);
   expect(await tally(settings)).toEqual(first);
 
@@ -97,7 +98,7 @@ test('a new ArchivesSpace public URL, then two demo restarts (same ports, then n
   demo = await startDemo(dataDir);
   expect(demo.services.aspace.url).not.toBe(url);
   expect(demo.services.s3.endpoint).not.toBe(endpoint);
-  settings = await loadSettings(demo.settingsFile, 'worker', {});
+  settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development' });
   await run(settings);
   expect(await tally(settings)).toEqual(first);
   expect((await validateStorageRoot(storageRootOf(settings))).errors).toEqual([]);
