@@ -39,6 +39,11 @@ export function archivesSpaceFrom(settings: Settings): ArchivesSpaceClient {
  * The OCFL object ids of folders: OCFL_ID_NAMESPACE + the archival object's repository-relative
  * URI (no host, port or scheme in it), continuing objects written under older URL-based ids.
  */
+/** A record's stable object id (without looking for an older URL-based object it may continue). */
+export function objectIdFor(settings: Settings, archivalObjectUri: string): string {
+  return stableObjectId(settings.ocfl.idNamespace, archivalObjectUri);
+}
+
 export function objectIdentityFor(settings: Settings): Promise<ObjectIdentity> {
   return ObjectIdentity.open(storageRootOf(settings), settings.ocfl.idNamespace);
 }

@@ -323,7 +323,8 @@ export class S3Destination implements Destination {
   /** Top-level keys (or list entries) an object already in the bucket has that `spec`'s file lacks. */
   private async wouldLose(spec: Planned, run: RunScope): Promise<string[]> {
     const head = await this.uploader.head(spec.key, run);
-    if (!head) return [];
+    // Absent, or the same size as this run's copy (what an earlier run here wrote; the upload checks it is the same): nothing to lose.
+    if (!head || head.ContentLength === spec.bytes) return [];
     const body = await this.uploader.call(policies.shortRequest, 'check', spec.key, run, async (abortSignal) => {
       const got = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: spec.key }), { abortSignal });
       return got.Body ? await got.Body.transformToString() : '';

@@ -8,6 +8,7 @@ describe('readS3Settings', () => {
     expect(readS3Settings(r)).toEqual({
       accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 's3cr3t', bucket: 'caltech-preservation', region: 'us-west-2', endpoint: undefined,
       forcePathStyle: false, storageClass: 'DEEP_ARCHIVE', metadataStorageClass: 'STANDARD', prefix: 'ocfl/', partSizeBytes: 8 * 1024 * 1024, queueSize: 4,
+      fileUriForm: 'https', originalCopies: undefined, pricePerGbMonth: 0.00099,
     });
     expect(r.problems).toEqual([]);
     expect([...r.secretKeys]).toEqual(['AWS_SECRET_KEY']);
