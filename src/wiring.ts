@@ -35,22 +35,17 @@ export function archivesSpaceFrom(settings: Settings): ArchivesSpaceClient {
   return new ArchivesSpaceClient(settings.aspace);
 }
 
-/**
- * The OCFL object ids of folders: OCFL_ID_NAMESPACE + the archival object's repository-relative
- * URI (no host, port or scheme in it), continuing objects written under older URL-based ids.
- */
 /** A record's stable object id (without looking for an older URL-based object it may continue). */
 export function objectIdFor(settings: Settings, archivalObjectUri: string): string {
   return stableObjectId(settings.ocfl.idNamespace, archivalObjectUri);
 }
 
+/**
+ * The OCFL object ids of folders: OCFL_ID_NAMESPACE + the archival object's repository-relative
+ * URI (no host, port or scheme in it), continuing objects written under older URL-based ids.
+ */
 export function objectIdentityFor(settings: Settings): Promise<ObjectIdentity> {
   return ObjectIdentity.open(storageRootOf(settings), settings.ocfl.idNamespace);
-}
-
-/** The stable object id a folder's archival object gets (new objects; older URL-based ones are continued by objectIdentityFor). */
-export function objectIdFor(settings: Settings, archivalObjectUri: string): string {
-  return stableObjectId(settings.ocfl.idNamespace, archivalObjectUri);
 }
 
 export function destinationFor(settings: Settings, process: DestinationProcess): Destination | string {
