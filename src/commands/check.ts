@@ -6,7 +6,8 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { imageToolVersions } from '../images/index.js';
 import { loadSettings, SettingsError, settingsPath, type Settings } from '../settings/index.js';
-import { archivesSpaceFrom, destinationFor, networkFor } from '../wiring.js';
+import { archivesSpaceFrom, destinationFor, networkFor, storageRootOf } from '../wiring.js';
+import { ObjectIdentity } from '../ocfl/index.js';
 import { DESTINATION_ORDER } from '../destinations/destination.js';
 
 type Row = { what: string; ok: boolean; detail: string };
@@ -44,6 +45,13 @@ export async function checkCommand(_args: string[]): Promise<number> {
   })) {
     rows.push(await folderRow(name, dir));
   }
+  // Read only: check writes nothing, not even the namespace pin.
+  rows.push(
+    await ObjectIdentity.open(storageRootOf(settings), settings.ocfl.idNamespace, { readOnly: true }).then(
+      async (identity) => ({ what: 'OCFL object ids', ok: true, detail: await identity.checkNote() }),
+      (err: NodeJS.ErrnoException) => ({ what: 'OCFL object ids', ok: err.code === 'ENOENT', detail: err.code === 'ENOENT' ? 'no OCFL objects yet' : err.message }),
+    ),
+  );
   for (const tool of await imageToolVersions(settings.images)) {
     rows.push({ what: tool.name, ok: !tool.version.startsWith('unavailable'), detail: tool.version });
   }

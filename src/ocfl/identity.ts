@@ -147,6 +147,14 @@ export class ObjectIdentity {
     return out.sort();
   }
 
+  /** What `distillery check` says of the storage root's object ids: whether migrate-ids has work to do. */
+  async checkNote(): Promise<string> {
+    const waiting = await this.unaliased();
+    if (!waiting.length) return `stable ids under ${this.namespace}; no object under an older URL-based id is waiting`;
+    return `${waiting.length} object(s) made under older URL-based ids (e.g. ${waiting[0]}) are continued as each folder is run again; ` +
+      `\`distillery ocfl migrate-ids ${this.rootPath}\` records every alias at once and lists forks to review (docs/ocfl.md)`;
+  }
+
   private async record(stableId: string, objectId: string, forks: string[]): Promise<void> {
     // Another worker may have added aliases since this one read the file: merge, then write.
     const current = (await readIdentityFile(this.rootPath)) ?? this.file;

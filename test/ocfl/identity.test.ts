@@ -76,6 +76,10 @@ describe('stable object ids', () => {
     await legacy('http://127.0.0.1:40001/public/repositories/2/archival_objects/1', '2026-01-01T00:00:00Z');
     await legacy('http://127.0.0.1:40002/public/repositories/2/archival_objects/1', '2026-01-02T00:00:00Z');
     await legacy('http://127.0.0.1:40001/public/repositories/2/archival_objects/2', '2026-01-01T00:00:00Z');
+    // What `distillery check` says before: the objects waiting, and the command that records them.
+    const before = await (await ObjectIdentity.open(root, 'info:archivesspace')).checkNote();
+    expect(before).toContain('3 object(s) made under older URL-based ids');
+    expect(before).toContain(`distillery ocfl migrate-ids ${root}`);
     const out: string[] = [];
     const io = { out: (s: string) => void out.push(s), err: (s: string) => void out.push(s) };
     expect(await ocflCommand(['migrate-ids', root, '--namespace', 'info:archivesspace'], io)).toBe(0);
@@ -84,6 +88,7 @@ describe('stable object ids', () => {
     expect(text).toContain('fork (left as it is; review)\thttp://127.0.0.1:40002/public/repositories/2/archival_objects/1');
     expect(text).toContain('2 object(s) made under URL-based ids now continue under their stable ids (0 recorded before); 1 further object(s)');
     expect((await (await ObjectIdentity.open(root, 'info:archivesspace')).unaliased())).toEqual([]);
+    expect(await (await ObjectIdentity.open(root, 'info:archivesspace')).checkNote()).toContain('no object under an older URL-based id is waiting');
     out.length = 0;
     expect(await ocflCommand(['migrate-ids', root], io)).toBe(0);
     expect(out.join('')).toContain('0 object(s) made under URL-based ids now continue under their stable ids (2 recorded before)');
