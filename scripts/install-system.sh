@@ -14,6 +14,9 @@ PACKAGES=(
   rsync
   chromium           # real browser for the page tests
   fonts-noto-color-emoji  # the status lines use emoji; without a font the browser shows boxes
+  curl               # slow and stalled live-stream clients in the page tests
+  openssl            # independent fixity values (sha512/256…) in the OCFL conformance tests
+  coreutils          # b2sum: independent BLAKE2b fixity values in the OCFL conformance tests
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
