@@ -121,7 +121,7 @@ async function benchExiftool(dir: string, metadata: MetadataWriter): Promise<Ben
   ];
 }
 
-async function writeTiff(path: string, width: number, height: number, depth: 8 | 16): Promise<void> {
+export async function writeTiff(path: string, width: number, height: number, depth: 8 | 16): Promise<void> {
   const n = width * height * 3;
   let x = 2463534242;
   if (depth === 8) {
@@ -143,13 +143,13 @@ async function writeTiff(path: string, width: number, height: number, depth: 8 |
   }
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
