@@ -135,7 +135,7 @@ export function createApp(opts: WebAppOptions): WebApp {
   app.use(formRoutes(ctx));
   app.use(statusRoutes(ctx));
   app.use(runsRoutes(ctx));
-  app.use(collectionRoutes(ctx));
+  app.use(collectionRoutes(ctx, opts.iiif?.viewerUrl));
   if (opts.iiif) app.use(viewerRoutes(opts.iiif));
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(problems.notFound('There is no such page in Distillery.')));

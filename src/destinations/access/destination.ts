@@ -83,6 +83,8 @@ export class AccessDestination implements Destination {
       for (const image of folder.images) run.reporter.file({ path: image.sourcePath, outcome: 'done' });
     }
     await this.recordLinks(run, doUri, published, own);
+    const viewer = this.access.viewerUrl?.(published);
+    if (viewer) run.reporter.line(`👁️ View ${folder.name}: ${viewer}`);
     run.reporter.folder?.({ folder: folder.name, state: 'done', counts: { pages: edition.pages.length }, where: { access: { url: published.objectUrl } } });
   }
 

@@ -55,6 +55,8 @@ export interface AccessPlatform {
    * new one is complete); false when the outdated copy must be removed first.
    */
   readonly updatesInPlace?: boolean;
+  /** Where a person sees the published copy in a viewer, when the platform has one (IIIF). */
+  viewerUrl?(links: AccessLinks): string | undefined;
   /** Reads what the platform holds of the folder; undefined when nothing of it is there. */
   inspect(collection: CollectionInfo, folder: PreparedFolder, run: RunScope): Promise<PublishedCopy | undefined>;
   /** Makes the access copies of the edition and publishes them (creating the collection when missing). */

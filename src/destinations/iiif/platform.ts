@@ -124,7 +124,6 @@ export class IiifPlatform implements AccessPlatform {
     const manifest = await this.o.publisher.has(k.manifest, run.signal);
     if (!record && !manifest) return undefined;
     const links = record ? { objectUrl: record.manifest, thumbnailUrl: record.thumbnail } : this.linksFor(collection, folder);
-    if (record && manifest) this.sayViewer(folder, record.manifest, run);
     return {
       links,
       complete: Boolean(record && manifest),
@@ -133,8 +132,9 @@ export class IiifPlatform implements AccessPlatform {
     };
   }
 
-  private sayViewer(folder: PreparedFolder, manifest: string, run: RunScope): void {
-    if (this.o.viewerUrl) run.reporter.line(`👁️ View ${folder.name}: ${this.o.viewerUrl}${encodeURIComponent(manifest)}`);
+  /** The viewer page of a published Manifest (IIIF_VIEWER_URL), when one is set. */
+  viewerUrl(links: AccessLinks): string | undefined {
+    return this.o.viewerUrl ? `${this.o.viewerUrl}${encodeURIComponent(links.objectUrl)}` : undefined;
   }
 
   async publish(collection: CollectionInfo, folder: PreparedFolder, edition: AccessEdition, run: RunScope): Promise<AccessLinks> {
@@ -174,7 +174,6 @@ export class IiifPlatform implements AccessPlatform {
     for (const old of previous?.pages ?? []) {
       if (!shown.has(old.service)) await this.o.publisher.removeTree(`images/${old.service}`, run);
     }
-    this.sayViewer(folder, manifestId, run);
     return { objectUrl: manifestId, thumbnailUrl: record.thumbnail };
   }
 

@@ -16,6 +16,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runOnce } from '../../../src/alchemist/worker.js';
 import { DEMO_COLLECTION, startDemo } from '../../../src/demo/demo.js';
+import { overviewSourcesOf } from '../../../src/collection/overview.js';
 import { createLogger } from '../../../src/log.js';
 import { loadSettings, type Settings } from '../../../src/settings/index.js';
 import { startWeb, type RunningWeb } from '../../../src/web/server.js';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   // The demo signs everyone in as the debug user: the settings and the web app both need development mode.
   process.env.NODE_ENV = 'development';
   settings = await loadSettings(demo.settingsFile, 'worker', { NODE_ENV: 'development' });
-  web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif: settings.iiif, demo: true, logger: createLogger({ level: 'silent' }) });
+  web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif: settings.iiif, demo: true, logger: createLogger({ level: 'silent' }), overview: overviewSourcesOf(settings) });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -93,8 +94,13 @@ test('DEMO with access: the run links each folder to its viewer, the viewer show
     expect((dobj.data.file_versions as { file_uri: string }[]).map((f) => f.file_uri)).toContain(manifest);
   }
 
-  // The viewer: Mirador loads the Manifest and the first canvas's tiles (each answered 200).
+  // The collection overview links each folder's Manifest to the viewer too.
   const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+  await page.goto(`${web.url}/collections/${DEMO_COLLECTION}`);
+  const overviewLinks = await page.locator('a.viewer-link').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+  expect(overviewLinks.sort()).toEqual(viewers.map((m) => m[2]).sort());
+
+  // The viewer: Mirador loads the Manifest and the first canvas's tiles (each answered 200).
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const tiles: number[] = [];
