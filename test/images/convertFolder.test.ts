@@ -266,8 +266,11 @@ describe('convertFolder', () => {
 
     const counting = new CountingEncoder(vips);
     const reporter = new MemoryReporter();
+    // The same XMP as the killed child wrote (test/fixtures/images/convertChild.ts): a reused JP2
+    // whose XMP differs would rightly be refreshed.
+    const childXmp = (img: FolderImage, imageId: string) => ({ title: `Test [image ${img.sequence}]`, identifier: imageId, publisher: 'P', source: 'S', rights: 'R' });
     const { converted, failed } = await convertFolder({
-      images, outDir, xmp: simpleXmp, encoder: counting, metadata, reporter, ids: await ImageIdRegistry.open(registry), concurrency: 2,
+      images, outDir, xmp: childXmp, encoder: counting, metadata, reporter, ids: await ImageIdRegistry.open(registry), concurrency: 2,
     });
     expect(failed).toEqual([]);
     expect(converted.map((c) => c.sequence)).toEqual(images.map((i) => i.sequence));
