@@ -113,10 +113,14 @@ export async function startDemoServices(dataDir: string, opts: ServiceOptions = 
 
     // The preservation network: an Ingest stand-in with two nodes; tokens are checked against the
     // ledger of the local IMS the demo's storage root uses.
+    // One IMS for the worker and the nodes: its ledger is named in the settings, so it stays the same
+    // ledger whatever LOSSLESS_PRESERVATION_FILES is changed to.
+    const ledger = defaultLedgerPath(join(dataDir, 'preservation', 'ocfl'));
+    settings.push(`ACE_LEDGER=${ledger}`);
     const ingest = new IngestStandin({
       username: 'distillery', password: 'demo-network-password', depositors: ['demo'],
       stagingDir: join(dataDir, 'network', 'staging'), nodesDir: join(dataDir, 'network', 'nodes'), nodes: ['node-east', 'node-west'],
-      ims: new LocalIms(defaultLedgerPath(join(dataDir, 'preservation', 'ocfl'))), stateFile: join(dataDir, 'network', 'ingest-standin.json'),
+      ims: new LocalIms(ledger), stateFile: join(dataDir, 'network', 'ingest-standin.json'),
     });
     await mkdir(join(dataDir, 'network'), { recursive: true });
     await ingest.start();

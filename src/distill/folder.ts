@@ -120,7 +120,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
   if (failed.length) {
     const listed = failed.slice(0, 3).map((f) => `${rel(f.path)}: ${f.reason}`).join('; ');
     steps.convert.folder({ folder: name, state: 'failed', why: `${failed.length} of ${folder.images.length} image${folder.images.length === 1 ? '' : 's'} not converted — ${listed}${failed.length > 3 ? '; …' : ''}`, counts: { images: converted.length, failed: failed.length } });
-    if (converted.length === 0) throw new FolderStepFailure('convert', `no image of ${name} could be converted (${failedNames.join(', ')})`);
+    if (converted.length === 0) throw new FolderStepFailure('convert', `no image of ${name} could be converted — ${listed}${failed.length > 3 ? '; …' : ''}`);
   } else {
     steps.convert.folder({ folder: name, state: 'done', counts: { images: converted.length } });
   }

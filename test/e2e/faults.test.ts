@@ -276,7 +276,7 @@ describe('local disk, tape and SSH', () => {
     // A port nothing listens on: the connection is refused.
     await s.reload(withSetting(lines, 'ISLANDORA_SSH_PORT', '1'));
     try {
-      await expectFailed('SSHNO', originals, /access: SSHNO_001_01: SSH connection to \S+@127\.0\.0\.1:1 was refused: is sshd running there, and are ISLANDORA_SSH_HOST and ISLANDORA_SSH_PORT right\? .*\(gave up after 3 attempts, remote command policy\)/);
+      await expectFailed('SSHNO', originals, /access: SSHNO_001_01: SSH connection to \S+@127\.0\.0\.1:1 was refused: is sshd running there, and are ISLANDORA_SSH_HOST and ISLANDORA_SSH_PORT right\? .*\(gave up after 3 attempts, remote (command|look-up) policy\)/);
     } finally {
       await s.reload(lines);
     }
