@@ -154,7 +154,9 @@ describe('a line still being written', () => {
     const wall = Date.now();
     await new Promise((r) => setTimeout(r, 2_000));
     const used = process.cpuUsage(cpu);
-    expect((used.user + used.system) / 1000).toBeLessThan(0.25 * (Date.now() - wall));
+    // Re-reading it on each 20 ms poll keeps a core busy (about 1.0); other work of this process (GC,
+    // the earlier cases' servers winding down) stays well under half.
+    expect((used.user + used.system) / 1000).toBeLessThan(0.5 * (Date.now() - wall));
     await appendFile(t.status.streamPath('ABC'), 'end\n');
     await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(2);
     expect(seen[1]).toBe(`${'y'.repeat(16 * 1024 * 1024)}end`);
