@@ -40,6 +40,8 @@ export interface ExpectedFolder {
   images: number;
   /** Other files preserved as they are (each with its own component). */
   files?: number;
+  /** A scan of the folder failed: access copies are all or nothing, so nothing of it may be published. */
+  unpublished?: boolean;
 }
 
 export interface EndStateInput {
@@ -118,7 +120,9 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
     }
     if (input.processes.includes('access')) {
       const fv = ((dos[0].data.file_versions as { file_uri: string }[] | undefined) ?? []).map((v) => v.file_uri);
-      if (!fv.some((u) => u.includes('/islandora/object/'))) problems.push(`${f.name}'s digital object has no Islandora link`);
+      const linked = fv.some((u) => u.includes('/islandora/object/'));
+      if (f.unpublished && linked) problems.push(`${f.name}'s digital object links to an access copy, though a scan of it failed`);
+      if (!f.unpublished && !linked) problems.push(`${f.name}'s digital object has no Islandora link`);
     }
     const ao = input.aspace.list('archival_object').find((r) => r.data.component_id === f.name);
     if (ao) objectIds.set(f.name, (await identity.resolve(ao.uri, { record: false })).objectId);
@@ -197,6 +201,10 @@ export async function checkEndState(input: EndStateInput): Promise<EndState> {
     for (const f of input.folders) {
       const books = Object.entries(state.objects).filter(([pid, o]) => pid.endsWith(`:${f.name}`) && (o.models ?? []).includes('islandora:bookCModel'));
       const pages = Object.values(state.objects).filter((o) => o.isPageOf !== undefined && o.isPageOf.endsWith(`:${f.name}`));
+      if (f.unpublished) {
+        if (books.length || pages.length) problems.push(`Islandora holds ${books.length} books and ${pages.length} pages for ${f.name}, though a scan of it failed (expected nothing)`);
+        continue;
+      }
       if (books.length !== 1) problems.push(`Islandora holds ${books.length} books for ${f.name} (expected 1)${pages.length ? ` and ${pages.length} pages` : ''}`);
       else {
         figures.books++;

@@ -212,7 +212,7 @@ async function mainRun(stack: E2EStack, url: string, browser: FormBrowser, plan:
   o.log(`First run: ${firstState} in ${first.seconds} s${first.record?.reason ? ` — ${first.record.reason}` : ''}`);
   const end1 = await checkEndState({
     settings: stack.settings, aspace: stack.services.aspace.state, islandoraHome: stack.services.sshd.home,
-    collectionId: plan.id, folders: expected, originals: submitted, processes: PROCESSES,
+    collectionId: plan.id, folders: expected.map((f) => ({ ...f, unpublished: bad.some((b) => b.folder === f.name) })), originals: submitted, processes: PROCESSES,
     originalsDir: join(bad.length ? stack.stage2 : stack.stage3, plan.id),
   });
   add(tally, end1.figures);
