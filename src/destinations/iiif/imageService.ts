@@ -5,7 +5,7 @@
  * client asks only for files that exist. Every file a client can derive from info.json is checked
  * to exist before the service counts as made.
  */
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fromPixels, type AccessPixels } from '../../images/accessPixels.js';
 
@@ -51,14 +51,20 @@ export async function makeImageService(px: AccessPixels, dir: string, serviceId:
   const thumbPath = `full/${thumb.width},${thumb.height}/0/default.jpg`;
   const withXmp = (s: ReturnType<typeof fromPixels>) => (o.xmp ? s.withXmp(o.xmp) : s);
 
-  await fromPixels(px).jpeg({ quality: 85 }).tile({ size: o.tileSize, layout: 'iiif3', id: parentId }).toFile(dir);
+  // The three derivatives at once from the same pixels (libvips threads overlap); the full image and
+  // the thumbnail are written beside the tile folder, then moved into it.
+  const fullTmp = `${dir}.full.jpg`;
+  const thumbTmp = `${dir}.thumb.jpg`;
+  await Promise.all([
+    fromPixels(px).jpeg({ quality: 85 }).tile({ size: o.tileSize, layout: 'iiif3', id: parentId }).toFile(dir),
+    withXmp(fromPixels(px).jpeg({ quality: 90 })).toFile(fullTmp),
+    withXmp(fromPixels(px).resize(thumb.width, thumb.height, { fit: 'fill' }).jpeg({ quality: 80 })).toFile(thumbTmp),
+  ]);
   await rm(join(dir, '..', 'vips-properties.xml'), { force: true });
   await mkdir(join(dir, 'full/max/0'), { recursive: true });
   await mkdir(join(dir, `full/${thumb.width},${thumb.height}/0`), { recursive: true });
-  await Promise.all([
-    withXmp(fromPixels(px).jpeg({ quality: 90 })).toFile(join(dir, FULL_IMAGE)),
-    withXmp(fromPixels(px).resize(thumb.width, thumb.height, { fit: 'fill' }).jpeg({ quality: 80 })).toFile(join(dir, thumbPath)),
-  ]);
+  await rename(fullTmp, join(dir, FULL_IMAGE));
+  await rename(thumbTmp, join(dir, thumbPath));
 
   const info = JSON.parse(await readFile(join(dir, 'info.json'), 'utf8')) as ImageInfo;
   if (info.id !== serviceId || info.width !== width || info.height !== height) {
