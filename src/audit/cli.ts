@@ -3,7 +3,7 @@
  * and what to do. Exit 0 when every copy checked is intact, 1 when something is not, 2 on bad usage.
  */
 import { createLogger } from '../log.js';
-import { loadSettings, SettingsError, settingsPath } from '../settings/index.js';
+import { commandSettings } from '../settings/index.js';
 import { collectionIdProblem } from '../runs/requests.js';
 import { auditDepsFrom } from '../wiring.js';
 import { runAudit, type AuditOutcome } from './run.js';
@@ -33,16 +33,8 @@ export async function auditCommand(args: string[], io: AuditIo = defaultIo): Pro
       return 2;
     }
   }
-  let settings;
-  try {
-    settings = await loadSettings(settingsPath(), 'worker');
-  } catch (err) {
-    if (err instanceof SettingsError) {
-      io.err(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const settings = await commandSettings(io.err);
+  if (!settings) return 2;
   const log = createLogger({ file: settings.folders.logFile, name: 'audit' });
   const outcome = await runAudit(auditDepsFrom(settings, log), collectionId);
   if (json) io.out(`${JSON.stringify(outcome.records, null, 2)}\n`);

@@ -69,4 +69,20 @@ export async function loadSettings(file = settingsPath(), scope: SettingsScope =
   return settings;
 }
 
+/**
+ * The worker settings for a command-line command; when they have problems, prints them with
+ * `err` and returns undefined (the command then exits 2).
+ */
+export async function commandSettings(err: (text: string) => void): Promise<Settings | undefined> {
+  try {
+    return await loadSettings(settingsPath(), 'worker');
+  } catch (e) {
+    if (e instanceof SettingsError) {
+      err(`${e.message}\n`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
 export { SettingsError, settingsPath };

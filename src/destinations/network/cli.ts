@@ -5,7 +5,7 @@
  * `distillery ocfl purge`: deprecate the old bags and register the purged history afresh.
  */
 import { createLogger } from '../../log.js';
-import { loadSettings, SettingsError, settingsPath } from '../../settings/index.js';
+import { commandSettings } from '../../settings/index.js';
 import { MemoryReporter } from '../../runs/reporter.js';
 import type { ArchivesSpace } from '../../archivesspace/types.js';
 import { networkFor, storageRootOf } from '../../wiring.js';
@@ -36,16 +36,8 @@ export async function networkCommand(args: string[], io: NetworkIo = defaultIo):
     io.err(`${USAGE}\n`);
     return 2;
   }
-  let settings;
-  try {
-    settings = await loadSettings(settingsPath(), 'worker');
-  } catch (err) {
-    if (err instanceof SettingsError) {
-      io.err(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const settings = await commandSettings(io.err);
+  if (!settings) return 2;
   const network = networkFor(settings);
   if (!network) {
     io.err('The preservation network is off: set NETWORK_INGEST_URL and the other NETWORK_ keys in settings.ini.\n');
