@@ -32,13 +32,7 @@ export class ImageIdRegistry {
   idFor(sourceKey: string): Promise<string> {
     const next = this.chain.then(async () => {
       const known = this.ids.get(sourceKey);
-      if (known) return known;
-      let id: string;
-      do id = newId(); while (this.used.has(id));
-      this.ids.set(sourceKey, id);
-      this.used.add(id);
-      await this.save();
-      return id;
+      return known ?? this.idForNow(sourceKey);
     });
     this.chain = next.catch(() => undefined);
     return next;
