@@ -114,6 +114,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       line: (t) => steps.convert.line(t),
       file: (o) => steps.convert.file(o),
       progress: (done, _total, detail) => steps.convert.progress(input.imagesBefore + done, input.totalImages, detail),
+      time: (phase, ms) => steps.convert.time(phase, ms),
     },
     signal: input.signal,
   }));
