@@ -1,7 +1,8 @@
 /**
  * An HTTP proxy between the destination and the S3 test server that injects what fauxqs cannot
  * produce by itself: error answers real S3 gives (AccessDenied, InvalidAccessKeyId, SlowDown,
- * 500), dropped connections, a body damaged on the way, and a stored checksum that differs.
+ * 500), dropped connections, a body damaged on the way, a stored checksum that differs, and a
+ * server that accepts the request, reads it whole and never answers (`hang`).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,8 @@ export type Fault =
   | { kind: 'respond'; status: number; code: string; message?: string }
   | { kind: 'reset' }
   | { kind: 'corruptBody' }
-  | { kind: 'corruptChecksumHeader' };
+  | { kind: 'corruptChecksumHeader' }
+  | { kind: 'hang' };
 
 export interface FaultProxy {
   endpoint: string;
@@ -36,6 +38,10 @@ export async function startFaultProxy(target: string, rule: (r: SeenRequest) => 
     const fault = rule(r);
     if (fault?.kind === 'reset') {
       req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'hang') {
+      req.resume(); // reads the request and never answers; the connection stays open
       return;
     }
     if (fault?.kind === 'respond') {
