@@ -4,6 +4,7 @@
  */
 import { applyRecordDelta, type RecordDelta } from '../../src/runs/recordDelta.js';
 import type { RunRecord } from '../../src/runs/types.js';
+import type { OverviewSources } from '../../src/collection/overview.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ export function captureLog(): { logger: Logger; lines: string[]; text(): string 
 }
 
 export async function startTestWeb(
-  opts: { web?: Partial<WebSettings>; modules?: ModuleSettings; users?: string; demo?: boolean; follow?: FollowOptions; logger?: Logger; sessions?: Partial<SessionLimits> } = {},
+  opts: { web?: Partial<WebSettings>; modules?: ModuleSettings; users?: string; demo?: boolean; follow?: FollowOptions; logger?: Logger; sessions?: Partial<SessionLimits>; overview?: Omit<OverviewSources, 'status'> } = {},
 ): Promise<TestWeb> {
   const dir = await mkdtemp(join(tmpdir(), 'distillery-web-'));
   const statusDir = join(dir, 'status');
@@ -60,6 +61,7 @@ export async function startTestWeb(
     logger: opts.logger ?? pino({ level: 'silent' }),
     follow: { pollMs: 100, ...opts.follow },
     sessions: opts.sessions,
+    overview: opts.overview,
   });
   return {
     dir,
