@@ -22,6 +22,9 @@ import { companionPath, objectPath, readInventory, tokenStorePath, validateStora
 import { MemoryReporter } from '../../../src/runs/reporter.js';
 import { netBed, type NetBed } from '../network/fixture.js';
 import { SETTINGS } from '../../audit/fixture.js';
+import type { Settings } from '../../../src/settings/index.js';
+import { restoreObjectFor, storageRootOf } from '../../../src/wiring.js';
+import { fauxqsTarget } from '../s3/targets.js';
 import { cliIo, RecordingArchivesSpace, REAL_DEVICE, runScope, tapeEnv, type TapeEnv } from './fixture.js';
 
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
@@ -149,3 +152,31 @@ test.skipIf(REAL_DEVICE)('an object on tape whose file was written before the ca
   // An object no tape holds: nothing to restore from here.
   expect(await restoreInventoriesFromTape(env.options.cataloguePath, b.root, 'https://archives.example.edu/repositories/2/archival_objects/none', { reporter: new MemoryReporter() })).toBeUndefined();
 }, 120_000);
+
+test.skipIf(REAL_DEVICE)("the worker's restore uses the tape catalogue's copy when S3 does not hold the object or cannot be reached", async () => {
+  const v1 = await b.version('F1', { 'a/one.jp2': 3000, 'C1.json': Buffer.from('{}') });
+  await toTape(v1, 'run-1');
+  const s3 = await fauxqsTarget();
+  try {
+    // The worker's settings: cloud and onsite configured; the local storage root is <preservation>/ocfl.
+    const settingsWith = (s3Settings: object) => ({ folders: { preservation: b.dir }, modules: { cloud: 's3', onsite: 'tape' }, s3: s3Settings, tape: env.options }) as unknown as Settings;
+    expect(storageRootOf(settingsWith({}))).toBe(b.root);
+
+    // The bucket is reachable but does not hold the object (it was never sent there).
+    await loseDisk();
+    let reporter = new MemoryReporter();
+    expect(await restoreObjectFor(settingsWith({ ...s3.connection, storageClass: 'STANDARD' }))!(ID, reporter)).toBe(true);
+    expect(reporter.lines.some((l) => l.includes("the tape catalogue's copy") && l.includes('no payload downloaded'))).toBe(true);
+    expect((await readInventory(b.root, ID))?.head).toBe('v1');
+
+    // The bucket cannot be reached: said, then the tape catalogue's copy.
+    await loseDisk();
+    reporter = new MemoryReporter();
+    expect(await restoreObjectFor(settingsWith({ ...s3.connection, endpoint: 'http://127.0.0.1:9', storageClass: 'STANDARD' }))!(ID, reporter)).toBe(true);
+    expect(reporter.lines.some((l) => /the S3 copy could not be used .*; trying the tape catalogue's copy/.test(l))).toBe(true);
+    expect((await readInventory(b.root, ID))?.head).toBe('v1');
+    expect(await readFile(tokenStorePath(b.root, ID, 'v1'))).toBeTruthy();
+  } finally {
+    await s3.stop();
+  }
+}, 180_000);
