@@ -1,7 +1,8 @@
 /**
  * An HTTP proxy between the destination and the S3 test server that injects what fauxqs cannot
  * produce by itself: error answers real S3 gives (AccessDenied, InvalidAccessKeyId, SlowDown,
- * 500), dropped connections, a body damaged on the way, and a stored checksum that differs.
+ * 500), dropped connections, a body damaged on the way, a stored checksum that differs, an answer
+ * lost after S3 did the work, and a request never answered.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,11 @@ export type Fault =
   | { kind: 'respond'; status: number; code: string; message?: string }
   | { kind: 'reset' }
   | { kind: 'corruptBody' }
-  | { kind: 'corruptChecksumHeader' };
+  | { kind: 'corruptChecksumHeader' }
+  /** The request reaches S3 and is done there, but the answer is dropped (the connection is cut). */
+  | { kind: 'dropAnswer' }
+  /** The request is held and never answered (until the client gives up). */
+  | { kind: 'stall' };
 
 export interface FaultProxy {
   endpoint: string;
@@ -34,6 +39,10 @@ export async function startFaultProxy(target: string, rule: (r: SeenRequest) => 
     const r: SeenRequest = { method: req.method ?? 'GET', key: decodeURIComponent(parts.join('/')), query: url.searchParams };
     seen.push(r);
     const fault = rule(r);
+    if (fault?.kind === 'stall') {
+      req.resume();
+      return;
+    }
     if (fault?.kind === 'reset') {
       req.socket.destroy();
       return;
@@ -56,6 +65,11 @@ export async function startFaultProxy(target: string, rule: (r: SeenRequest) => 
       const up = httpRequest(
         { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
         (upRes: IncomingMessage) => {
+          if (fault?.kind === 'dropAnswer') {
+            upRes.resume();
+            upRes.on('end', () => req.socket.destroy());
+            return;
+          }
           const headers = { ...upRes.headers };
           if (fault?.kind === 'corruptChecksumHeader' && headers['x-amz-checksum-sha256']) {
             headers['x-amz-checksum-sha256'] = Buffer.alloc(32, 7).toString('base64');
