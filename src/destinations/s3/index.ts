@@ -88,7 +88,7 @@ export class S3Destination implements Destination {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-    this.uploader = new Uploader(this.client, opts.bucket, opts.region, new BufferPool(partSize, this.queueSize));
+    this.uploader = new Uploader(this.client, opts.bucket, opts.region, new BufferPool(partSize, this.queueSize), opts.endpoint ? new URL(opts.endpoint).host : `s3.${opts.region}.amazonaws.com`);
   }
 
   async check(): Promise<CheckResult> {
