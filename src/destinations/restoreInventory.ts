@@ -101,7 +101,7 @@ export async function restoreInventories(source: InventorySource, storageRoot: s
   for (const v of Object.keys(inv.versions)) {
     const got = await source.tokenStore(v);
     if (!got) {
-      withoutTokens.push(v);
+      if (added(v).size > 0) withoutTokens.push(v); // a version that added no payload has no tokens to hold
       continue;
     }
     read.push(`${v}.tokens`);
