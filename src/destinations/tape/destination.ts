@@ -16,6 +16,7 @@ import type { CheckResult, Destination, PreparedFolder, RunScope } from '../dest
 import { findTape, loadCatalogue, locationsOf, nextIndicator, saveTapeRecord, withDriveLock, type Catalogue, type TapeFileRecord, type TapeRecord } from './catalogue.js';
 import { TapeCommandError, TapeDrive } from './drive.js';
 import { TapeNotReadyError, TapeVerifyError } from './errors.js';
+import { keepInventoryCopies } from './inventoryCopy.js';
 import { readLabel } from './label.js';
 import { formatBytes, planObjects, verifyRunFile, withScratch, writeRunFile, TOC_FORMAT, type PackageRef, type TableOfContents } from './runFile.js';
 import type { TapeSettings } from './settings.js';
@@ -182,6 +183,12 @@ export class TapeDestination implements Destination {
       }
       tape.files.push({ ...record, state: 'verified', verifiedAt: new Date().toISOString() });
       await this.save(drive, tape);
+      // The catalogue's copy of the inventories and token stores, for a next version without the tape.
+      for (const p of planned) {
+        await keepInventoryCopies(this.options.cataloguePath, p.storageRoot, [p.object], reporter).catch((err: Error) =>
+          reporter.line(`⚠️ The tape catalogue could not keep a copy of the inventories of ${p.object.objectId} (${err.message}); tape file ${number} holds them.`),
+        );
+      }
       for (const o of objects) for (const f of o.files) reporter.file({ path: f.path, outcome: 'done', why: `on tape ${tape.indicator} file ${number}, verified` });
       reporter.line(`✅ Tape file ${number} on ${tape.indicator} verified: ${objects.length} object(s), ${formatBytes(bytes)}.`);
     });

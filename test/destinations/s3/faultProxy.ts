@@ -1,8 +1,9 @@
 /**
  * An HTTP proxy between the destination and the S3 test server that injects what fauxqs cannot
  * produce by itself: error answers real S3 gives (AccessDenied, InvalidAccessKeyId, SlowDown,
- * 500), dropped connections, a body damaged on the way, a stored checksum that differs, and a
- * server that accepts the request, reads it whole and never answers (`hang`).
+ * 500), dropped connections, a body damaged on the way, a stored checksum that differs, an answer
+ * lost after S3 did the work (`dropAnswer`), and a server that accepts the request, reads it whole
+ * and never answers (`hang`).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,9 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'corruptBody' }
   | { kind: 'corruptChecksumHeader' }
+  /** The request reaches S3 and is done there, but the answer is dropped (the connection is cut). */
+  | { kind: 'dropAnswer' }
+  /** The request is read whole and never answered; the connection stays open until the client gives up. */
   | { kind: 'hang' };
 
 export interface FaultProxy {
@@ -62,6 +66,11 @@ export async function startFaultProxy(target: string, rule: (r: SeenRequest) => 
       const up = httpRequest(
         { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
         (upRes: IncomingMessage) => {
+          if (fault?.kind === 'dropAnswer') {
+            upRes.resume();
+            upRes.on('end', () => req.socket.destroy());
+            return;
+          }
           const headers = { ...upRes.headers };
           if (fault?.kind === 'corruptChecksumHeader' && headers['x-amz-checksum-sha256']) {
             headers['x-amz-checksum-sha256'] = Buffer.alloc(32, 7).toString('base64');
