@@ -19,7 +19,7 @@ import { IslandoraDestination, type IslandoraSettings } from '../../../src/desti
 import { policies } from '../../../src/policies.js';
 import { MemoryReporter } from '../../../src/runs/reporter.js';
 import { startSshd, type SshdHandle } from '../../support/sshd.js';
-import { makeFolder } from './fixtures.js';
+import { makeFolder, standinSettings } from './fixtures.js';
 
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
 
@@ -38,24 +38,7 @@ const aspace = {
   staffUrl: (u: string) => u,
 } as unknown as ArchivesSpace;
 
-function settings(): IslandoraSettings {
-  return {
-    ssh: { host: sshd.host, port: sshd.port, user: sshd.user, keyPath: sshd.keyPath, knownHostsPath: sshd.knownHostsPath, connectTimeoutSeconds: 10 },
-    webroot: sshd.webroot,
-    drushCommand: 'drush',
-    url: 'https://digital.example.org',
-    stagingDir: join(work, 'access'),
-    namespace: 'caltech',
-    parentCollection: 'islandora:root',
-    recordLinkBase: 'https://collections.example.org',
-    tesseractCommand: 'tesseract',
-    pageConcurrency: 2,
-    jp2Encoder: 'opj_compress',
-    jp2BitsPerPixel: 0.5,
-    opjCompressCommand: 'opj_compress',
-    opjDecompressCommand: 'opj_decompress',
-  };
-}
+const settings = (): IslandoraSettings => standinSettings(sshd, work);
 
 const runScope = (reporter: MemoryReporter): RunScope => ({ runId: 'r1', collectionId: 'HBF', user: { email: 'a@example.org', name: 'A' }, processes: ['access'], reporter, aspace });
 interface StandinState {
