@@ -69,7 +69,7 @@ async function s3Harness(): Promise<ConformanceHarness> {
     loseAnswer: async () => arm(contentPut, { kind: 'dropAnswer' }, 1),
     breakVerification: async () => arm((r) => r.method === 'HEAD' && r.key === `ocfl/${OBJECT_PATH}/v1/content/${IMG1}`, { kind: 'corruptChecksumHeader' }),
     refuse: async () => arm((r) => r.method === 'PUT', { kind: 'respond', status: 403, code: 'AccessDenied', message: 'Access Denied' }),
-    stall: async () => arm(contentPut, { kind: 'stall' }),
+    stall: async () => arm(contentPut, { kind: 'hang' }),
     clearFaults: async () => { rule = undefined; },
     refusalMessage: /S3 refused to let Distillery send .*\(403 AccessDenied\).*s3:PutObject.*A retry will not help/s,
     async cleanup() {

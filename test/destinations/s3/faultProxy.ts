@@ -2,7 +2,8 @@
  * An HTTP proxy between the destination and the S3 test server that injects what fauxqs cannot
  * produce by itself: error answers real S3 gives (AccessDenied, InvalidAccessKeyId, SlowDown,
  * 500), dropped connections, a body damaged on the way, a stored checksum that differs, an answer
- * lost after S3 did the work, and a request never answered.
+ * lost after S3 did the work (`dropAnswer`), and a server that accepts the request, reads it whole
+ * and never answers (`hang`).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,8 +22,8 @@ export type Fault =
   | { kind: 'corruptChecksumHeader' }
   /** The request reaches S3 and is done there, but the answer is dropped (the connection is cut). */
   | { kind: 'dropAnswer' }
-  /** The request is held and never answered (until the client gives up). */
-  | { kind: 'stall' };
+  /** The request is read whole and never answered; the connection stays open until the client gives up. */
+  | { kind: 'hang' };
 
 export interface FaultProxy {
   endpoint: string;
@@ -39,12 +40,12 @@ export async function startFaultProxy(target: string, rule: (r: SeenRequest) => 
     const r: SeenRequest = { method: req.method ?? 'GET', key: decodeURIComponent(parts.join('/')), query: url.searchParams };
     seen.push(r);
     const fault = rule(r);
-    if (fault?.kind === 'stall') {
-      req.resume();
-      return;
-    }
     if (fault?.kind === 'reset') {
       req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'hang') {
+      req.resume(); // reads the request and never answers; the connection stays open
       return;
     }
     if (fault?.kind === 'respond') {
