@@ -103,4 +103,4 @@ async function tapeHarness(): Promise<ConformanceHarness> {
 
 if (REAL_DEVICE) describe.skip('tape destination conformance (faults are injected in the tape stand-in: not against a real drive)', () => undefined);
 // 64 MiB: the rmt stand-in moves about 2 MB/s (a JSON state file per 10 KB record), and tar, not this process, holds the bytes.
-else destinationConformance('tape', tapeHarness, { bigFileBytes: 64 * 1024 * 1024 });
+else destinationConformance('tape', tapeHarness, { bigFileBytes: 64 * 1024 * 1024, timeoutMs: 180_000 });
