@@ -14,7 +14,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { copyWithDigests, filesToSend, hashFile, objectPath, readInventory, tokenStorePath } from '../../ocfl/index.js';
 import { parseTokenStore } from '../../ocfl/ace/index.js';
-import { PermanentError } from '../../policies.js';
+import { PermanentError, sleep } from '../../policies.js';
 import type { CheckResult, PreparedFolder, PreservationPackage, RunScope } from '../destination.js';
 import { FAILED_REPLICATION, IngestClient, type Bag, type FileCreate } from './client.js';
 import { deprecateInRecord, generationOf, networkRecordOf, updateNetworkRecord, type VersionInNetwork } from './records.js';
@@ -166,7 +166,7 @@ export class NetworkDestination {
         run.reporter.line(`⏳ ${folder.name}: ${name} is ${bag.status} in the network; the next run or audit records when it is preserved.`);
         return record({ status: bag.status, replications });
       }
-      await pause(this.options.pollSeconds * 1000, run.signal);
+      await sleep(this.options.pollSeconds * 1000, run.signal);
       if (run.signal?.aborted) throw new PermanentError(`The run was stopped while following ${name} in the network; it is ${bag.status} there. A rerun follows it again.`);
     }
   }
@@ -204,17 +204,4 @@ export class NetworkDestination {
     await mkdir(dirname(dst), { recursive: true });
     await copyWithDigests(src, dst, expected);
   }
-}
-
-/** Waits `ms`, or less when the run is stopped. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
