@@ -18,7 +18,7 @@ import { TapeCommandError, TapeDrive } from './drive.js';
 import { TapeNotReadyError, TapeVerifyError } from './errors.js';
 import { keepInventoryCopies } from './inventoryCopy.js';
 import { readLabel } from './label.js';
-import { formatBytes, planObjects, tocDigest, verifyRunFile, withScratch, writeRunFile, TOC_FORMAT, type PackageRef, type TableOfContents } from './runFile.js';
+import { formatBytes, isTokenStoreMember, planObjects, tocDigest, verifyRunFile, withScratch, writeRunFile, TOC_FORMAT, type PackageRef, type TableOfContents } from './runFile.js';
 import type { TapeSettings } from './settings.js';
 
 export interface TapeDestinationOptions extends Omit<TapeSettings, 'ignoredKeys'> {
@@ -172,7 +172,8 @@ export class TapeDestination implements Destination {
         if (!(err instanceof TapeCommandError)) throw err;
         if (err.kind === 'stopped') throw new TapeVerifyError(`Reading tape file ${number} back from ${tape.indicator} was stopped; nothing from this run is marked as on tape. ${err.message}`);
         // tar reads members in the order they were written: the failure is in the one after the last read.
-        const order = objects.flatMap((o) => o.files.map((f) => ({ path: f.path, objectId: o.objectId })));
+        const members = objects.flatMap((o) => o.files.map((f) => ({ path: f.path, objectId: o.objectId })));
+        const order = [...members.filter((m) => isTokenStoreMember(m.path)), ...members.filter((m) => !isTokenStoreMember(m.path))]; // token stores go right after the TOC
         const object = (order[order.findIndex((x) => x.path === lastMember) + 1] ?? order[order.length - 1])?.objectId;
         tape.files.push({ ...record, problem: `${writeProblem ? `${writeProblem}; ` : ''}read back failed after ${lastMember}: ${err.output}` });
         await this.save(drive, tape);
