@@ -157,7 +157,7 @@ export class Islandora7Platform implements AccessPlatform {
 
     return this.withRemoteDir(run, async (tmp) => {
       const parent = await this.ensureCollection(collection, tmp, run);
-      await timePhase(run.reporter, 'send (rsync)', () => this.remote(run, `Sending ${folder.name}`, policies.transfer, (signal) => this.ssh.rsync(staged.bookDir, `${tmp}/books`, { policy: policies.transfer, signal })));
+      await timePhase(run.reporter, 'send (rsync)', () => this.remote(run, `Sending ${folder.name} with rsync`, policies.transfer, (signal) => this.ssh.rsync(staged.bookDir, `${tmp}/books`, { policy: policies.transfer, signal })));
       const setId = await this.remote(run, 'Preparing the book batch', policies.remoteCommand, (signal) =>
         this.drush.bookBatchPreprocess({ parent, scanTarget: `${tmp}/books` }, signal),
       );
@@ -245,7 +245,7 @@ export class Islandora7Platform implements AccessPlatform {
     if (!pid) {
       run.reporter.line(`🆕 Creating the Islandora collection ${wanted}`);
       const staged = await stageCollection(this.s.stagingDir, this.s.namespace, collection);
-      await this.remote(run, 'Sending the collection metadata', policies.transfer, (signal) => this.ssh.rsync(staged.scanTarget, tmp, { policy: policies.transfer, signal }));
+      await this.remote(run, 'Sending the collection metadata with rsync', policies.transfer, (signal) => this.ssh.rsync(staged.scanTarget, tmp, { policy: policies.transfer, signal }));
       const setId = await this.remote(run, 'Preparing the collection', policies.remoteCommand, (signal) =>
         this.drush.batchWithDerivsPreprocess({
           contentModel: 'islandora:collectionCModel',

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { filesToSend, readInventory, tokenStorePath } from '../../ocfl/index.js';
@@ -175,6 +175,11 @@ export async function writeRunFile(drive: TapeDrive, scratch: string, toc: Table
   });
   reporter.progress(total, total, `${formatBytes(total)} written at ${rate(total, started)}`, 'bytes');
   return createHash('sha512').update(tocText).digest('hex');
+}
+
+/** The sha512 of the TOC writeRunFile put in `scratch` (to read a file back whose write ended in an error). */
+export async function tocDigest(scratch: string): Promise<string> {
+  return createHash('sha512').update(await readFile(join(scratch, TOC_MEMBER))).digest('hex');
 }
 
 function rate(bytes: number, since: number): string {
