@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { elsewhereMarkerPath, workspacePath } from '../../ocfl/companion.js';
-import { sha512Hex } from '../../ocfl/digest.js';
+import { sha512Hex } from '../../hash.js';
 import { ensureStorageRoot, objectPath, readInventory, validateObject, type Inventory } from '../../ocfl/index.js';
 import { OBJECT_NAMASTE } from '../../ocfl/inventory.js';
 import { PermanentError } from '../../policies.js';
