@@ -110,7 +110,7 @@
   }
 
   function onLine(e, isInit) {
-    const id = Number(e.lastEventId);
+    const id = parseInt(e.lastEventId, 10); // `<offset>` or `<offset>.<epoch>.<rev>`
     if (Number.isFinite(id) && id <= lastId) return; // already shown
     if (Number.isFinite(id)) lastId = id;
     const text = JSON.parse(e.data);
@@ -149,33 +149,60 @@
     return report && report.counts && report.counts.problems ? report.counts.problems : 0;
   }
 
-  function renderFolders(record) {
+  /** The folder table's rows by folder name, and the step columns they were drawn with. */
+  const folderRows = new Map();
+  let folderColumns = '';
+
+  function folderRow(f, names) {
+    const tr = el('tr');
+    tr.dataset.folder = f.name;
+    tr.append(el('td', 'folder', f.name), el('td', 'num', String(f.images || 0)));
+    for (const n of names) {
+      const r = f.steps[n];
+      const td = el('td', 'cell cell-' + (r ? r.state : 'pending'), r ? LABEL[r.state] || r.state : '·');
+      td.dataset.step = n;
+      if (r && r.why) td.title = r.why;
+      tr.append(td);
+    }
+    return tr;
+  }
+
+  /**
+   * Draws the folder table. With `changed` (the folders a delta named), only their rows are drawn
+   * again or added; the whole table only when the columns or the folders' order changed.
+   */
+  function renderFolders(record, changed) {
     const folders = record.folders || [];
     const section = $('folders');
     section.hidden = folders.length === 0;
-    if (!folders.length) return;
     const names = FOLDER_STEPS.filter((n) => (record.steps || []).some((s) => s.name === n));
-    const head = el('tr');
-    head.append(el('th', '', 'Folder'), el('th', 'num', 'Images'));
-    for (const n of names) head.append(el('th', '', SHORT[n] || n));
-    const rows = [];
-    let images = 0;
-    for (const f of folders) {
-      images += f.images || 0;
-      const tr = el('tr');
-      tr.dataset.folder = f.name;
-      tr.append(el('td', 'folder', f.name), el('td', 'num', String(f.images || 0)));
-      for (const n of names) {
-        const r = f.steps[n];
-        const td = el('td', 'cell cell-' + (r ? r.state : 'pending'), r ? LABEL[r.state] || r.state : '·');
-        td.dataset.step = n;
-        if (r && r.why) td.title = r.why;
-        tr.append(td);
+    const columns = names.join(',');
+    const body = $('folders-body');
+    if (changed && columns === folderColumns && body.children.length <= folders.length) {
+      for (const f of changed) {
+        const tr = folderRow(f, names);
+        const old = folderRows.get(f.name);
+        if (old) old.replaceWith(tr);
+        else body.append(tr);
+        folderRows.set(f.name, tr);
       }
-      rows.push(tr);
+    } else {
+      const head = el('tr');
+      head.append(el('th', '', 'Folder'), el('th', 'num', 'Images'));
+      for (const n of names) head.append(el('th', '', SHORT[n] || n));
+      folderRows.clear();
+      const rows = folders.map((f) => {
+        const tr = folderRow(f, names);
+        folderRows.set(f.name, tr);
+        return tr;
+      });
+      $('folders-head').replaceChildren(head);
+      body.replaceChildren(...rows);
+      folderColumns = columns;
     }
-    $('folders-head').replaceChildren(head);
-    $('folders-body').replaceChildren(...rows);
+    if (!folders.length) return;
+    let images = 0;
+    for (const f of folders) images += f.images || 0;
     const done = folders.filter((f) => names.length && names.every((n) => f.steps[n] && f.steps[n].state === 'done')).length;
     $('folders-total').textContent = folders.length + ' folder' + (folders.length === 1 ? '' : 's') + ', ' + images + ' image' + (images === 1 ? '' : 's') +
       ' · ' + done + ' done at every step';
@@ -195,7 +222,7 @@
     return items.length;
   }
 
-  function renderState(record) {
+  function renderState(record, changedFolders) {
     const done = record.state === 'succeeded' || record.state === 'failed' || record.state === 'cancelled';
     if (record.state !== 'queued') $('waiting').hidden = true;
     if (done && $('cancel')) $('cancel').hidden = true;
@@ -257,7 +284,7 @@
       $('progress-bar').max = running.progress.total;
       $('progress-bar').value = running.progress.done;
     }
-    renderFolders(record);
+    renderFolders(record, changedFolders);
 
     // The report describes what a run would do; once other processes ran, the folder table says what was done.
     const report = record.attachments && record.attachments.reportText;
@@ -269,11 +296,47 @@
     root.dataset.problems = String(problemCount);
   }
 
+  /**
+   * The record as the server last described it: sent whole once (`state`), then as what changed
+   * (`delta`), applied by the same rules as src/runs/recordDelta.ts.
+   */
+  let current = null;
+
+  function mergeList(list, changed, order) {
+    const byName = new Map(list.map((x) => [x.name, x]));
+    const added = [];
+    for (const x of changed) {
+      if (!byName.has(x.name)) added.push(x.name);
+      byName.set(x.name, x);
+    }
+    const names = order || list.map((x) => x.name).concat(added);
+    return names.map((n) => byName.get(n)).filter(Boolean);
+  }
+
+  function applyDelta(record, d) {
+    const r = Object.assign({}, record);
+    for (const k of d.unset || []) delete r[k];
+    Object.assign(r, d.set || {});
+    if (d.steps || d.stepOrder) r.steps = mergeList(record.steps || [], d.steps || [], d.stepOrder);
+    if (d.folders || d.folderOrder) r.folders = mergeList(record.folders || [], d.folders || [], d.folderOrder);
+    return r;
+  }
+
   const source = new EventSource(root.dataset.events);
   const connection = $('connection');
   source.addEventListener('init', (e) => onLine(e, true));
   source.addEventListener('line', (e) => onLine(e, false));
-  source.addEventListener('state', (e) => renderState(JSON.parse(e.data)));
+  source.addEventListener('state', (e) => {
+    current = JSON.parse(e.data);
+    renderState(current);
+  });
+  source.addEventListener('delta', (e) => {
+    if (!current) return; // the server sends the whole record first; a delta alone cannot be drawn
+    const d = JSON.parse(e.data);
+    current = applyDelta(current, d);
+    root.dataset.deltas = String(Number(root.dataset.deltas || 0) + 1);
+    renderState(current, d.folderOrder ? undefined : d.folders || []);
+  });
   source.addEventListener('end', (e) => {
     source.close(); // otherwise EventSource reconnects and starts again
     const end = JSON.parse(e.data);

@@ -14,6 +14,9 @@ import { IslandoraDestination } from './destinations/islandora/index.js';
 import { S3Destination } from './destinations/s3/index.js';
 import { restoreInventoriesFromS3 } from './destinations/s3/restoreInventory.js';
 import { TapeDestination } from './destinations/tape/index.js';
+import { restoreInventoriesFromTape } from './destinations/tape/restoreInventory.js';
+import { PermanentError } from './policies.js';
+import type { Reporter } from './runs/reporter.js';
 import { NetworkDestination } from './destinations/network/index.js';
 import { auditNetworkCopies } from './destinations/network/audit.js';
 import { DistillProcessor } from './distill/processor.js';
@@ -84,9 +87,7 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
         storageRoot: storageRootOf(settings),
         objectId: (uri) => identity.resolve(uri),
         ims: imsFrom(settings.ocfl, storageRootOf(settings)),
-        restoreObject: settings.modules.cloud && settings.s3
-          ? async (objectId, reporter) => Boolean(await restoreInventoriesFromS3(new S3Destination({ ...settings.s3!, storageRoot: storageRootOf(settings) }), storageRootOf(settings), objectId, { reporter }))
-          : undefined,
+        restoreObject: restoreObjectFor(settings),
         close: () => metadata.end(),
       };
     },
@@ -112,6 +113,39 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
     schedule: settings.alchemist.schedule,
     passEveryMs: scheduleIntervalMs(settings.alchemist.schedule),
     runLogRetentionDays: settings.alchemist.runLogRetentionDays,
+  };
+}
+
+/**
+ * How the worker puts an object back when the local storage root does not hold it: its
+ * inventories and token stores from the S3 copy, else (not configured, not there, unreachable or
+ * damaged) from the tape catalogue's copy — never payload. Undefined when neither is configured.
+ */
+export function restoreObjectFor(settings: Settings): ((objectId: string, reporter: Reporter) => Promise<boolean>) | undefined {
+  const storageRoot = storageRootOf(settings);
+  const s3 = settings.modules.cloud && settings.s3 ? settings.s3 : undefined;
+  const cataloguePath = settings.modules.onsite && settings.tape ? settings.tape.cataloguePath : undefined;
+  if (!s3 && !cataloguePath) return undefined;
+  return async (objectId, reporter) => {
+    let failed: Error | undefined;
+    if (s3) {
+      try {
+        if (await restoreInventoriesFromS3(new S3Destination({ ...s3, storageRoot }), storageRoot, objectId, { reporter })) return true;
+      } catch (err) {
+        if (!cataloguePath) throw err;
+        failed = err as Error;
+        reporter.line(`⚠️ ${objectId}: the S3 copy could not be used (${failed.message}); trying the tape catalogue's copy.`);
+      }
+    }
+    if (cataloguePath) {
+      try {
+        if (await restoreInventoriesFromTape(cataloguePath, storageRoot, objectId, { reporter })) return true;
+      } catch (err) {
+        throw failed ? new PermanentError(`${failed.message} And from tape: ${(err as Error).message}`, { cause: err }) : err;
+      }
+    }
+    if (failed) throw failed;
+    return false;
   };
 }
 

@@ -35,7 +35,7 @@ function localAdvice(state: ItemState, obj: AuditedObject, path: string, storage
     case 'missing':
       return `${path} of ${obj.objectId} is missing from the local copy. Restore it from the S3 or tape copy, then audit again.`;
     case 'missing token':
-      return `${path} of ${obj.objectId} has no ACE token. Make its version's tokens with \`distillery ocfl tokens ${storageRoot} ${obj.objectId} --version ${version}\`, then audit again.`;
+      return `${path} of ${obj.objectId} has no ACE token. Restore its version's token store from a preservation copy (the S3 copy or the tape catalogue's copy hold every version's); if none holds it, make its version's tokens with \`distillery ocfl tokens ${storageRoot} ${obj.objectId} --version ${version}\`, then audit again.`;
     default:
       return '';
   }
@@ -59,7 +59,7 @@ export async function auditLocalCopy(storageRoot: string, obj: AuditedObject, im
   for (const p of result.problems) {
     r.findings.push({ copy: 'local', objectId: obj.objectId, path: relative(storageRoot, p.split(/ does not match|: /)[0]), state: 'invalid token', message: `${p} Restore the token store from a preservation copy, then audit again.` });
   }
-  if (result.heldElsewhere) r.notes.push(`${obj.objectId}: ${result.heldElsewhere} file(s) released from local disk are held by the preservation copies and were not read here.`);
+  if (result.heldElsewhere) r.notes.push(`${obj.objectId}: ${result.heldElsewhere} file(s) released from local disk are held by the preservation copies and were not read here (their ACE tokens were checked against the sha256 the inventory records).`);
   return r;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measures what the brief asks to be fast, on this machine, and prints one table.
- * Options: --quick (smaller inputs, for a smoke run), --only images|ocfl|s3|iiif, and
+ * Options: --quick (smaller inputs, for a smoke run), --only images|ocfl|s3|iiif|web, and
  * --encoder vips|opj|kakadu to measure the images with another JPEG 2000 encoder.
  */
 import type { BenchRow } from './types.js';
@@ -12,6 +12,7 @@ const sections: Record<string, () => Promise<(opts: BenchOptions) => Promise<Ben
   ocfl: async () => (await import('./ocfl.js')).benchOcfl,
   s3: async () => (await import('./s3.js')).benchS3,
   iiif: async () => (await import('./iiif.js')).benchIiif,
+  web: async () => (await import('./web.js')).benchWeb,
 };
 
 async function main(args: string[]): Promise<number> {

@@ -5,3 +5,6 @@ export interface BenchRow {
   goal?: string;
   ok?: boolean;
 }
+
+/** Marks each line and record the status page benchmark's worker writes: ⏱ then the moment of writing, in ms since the epoch. */
+export const WRITTEN_AT = '⏱';

@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkEndState, fingerprint, type EndState } from './endState.js';
-import { alchemistPass, killRunningPasses, landedIn, PHASE_NAMES, PHASES, type KillPlan } from './alchemist.js';
+import { alchemistPass, killRunningPasses, landedIn, PHASE_NAMES, PHASES, type KillPlan, type Phase } from './alchemist.js';
 import { openBrowser, type FormBrowser } from './browser.js';
 import { imageCount, mergedSeed, planCollection, random, writeCollection, type CollectionPlan } from './collection.js';
 import { goalsMet, renderReport, type CrashTrial, type E2EReport } from './report.js';
@@ -35,6 +35,8 @@ export interface E2EOptions {
   seed: number;
   out: string;
   keep: boolean;
+  /** Aim every crash and takeover trial at this phase (default: each phase in turn). */
+  phase?: Phase;
   log: (line: string) => void;
 }
 
@@ -50,7 +52,11 @@ export function parseArgs(args: string[]): E2EOptions | string {
     else if (a === '--seed') o.seed = Number(value());
     else if (a === '--out') o.out = value();
     else if (a === '--keep') o.keep = true;
-    else return `Unknown option "${a}". Usage: npm run e2e -- [--crash N] [--takeover N] [--trials-only] [--quick] [--seed S] [--out FILE] [--keep]`;
+    else if (a === '--phase') {
+      const p = value();
+      if (!(PHASE_NAMES as string[]).includes(p)) return `--phase takes one of ${PHASE_NAMES.map((n) => `"${n}"`).join(', ')}.`;
+      o.phase = p as Phase;
+    } else return `Unknown option "${a}". Usage: npm run e2e -- [--crash N] [--takeover N] [--phase P] [--trials-only] [--quick] [--seed S] [--out FILE] [--keep]`;
   }
   if (!Number.isInteger(o.crash) || o.crash < 0) return '--crash takes a whole number of trials, e.g. --crash 20.';
   if (!Number.isInteger(o.takeover) || o.takeover < 0) return '--takeover takes a whole number of trials, e.g. --takeover 5.';
@@ -296,7 +302,7 @@ async function crashTrials(stack: E2EStack, url: string, browser: FormBrowser, p
   for (const [i, plan] of plans.entries()) {
     await writeCollection(plan, stack.stage1, o.seed + i + 1);
     const originals = await fingerprint(join(stack.stage1, plan.id));
-    const phase = PHASE_NAMES[i % PHASE_NAMES.length];
+    const phase = o.phase ?? PHASE_NAMES[i % PHASE_NAMES.length];
     const images = imageCount(plan);
     // How many lines of that phase the run writes, so the kill lands anywhere among them.
     const lines = { conversion: images, 'ocfl install': images, 'multipart upload': plan.folders.length, 'tape write': 1, 'ArchivesSpace writes': plan.folders.length * 2 }[phase];
@@ -340,7 +346,7 @@ async function takeoverTrials(stack: E2EStack, url: string, browser: FormBrowser
   const out: TakeoverTrial[] = [];
   for (const [i, plan] of plans.entries()) {
     await writeCollection(plan, stack.stage1, o.seed + 101 + i);
-    const phase = PHASE_NAMES[i % PHASE_NAMES.length];
+    const phase = o.phase ?? PHASE_NAMES[i % PHASE_NAMES.length];
     const t = await takeoverTrial(stack, plan, phase, () => browser.submit(url, plan.id, PROCESSES), PROCESSES);
     out.push(t);
     o.log(`Takeover ${i + 1}/${plans.length} ${plan.id}: A paused in ${phase}${t.takenOver ? ', B took over' : ''}${t.aStoppedSayingSo ? ', A resumed and stopped saying so' : ''}${t.bClaimIntact ? ', B\'s claim intact' : ''}; ${t.finalState} (worker ${t.recordWorker ?? '?'}), ${t.duplicateEffects} duplicate effects, ${t.seconds} s${t.problems.length ? ` — ${t.problems.slice(0, 3).join('; ')}` : ''}`);

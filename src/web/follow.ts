@@ -10,10 +10,20 @@
  * returns false wants nothing more (its client fell too far behind and was dropped): no more lines
  * are read for it. A line still being written costs nothing per poll until its end arrives: the
  * bytes already looked at are not looked at again.
+ *
+ * The record is sent whole once (`state`), then only what changed (`delta`, see
+ * src/runs/recordDelta.ts), so what a change costs to send does not grow with the run. Each state
+ * and delta carries a cursor (line offset, this follower's epoch, record revision); a watcher that
+ * reconnects with the cursor it last saw is sent the deltas it missed (the last `DELTAS_KEPT` are
+ * kept), or the whole record again when they are gone or the follower is another one. What a
+ * follower knew outlives it for a while (the last `FOLLOWERS_KEPT` collections), so the lone page of
+ * a run that lost its connection for a moment still resumes with what it missed.
  */
 import { lstat, stat, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { openNoFollow, type StatusFolder } from '../runs/statusFolder.js';
+import { randomBytes } from 'node:crypto';
+import { forPages, recordDelta, type RecordDelta } from '../runs/recordDelta.js';
 import type { RunRecord } from '../runs/types.js';
 
 /** The worker's first line in a run's stream: the run has started. */
@@ -22,9 +32,47 @@ export const INIT_MARKER = '🟢';
 export type FollowEvent =
   | { type: 'init'; id: number; text: string }
   | { type: 'line'; id: number; text: string }
-  | { type: 'state'; record: RunRecord }
+  /** The whole record: the first a watcher gets, or after a gap in its deltas. */
+  | { type: 'state'; record: RunRecord; cursor: Cursor }
+  /** What changed in the record since the previous state or delta. */
+  | { type: 'delta'; delta: RecordDelta; cursor: Cursor }
   /** finished: the run was archived; none: no run of this collection exists; gone: the stream vanished without an archive. */
   | { type: 'end'; reason: 'finished' | 'none' | 'gone'; log?: string };
+
+/**
+ * Where a watcher is: lines up to byte `offset` and the record at revision `rev` of the follower
+ * `epoch` (revisions count from the start of each follower, so an epoch tells them apart).
+ */
+export interface Cursor {
+  offset: number;
+  epoch: string;
+  rev: number;
+}
+
+/** A cursor as an event id: `<offset>.<epoch>.<rev>`. */
+export function cursorId(c: Cursor): string {
+  return `${c.offset}.${c.epoch}.${c.rev}`;
+}
+
+/** An event id back to where the watcher is: a bare number is a line offset only (the record is sent whole). */
+export function parseCursorId(id: string | undefined): { from: number; since?: { epoch: string; rev: number } } {
+  const m = /^(\d{1,15})(?:\.([0-9a-f]{1,16})\.(\d{1,15}))?$/.exec(id ?? '');
+  if (!m) return { from: 0 };
+  return { from: Number(m[1]), ...(m[2] ? { since: { epoch: m[2], rev: Number(m[3]) } } : {}) };
+}
+
+/** How many recent deltas a follower keeps for watchers that reconnect. */
+const DELTAS_KEPT = 256;
+/** How many stopped followers' records are kept for pages that reconnect. */
+const FOLLOWERS_KEPT = 20;
+
+/** What a stopped follower knew of its record: the next follower of the collection goes on from it. */
+interface Known {
+  record: RunRecord;
+  epoch: string;
+  rev: number;
+  deltas: { rev: number; delta: RecordDelta }[];
+}
 
 /** Returns false when it wants no more events (its client was dropped). */
 export type Watcher = (event: FollowEvent) => void | boolean;
@@ -44,6 +92,7 @@ const CHUNK = 64 * 1024;
 
 export class RunFollowers {
   private readonly followers = new Map<string, Follower>();
+  private readonly known = new Map<string, Known>();
 
   constructor(
     private readonly status: StatusFolder,
@@ -51,16 +100,28 @@ export class RunFollowers {
     readonly opts: FollowOptions = {},
   ) {}
 
-  /** Sends the run's lines from byte `from` on, its state, then live updates. Returns the unsubscribe function. */
-  follow(collectionId: string, from: number, watcher: Watcher): () => void {
+  /**
+   * Sends the run's lines from byte `from` on, its state (or, with `since`, the deltas missed since
+   * then), then live updates. Returns the unsubscribe function.
+   */
+  follow(collectionId: string, from: number, watcher: Watcher, since?: { epoch: string; rev: number }): () => void {
     let f = this.followers.get(collectionId);
     if (!f) {
-      f = new Follower(collectionId, this.status, this.log.child({ collection: collectionId }), this.opts, () => {
+      const known = this.known.get(collectionId);
+      this.known.delete(collectionId);
+      f = new Follower(collectionId, this.status, this.log.child({ collection: collectionId }), this.opts, known, (left) => {
         if (this.followers.get(collectionId) === f) this.followers.delete(collectionId);
+        if (!left) return;
+        this.known.delete(collectionId);
+        this.known.set(collectionId, left);
+        for (const oldest of this.known.keys()) {
+          if (this.known.size <= FOLLOWERS_KEPT) break;
+          this.known.delete(oldest);
+        }
       });
       this.followers.set(collectionId, f);
     }
-    return f.add(watcher, from);
+    return f.add(watcher, from, since);
   }
 
   /** How many collections are being polled (one poller each). */
@@ -71,6 +132,7 @@ export class RunFollowers {
   close(): void {
     for (const f of this.followers.values()) f.stop();
     this.followers.clear();
+    this.known.clear();
   }
 }
 
@@ -85,9 +147,12 @@ class Follower {
   private missing = 0;
   private record?: RunRecord;
   private recordSig = '';
+  private readonly epoch: string;
+  private rev = 0;
+  private deltas: { rev: number; delta: RecordDelta }[] = [];
   private ended?: Extract<FollowEvent, { type: 'end' }>;
   private readonly watchers = new Set<Watcher>();
-  private joiners: { watcher: Watcher; from: number }[] = [];
+  private joiners: { watcher: Watcher; from: number; since?: { epoch: string; rev: number } }[] = [];
   private timer?: NodeJS.Timeout;
   private ticking = false;
   private again = false;
@@ -98,11 +163,19 @@ class Follower {
     private readonly status: StatusFolder,
     private readonly log: Logger,
     private readonly opts: FollowOptions,
-    private readonly onDone: () => void,
-  ) {}
+    known: Known | undefined,
+    private readonly onDone: (left?: Known) => void,
+  ) {
+    this.epoch = known?.epoch ?? randomBytes(4).toString('hex');
+    if (known) {
+      this.record = known.record;
+      this.rev = known.rev;
+      this.deltas = known.deltas;
+    }
+  }
 
-  add(watcher: Watcher, from: number): () => void {
-    this.joiners.push({ watcher, from: Number.isSafeInteger(from) && from > 0 ? from : 0 });
+  add(watcher: Watcher, from: number, since?: { epoch: string; rev: number }): () => void {
+    this.joiners.push({ watcher, from: Number.isSafeInteger(from) && from > 0 ? from : 0, since });
     this.kick();
     return () => {
       this.watchers.delete(watcher);
@@ -112,9 +185,10 @@ class Follower {
   }
 
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
-    this.onDone();
+    this.onDone(this.record ? { record: this.record, epoch: this.epoch, rev: this.rev, deltas: this.deltas } : undefined);
   }
 
   private kick(): void {
@@ -188,10 +262,7 @@ class Follower {
       const logSize = (await fileSize(path)) ?? 0;
       if (logSize < this.offset) this.offset = 0;
       this.offset = (await readLines(path, this.offset, logSize, (e) => this.broadcast(e), true)).consumed;
-      if (match.record) {
-        this.record = { ...match.record, log: match.record.log ?? match.log };
-        this.broadcast({ type: 'state', record: this.record });
-      }
+      if (match.record) this.update({ ...match.record, log: match.record.log ?? match.log });
       this.ended = { type: 'end', reason: 'finished', log: match.log };
     }
   }
@@ -205,20 +276,54 @@ class Follower {
     const record = await this.status.readRecord(this.collectionId);
     if (!record) return; // unreadable for a moment; the next poll tries again
     this.recordSig = sig;
+    this.update(record);
+  }
+
+  private cursor(rev = this.rev): Cursor {
+    return { offset: this.offset, epoch: this.epoch, rev };
+  }
+
+  /** Takes a new version of the record: the first is sent whole, later ones as what changed. */
+  private update(next: RunRecord): void {
+    const record = forPages(next);
+    const prev = this.record;
     this.record = record;
-    this.broadcast({ type: 'state', record });
+    if (!prev) {
+      this.rev++;
+      this.broadcast({ type: 'state', record, cursor: this.cursor() });
+      return;
+    }
+    const delta = recordDelta(prev, record);
+    if (!delta) return;
+    this.rev++;
+    this.deltas.push({ rev: this.rev, delta });
+    if (this.deltas.length > DELTAS_KEPT) this.deltas.shift();
+    this.broadcast({ type: 'delta', delta, cursor: this.cursor() });
+  }
+
+  /** The deltas a watcher at `since` missed, or undefined when they are not all kept (it gets the whole record). */
+  private missed(since?: { epoch: string; rev: number }): { rev: number; delta: RecordDelta }[] | undefined {
+    if (!since || since.epoch !== this.epoch || since.rev > this.rev || since.rev < 1) return undefined;
+    if (since.rev === this.rev) return [];
+    const first = this.deltas[0]?.rev ?? this.rev + 1;
+    if (since.rev < first - 1) return undefined;
+    return this.deltas.filter((d) => d.rev > since.rev);
   }
 
   /** New watchers get the lines they have not seen (from their offset to ours), then the state. */
   private async admitJoiners(): Promise<void> {
     const joiners = this.joiners;
     this.joiners = [];
-    for (const { watcher, from } of joiners) {
+    for (const { watcher, from, since } of joiners) {
       let start = from;
       if (this.source && start > 0 && !(await endsLine(this.source.path, start, this.offset))) start = 0;
       let wanted = true;
       if (this.source) wanted = !(await readLines(this.source.path, start, this.offset, watcher, true)).stopped;
-      if (wanted && this.record) wanted = watcher({ type: 'state', record: this.record }) !== false;
+      if (wanted && this.record) {
+        const missed = this.missed(since);
+        if (!missed) wanted = watcher({ type: 'state', record: this.record, cursor: this.cursor() }) !== false;
+        else for (const d of missed) if (wanted) wanted = watcher({ type: 'delta', delta: d.delta, cursor: this.cursor(d.rev) }) !== false;
+      }
       if (!wanted) continue;
       if (!this.ended) this.watchers.add(watcher);
       else watcher(this.ended);

@@ -96,7 +96,8 @@ test.skipIf(REAL_DEVICE)('tape: one file per night in catalogue order, every fil
   expect(out.ok).toBe(true);
   expect(await readTapeCursor(b.statusDir)).toMatchObject({ indicator: 'LTO-000001', file: 1 });
   const rec = await auditRecordOf(b.statusDir, 'DEMO');
-  expect(rec?.copies.find((c) => c.copy === 'tape')).toEqual({ copy: 'tape', checked: 6, intact: 6, notes: [] });
+  // The image, v1's inventory and sidecar, the declaration, the root inventory and sidecar, and v1's token store.
+  expect(rec?.copies.find((c) => c.copy === 'tape')).toEqual({ copy: 'tape', checked: 7, intact: 7, notes: [] });
   out = await runAudit(b.deps({ tape, settings }));
   expect(await readTapeCursor(b.statusDir)).toMatchObject({ file: 2 });
 

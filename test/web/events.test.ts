@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord, RunRequest } from '../../src/runs/types.js';
 import { startWeb } from '../../src/web/server.js';
 import { pino } from 'pino';
-import { ALICE, lineTexts, openEvents, readEvents, startTestWeb, type SseEvent, type TestWeb } from './helpers.js';
+import { ALICE, lineTexts, openEvents, readEvents, recordsOf, startTestWeb, type SseEvent, type TestWeb } from './helpers.js';
 
 let t: TestWeb | undefined;
 afterEach(async () => {
@@ -17,8 +17,7 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const countLines = (n: number) => (events: SseEvent[]) => lineTexts(events).length >= n;
-const hasState = (state: string) => (events: SseEvent[]) =>
-  events.some((e) => e.event === 'state' && (JSON.parse(e.data) as RunRecord).state === state);
+const hasState = (state: string) => (events: SseEvent[]) => recordsOf(events).some((r) => r.state === state);
 
 async function queued(t: TestWeb, collectionId = 'ABC'): Promise<RunRequest> {
   return t.status.requestRun({ collectionId, processes: ['report', 'cloud'], user: ALICE });
@@ -55,7 +54,7 @@ describe('status events', () => {
     const lines = events.filter((e) => e.event === 'init' || e.event === 'line');
     expect(lines.map((e) => e.event)).toEqual(['init', 'line', 'line', 'line']);
     expect(lineTexts(events)).toEqual(['🟢', '⏳ Converting ABC_001_01_0001.tif to JPEG 2000', '.', '✅ Successfully converted ABC_001_01_0001.tif to JPEG 2000. [image 1/5]']);
-    const ids = lines.map((e) => Number(e.id));
+    const ids = lines.map((e) => parseInt(e.id!, 10));
     expect(ids[0]).toBe(Buffer.byteLength('🟢\n'));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     // The queued record came first, so the page can show who asked and what.
@@ -130,7 +129,9 @@ describe('status events', () => {
     finished.steps[1] = { ...finished.steps[1], state: 'failed', why: 'ArchivesSpace did not answer' };
     const log = await t.status.archive(finished);
     const events = await reader.ended;
-    const states = events.filter((e) => e.event === 'state').map((e) => JSON.parse(e.data) as RunRecord);
+    // The record whole once, then only what changed.
+    expect(events.filter((e) => e.event === 'state')).toHaveLength(1);
+    const states = recordsOf(events);
     expect(states.map((s) => s.state)).toEqual(['queued', 'running', 'failed']);
     expect(states[1].steps[1].progress).toEqual({ done: 2, total: 5, detail: 'ABC_001_01' });
     expect(states[2]).toMatchObject({ reason: 'ArchivesSpace did not answer; try again later.', log });
@@ -147,7 +148,7 @@ describe('status events', () => {
     const log = await t.status.archive({ ...running(request), state: 'succeeded', finishedAt: new Date().toISOString() });
     const events = await readEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email });
     expect(lineTexts(events)).toEqual(['🟢', 'all done']);
-    expect(events.filter((e) => e.event === 'state').map((e) => (JSON.parse(e.data) as RunRecord).state)).toEqual(['succeeded']);
+    expect(recordsOf(events).map((r) => r.state)).toEqual(['succeeded']);
     expect(JSON.parse(events.at(-1)!.data)).toEqual({ reason: 'finished', log });
     // The page itself still opens for the archived run.
     const page = await fetch(`${t.url}/distill/ABC`, { headers: { 'x-remote-user': ALICE.email } });
@@ -202,6 +203,89 @@ describe('status events', () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe('status events: deltas', () => {
+  /** A running record of `n` folders of 10 images, every folder's conversion done. */
+  function big(request: RunRequest, n: number): RunRecord {
+    const at = new Date().toISOString();
+    const folders = Array.from({ length: n }, (_, i) => ({
+      name: `ABC_${String(i + 1).padStart(4, '0')}_01`,
+      images: 10,
+      steps: {
+        metadata: { state: 'done' as const, at, where: { aspace: { archivalObject: `https://aspace.example.edu/resolve/readonly?uri=/repositories/2/archival_objects/${i}`, digitalObject: `https://aspace.example.edu/resolve/readonly?uri=/repositories/2/digital_objects/${i}` } } },
+        convert: { state: 'done' as const, at, counts: { images: 10, bytes: 123_456_789 } },
+      },
+    }));
+    return running(request, {
+      steps: [
+        { name: 'metadata', title: 'Look up ArchivesSpace', state: 'done' },
+        { name: 'convert', title: 'Convert to JPEG 2000', state: 'running', progress: { done: n * 10, total: 10_000 } },
+        { name: 'package', title: 'Package', state: 'pending' },
+      ],
+      folders,
+    });
+  }
+
+  /** Bytes of the events after the first `skip`, as sent (event, id and data lines). */
+  const bytesOf = (events: SseEvent[]) => events.reduce((n, e) => n + Buffer.byteLength(`event: ${e.event}\nid: ${e.id ?? ''}\ndata: ${e.data}\n\n`), 0);
+
+  it('sends a change as what changed: the bytes per change stay the same as the record grows to 10,000 files', async () => {
+    t = await startTestWeb();
+    const request = await queued(t);
+    await t.status.appendFileResults('ABC', Array.from({ length: 10_000 }, (_, i) => ({ step: 'convert', path: `ABC_${String(Math.floor(i / 10) + 1).padStart(4, '0')}_01/ABC_${i}.tif`, outcome: 'done' as const })));
+    const reader = await openEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email });
+    await reader.waitFor(hasState('queued'));
+    const sizes: { folders: number; bytes: number; whole: number }[] = [];
+    for (const n of [10, 100, 1000]) {
+      // The record grows (more folders), then one folder's package result arrives.
+      const grown = big(request, n);
+      await t.status.writeRecord(grown);
+      await reader.waitFor((ev) => recordsOf(ev).at(-1)?.folders?.length === n);
+      const before = reader.events.length;
+      const changed = structuredClone(grown);
+      changed.folders![n - 1].steps.package = { state: 'done', at: new Date().toISOString(), where: { ocfl: { objectId: `ark:/ABC_${n}`, version: 'v1' } } };
+      changed.steps[1].progress = { done: n * 10 + 1, total: 10_000 };
+      await t.status.writeRecord(changed);
+      const events = await reader.waitFor((ev) => recordsOf(ev).at(-1)?.folders?.[n - 1].steps.package?.state === 'done');
+      const update = events.slice(before);
+      // The page's copy, built from the whole record once and deltas since, is the record on disk.
+      expect(recordsOf(events).at(-1)).toEqual(JSON.parse(JSON.stringify({ ...changed, files: undefined })));
+      expect(update.map((e) => e.event)).toEqual(['delta']);
+      sizes.push({ folders: n, bytes: bytesOf(update), whole: Buffer.byteLength(JSON.stringify(changed)) });
+    }
+    reader.close();
+    // The whole record grew a hundredfold; what one change costs to send did not.
+    expect(sizes[2].whole).toBeGreaterThan(100 * 1024);
+    for (const s of sizes) expect(s.bytes, JSON.stringify(sizes)).toBeLessThan(2 * 1024);
+    expect(Math.abs(sizes[2].bytes - sizes[0].bytes), JSON.stringify(sizes)).toBeLessThan(64);
+  });
+
+  it('resumes after a reconnect with Last-Event-ID: only the changes missed, not the whole record again', async () => {
+    t = await startTestWeb();
+    const request = await queued(t);
+    await t.status.appendLines('ABC', ['🟢']);
+    const url = `${t.url}/distill/ABC/events`;
+    const first = await openEvents(url, { user: ALICE.email });
+    await first.waitFor(countLines(1));
+    await t.status.writeRecord(running(request));
+    await first.waitFor(hasState('running'));
+    first.close();
+    const lastId = first.events.at(-1)!.id!;
+    expect(lastId).toMatch(/^\d+\.[0-9a-f]+\.\d+$/);
+    // While the page was away: a line, and a folder's result.
+    const next = running(request, { folders: [{ name: 'ABC_001_01', images: 3, steps: { convert: { state: 'failed', why: 'ABC_001_01_0002.tif: not a TIFF', at: new Date().toISOString() } } }] });
+    await t.status.appendLines('ABC', ['while away']);
+    await t.status.writeRecord(next);
+    const again = await readEvents(url, { user: ALICE.email, lastEventId: lastId, done: (ev) => ev.some((e) => e.event === 'delta') && countLines(1)(ev) });
+    expect(lineTexts(again)).toEqual(['while away']);
+    expect(again.filter((e) => e.event === 'state')).toEqual([]);
+    const held = recordsOf([...first.events, ...again]).at(-1);
+    expect(held?.folders).toEqual(next.folders);
+    // An id from another follower (a restarted web process) gets the whole record.
+    const stranger = await readEvents(url, { user: ALICE.email, lastEventId: lastId.replace(/\.[0-9a-f]+\./, '.deadbeef.'), done: (ev) => ev.some((e) => e.event === 'state') });
+    expect(recordsOf(stranger).at(-1)?.folders).toEqual(next.folders);
   });
 });
 

@@ -2,6 +2,9 @@
  * Test helpers for the web app: a real server (startWeb on 127.0.0.1, port 0), a real status
  * folder and users.csv in a temp dir, and a small browser-like client (cookies, CSRF token).
  */
+import { applyRecordDelta, type RecordDelta } from '../../src/runs/recordDelta.js';
+import type { RunRecord } from '../../src/runs/types.js';
+import type { OverviewSources } from '../../src/collection/overview.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +35,7 @@ export function captureLog(): { logger: Logger; lines: string[]; text(): string 
 }
 
 export async function startTestWeb(
-  opts: { web?: Partial<WebSettings>; modules?: ModuleSettings; users?: string; demo?: boolean; follow?: FollowOptions; logger?: Logger; sessions?: Partial<SessionLimits> } = {},
+  opts: { web?: Partial<WebSettings>; modules?: ModuleSettings; users?: string; demo?: boolean; follow?: FollowOptions; logger?: Logger; sessions?: Partial<SessionLimits>; overview?: Omit<OverviewSources, 'status'> } = {},
 ): Promise<TestWeb> {
   const dir = await mkdtemp(join(tmpdir(), 'distillery-web-'));
   const statusDir = join(dir, 'status');
@@ -58,6 +61,7 @@ export async function startTestWeb(
     logger: opts.logger ?? pino({ level: 'silent' }),
     follow: { pollMs: 100, ...opts.follow },
     sessions: opts.sessions,
+    overview: opts.overview,
   });
   return {
     dir,
@@ -237,4 +241,20 @@ export async function readEvents(
 /** The text of line events, in order. */
 export function lineTexts(events: SseEvent[]): string[] {
   return events.filter((e) => e.event === 'line' || e.event === 'init').map((e) => JSON.parse(e.data) as string);
+}
+
+/**
+ * The record as a page holding these events has it: the last whole `state`, with every later
+ * `delta` applied (by the rules the page's script follows).
+ */
+export function recordsOf(events: SseEvent[]): RunRecord[] {
+  const out: RunRecord[] = [];
+  let current: RunRecord | undefined;
+  for (const e of events) {
+    if (e.event === 'state') current = JSON.parse(e.data) as RunRecord;
+    else if (e.event === 'delta' && current) current = applyRecordDelta(current, JSON.parse(e.data) as RecordDelta);
+    else continue;
+    if (current) out.push(current);
+  }
+  return out;
 }

@@ -179,4 +179,65 @@ describe('the status page', () => {
     await page.screenshot({ path: `${ARTIFACTS}/status-after-run.png`, fullPage: true });
     await context.close();
   });
+
+  it('follows the folder table by deltas: rows change in place, live and after the connection drops and comes back', async () => {
+    const { claim, record } = await startRun('LIVE', ['cloud']);
+    const folder = (i: number, cloud?: ReturnType<typeof done>) => ({ name: `LIVE_${String(i).padStart(3, '0')}_01`, images: 10, steps: { metadata: done(), convert: done(), package: done(), ...(cloud ? { cloud } : {}) } });
+    const running: RunRecord = {
+      ...record,
+      state: 'running',
+      attempts: 1,
+      startedAt: new Date().toISOString(),
+      steps: [
+        { name: 'metadata', title: 'Find the collection and its folders in ArchivesSpace', state: 'done' },
+        { name: 'convert', title: 'Convert scans to lossless JPEG 2000 and verify every pixel', state: 'done' },
+        { name: 'package', title: 'Package preservation files as OCFL objects', state: 'done' },
+        { name: 'cloud', title: 'Preservation files to the cloud (S3 Glacier Deep Archive)', state: 'running', progress: { done: 0, total: 2000 } },
+      ],
+      folders: Array.from({ length: 200 }, (_, i) => folder(i + 1)),
+    };
+    await t.status.writeRecord(running);
+    const context = await chicago();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${t.url}/distill/LIVE`);
+    await expect.poll(() => page.locator('#folders-body tr').count(), POLL).toBe(200);
+    const cell = (name: string) => page.locator(`#folders-body tr[data-folder="${name}"] td[data-step="cloud"]`).textContent();
+    // Marks a row the next changes do not touch: it must stay the same element (not redrawn).
+    const row = `document.querySelector('#folders-body tr[data-folder="LIVE_001_01"]')`;
+    await page.evaluate(`${row}.kept = true`);
+    const kept = () => page.evaluate(`${row}.kept === true`);
+    const run = () => page.evaluate(`({ ...document.getElementById('run').dataset })`) as Promise<Record<string, string>>;
+
+    // Live: one folder sent, one folder added.
+    const live: RunRecord = { ...running, folders: [...running.folders!.map((f, i) => (i === 4 ? folder(5, done()) : f)), folder(201)] };
+    await t.status.writeRecord(live);
+    await expect.poll(() => cell('LIVE_005_01'), POLL).toBe('done');
+    await expect.poll(() => page.locator('#folders-body tr').count(), POLL).toBe(201);
+    expect(await kept()).toBe(true);
+    expect(Number((await run()).deltas)).toBeGreaterThanOrEqual(1);
+
+    // The connection drops (the web server closes it); while the page is away a folder is sent.
+    t.web.server.closeAllConnections();
+    await expect.poll(() => page.locator('#connection').isVisible(), POLL).toBe(true);
+    const away: RunRecord = { ...live, folders: live.folders!.map((f, i) => (i === 6 ? folder(7, done()) : f)) };
+    await t.status.writeRecord(away);
+    await t.status.appendLines('LIVE', ['sent while the page was away']);
+    // The page reconnects by itself (Last-Event-ID) and is sent only what it missed.
+    await expect.poll(() => cell('LIVE_007_01'), { timeout: 20_000 }).toBe('done');
+    await expect.poll(() => page.locator('#connection').isHidden(), POLL).toBe(true);
+    expect(await kept()).toBe(true);
+    expect(await page.locator('#lines').textContent()).toContain('sent while the page was away');
+    expect(await page.locator('#folders-total').textContent()).toBe('201 folders, 2010 images · 2 done at every step');
+    await page.screenshot({ path: `${ARTIFACTS}/status-folders-deltas.png`, fullPage: false });
+    // A reload (no Last-Event-ID) draws the same table from the whole record.
+    await page.reload();
+    await expect.poll(() => page.locator('#folders-body tr').count(), POLL).toBe(201);
+    expect(await cell('LIVE_007_01')).toBe('done');
+    await t.status.archive({ ...away, state: 'succeeded', finishedAt: new Date().toISOString() });
+    await t.status.release(claim);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -12,7 +12,7 @@ import { PermanentError, policies } from '../../policies.js';
 import { silentReporter } from '../../runs/reporter.js';
 import type { CheckResult, Destination, PreparedFolder, PreservationPackage, RunScope } from '../destination.js';
 import { collectionJsonKey, folderJsonKey, objectUrl, s3ObjectOf, type FileUriForm } from './keys.js';
-import { companionPath, filesToSend } from '../../ocfl/index.js';
+import { companionPath, filesToSend, tokenStorePath } from '../../ocfl/index.js';
 import { originalS3Copies, type OriginalCopy } from '../../distill/original.js';
 import { contentPathOf, digestsOf, objectRoot, packageInventory, storageRootFiles, type FileToSend } from './objectFiles.js';
 import { abortOrphanedUploads } from './orphans.js';
@@ -88,7 +88,7 @@ export class S3Destination implements Destination {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-    this.uploader = new Uploader(this.client, opts.bucket, opts.region, new BufferPool(partSize, this.queueSize));
+    this.uploader = new Uploader(this.client, opts.bucket, opts.region, new BufferPool(partSize, this.queueSize), opts.endpoint ? new URL(opts.endpoint).host : `s3.${opts.region}.amazonaws.com`);
   }
 
   async check(): Promise<CheckResult> {
@@ -135,6 +135,15 @@ export class S3Destination implements Destination {
     const plan: Planned[] = [];
     if (!this.storageRootSent) {
       for (const f of await storageRootFiles(this.opts.storageRoot)) plan.push(this.spec(join(this.opts.storageRoot, f.path), `${this.prefix}${f.path}`, f));
+    }
+    // Every version's ACE token store (and its sha256) beside the storage root, before the inventories:
+    // an object restored from its inventories alone gets its tokens back from here.
+    for (const v of Object.keys(inv.versions)) {
+      const store = tokenStorePath(pkg.storageRoot, pkg.objectId, v);
+      for (const [local, key] of [[store, this.tokenStoreKey(pkg.objectPath, v)], [`${store}.sha256`, `${this.tokenStoreKey(pkg.objectPath, v)}.sha256`]]) {
+        const bytes = await stat(local).then((s) => s.size, () => undefined);
+        if (bytes !== undefined) plan.push(this.spec(local, key, { path: key, bytes, kind: 'metadata' }));
+      }
     }
     for (const f of [...extra, ...listed]) plan.push(this.spec(join(root, f.path), `${objPrefix}${f.path}`, f));
     if (folder.collectionJsonPath && !this.collectionJsonSent.has(run.collectionId)) {
@@ -369,7 +378,20 @@ export class S3Destination implements Destination {
    * kept in a class readable at once); undefined when absent. Never used for payload.
    */
   async readMetadata(relativeKey: string, run: Pick<RunScope, 'reporter' | 'signal'>): Promise<Buffer | undefined> {
-    const key = `${this.prefix}${relativeKey}`;
+    return this.readKey(`${this.prefix}${relativeKey}`, run);
+  }
+
+  /**
+   * Where a version's ACE token store is kept: beside the storage root, as the local companion
+   * folder is (`ocfl/` → `ocfl-distillery/tokens/<object path>/v1.tokens`), never inside an object.
+   */
+  tokenStoreKey(objectPath: string, version: string): string {
+    const companion = this.prefix ? `${this.prefix.replace(/\/+$/, '')}-distillery/` : 'distillery/';
+    return `${companion}tokens/${objectPath}/${version}.tokens`;
+  }
+
+  /** Reads a small file anywhere in the bucket (token stores, their digests); undefined when absent. Never used for payload. */
+  async readKey(key: string, run: Pick<RunScope, 'reporter' | 'signal'>): Promise<Buffer | undefined> {
     return this.uploader.call(policies.shortRequest, 'read', key, run, async (abortSignal) => {
       try {
         const got = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: key }), { abortSignal });

@@ -24,7 +24,7 @@ import {
   type HeadObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { PermanentError, policies, withRetry, type RetryPolicy } from '../../policies.js';
+import { PermanentError, policies, timeoutAdvice, withRetry, type RetryPolicy } from '../../policies.js';
 import type { Reporter } from '../../runs/reporter.js';
 import { ChecksumMismatchError, describeS3Error, RetryableS3Error } from './errors.js';
 import type { SendProgress } from './progress.js';
@@ -62,10 +62,14 @@ export class Uploader {
     private readonly bucket: string,
     private readonly region: string,
     private readonly pool: BufferPool,
+    /** The S3 host (endpoint or AWS region's), for messages. */
+    private readonly host = `s3.${region}.amazonaws.com`,
   ) {}
 
   /** One S3 request under a named policy: time-out per attempt, retry when it can help, clear error. */
   async call<T>(policy: RetryPolicy, action: string, key: string | undefined, run: CallScope, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // Named in a time-out: the host, what was asked, and (timeoutAdvice) the setting to change.
+    const what = `S3 at ${this.host} (asked to ${action} ${key ? `s3://${this.bucket}/${key}` : `bucket ${this.bucket}`})`;
     return withRetry(
       policy,
       async () => {
@@ -75,10 +79,12 @@ export class Uploader {
           return await fn(signal);
         } catch (err) {
           if (run.signal?.aborted) throw new PermanentError(`The run was stopped while Distillery tried to ${action} ${key ?? this.bucket}.`, { cause: err });
+          if (timeout.aborted) throw new RetryableS3Error(`${what} did not answer in time and was stopped ${timeoutAdvice(policy)}.`, 'TimeoutError', { cause: err });
           throw describeS3Error(err, { bucket: this.bucket, region: this.region, action, key });
         }
       },
       {
+        what,
         signal: run.signal,
         retryable: (err) => err instanceof RetryableS3Error,
         onRetry: (err, attempt, delay) =>

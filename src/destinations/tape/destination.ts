@@ -16,6 +16,7 @@ import type { CheckResult, Destination, PreparedFolder, RunScope } from '../dest
 import { findTape, loadCatalogue, locationsOf, nextIndicator, saveTapeRecord, withDriveLock, type Catalogue, type TapeFileRecord, type TapeRecord } from './catalogue.js';
 import { TapeCommandError, TapeDrive } from './drive.js';
 import { TapeNotReadyError, TapeVerifyError } from './errors.js';
+import { keepInventoryCopies } from './inventoryCopy.js';
 import { readLabel } from './label.js';
 import { formatBytes, planObjects, verifyRunFile, withScratch, writeRunFile, TOC_FORMAT, type PackageRef, type TableOfContents } from './runFile.js';
 import type { TapeSettings } from './settings.js';
@@ -108,9 +109,18 @@ export class TapeDestination implements Destination {
     });
   }
 
-  /** Saves this tape's record into the catalogue as it is on disk now (merged, under its lock). */
-  private save(tape: TapeRecord): Promise<void> {
-    return saveTapeRecord(this.options.cataloguePath, tape);
+  /**
+   * Saves this tape's record into the catalogue as it is on disk now (merged, under its lock) —
+   * only while this run still holds the drive and the run: a process that lost the drive's lock
+   * (paused past its staleness, the drive taken over) or its claim records nothing, lest its copy
+   * of the tape's record replace the new holder's.
+   */
+  private async save(drive: TapeDrive, tape: TapeRecord): Promise<void> {
+    if (drive.signal?.aborted) {
+      const why = drive.signal.reason instanceof Error ? drive.signal.reason.message : String(drive.signal.reason);
+      throw new TapeVerifyError(`Stopped before recording tape ${tape.indicator} in the catalogue (${why}); nothing more is recorded by this run.`);
+    }
+    await saveTapeRecord(this.options.cataloguePath, tape);
   }
 
   /** Positions at the end of data, writes the run file, reads it back; records it in the catalogue. */
@@ -134,14 +144,18 @@ export class TapeDestination implements Destination {
         if (!(err instanceof TapeCommandError)) throw err;
         if (err.kind === 'write-protected') throw new TapeNotReadyError(`Tape ${tape.indicator} in ${this.drive.device} is write-protected (${err.output}): slide its write-protect tab to "write" or load another labelled tape, then run again.`, 'write-protected');
         if (err.kind === 'no-tape') throw await this.noTapeError(cat, err);
+        // Stopped (the run was stopped, its claim or the drive's lock was lost): this process records
+        // nothing more — it may no longer own the run or the drive. Whatever tar got onto the tape
+        // is found by the next writer's positioning, kept and recorded as an unknown file.
+        if (err.kind === 'stopped') throw new TapeVerifyError(`Writing tape file ${number} on ${tape.indicator} was stopped; nothing from this run is marked as on tape. ${err.message}`);
         if (err.kind === 'end-of-tape') {
           tape.files.push({ ...record, state: 'incomplete', problem: err.output });
           tape.fullAt = new Date().toISOString();
-          await this.save(tape);
+          await this.save(drive, tape);
           throw this.fullError(cat, tape, `Tape ${tape.indicator} ran out of space while writing tape file ${number} (${formatBytes(bytes)} to write): ${err.output}.`);
         }
         tape.files.push({ ...record, problem: err.output });
-        await this.save(tape);
+        await this.save(drive, tape);
         throw new TapeVerifyError(`Writing tape file ${number} on ${tape.indicator} failed; nothing from this run is marked as on tape. ${err.message}`);
       }
 
@@ -152,58 +166,79 @@ export class TapeDestination implements Destination {
         result = await verifyRunFile(drive, scratch, number, { tocSha512, objects }, reporter, (p) => { lastMember = p; });
       } catch (err) {
         if (!(err instanceof TapeCommandError)) throw err;
+        if (err.kind === 'stopped') throw new TapeVerifyError(`Reading tape file ${number} back from ${tape.indicator} was stopped; nothing from this run is marked as on tape. ${err.message}`);
         // tar reads members in the order they were written: the failure is in the one after the last read.
         const order = objects.flatMap((o) => o.files.map((f) => ({ path: f.path, objectId: o.objectId })));
         const object = (order[order.findIndex((x) => x.path === lastMember) + 1] ?? order[order.length - 1])?.objectId;
         tape.files.push({ ...record, problem: `read back failed after ${lastMember}: ${err.output}` });
-        await this.save(tape);
+        await this.save(drive, tape);
         throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} could not be read back (${err.output}) after ${lastMember}, in object ${object}: nothing from this run is marked as on tape. Run again to write it anew after this file; if it happens again, clean the drive or use another tape.`);
       }
       if (result.problems.length) {
         tape.files.push({ ...record, problem: result.problems.map((p) => `${p.path}: ${p.why}`).join('; ') });
-        await this.save(tape);
+        await this.save(drive, tape);
         for (const p of result.problems) reporter.file({ path: p.path, outcome: 'failed', why: `tape ${tape.indicator} file ${number}: ${p.why}` });
         const names = result.problems.slice(0, 5).map((p) => `${p.path}${p.objectId ? ` (object ${p.objectId})` : ''}: ${p.why}`).join('; ');
         throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} did not verify: ${result.problems.length} file(s) differ from the OCFL inventory — ${names}${result.problems.length > 5 ? '; …' : ''}. Nothing from this run is marked as on tape. Run again to write it anew; if it happens again, use another tape.`);
       }
       tape.files.push({ ...record, state: 'verified', verifiedAt: new Date().toISOString() });
-      await this.save(tape);
+      await this.save(drive, tape);
+      // The catalogue's copy of the inventories and token stores, for a next version without the tape.
+      for (const p of planned) {
+        await keepInventoryCopies(this.options.cataloguePath, p.storageRoot, [p.object], reporter).catch((err: Error) =>
+          reporter.line(`⚠️ The tape catalogue could not keep a copy of the inventories of ${p.object.objectId} (${err.message}); tape file ${number} holds them.`),
+        );
+      }
       for (const o of objects) for (const f of o.files) reporter.file({ path: f.path, outcome: 'done', why: `on tape ${tape.indicator} file ${number}, verified` });
       reporter.line(`✅ Tape file ${number} on ${tape.indicator} verified: ${objects.length} object(s), ${formatBytes(bytes)}.`);
     });
   }
 
   /**
-   * Rewinds and spaces over the files the catalogue knows; files beyond them (a crash after a write)
-   * are kept, recorded as unknown, and written after — never overwritten.
+   * Positions at the end of data, reconciling the catalogue with the tape first: files beyond the
+   * catalogue's (a crash after a write) are kept, recorded as unknown, and written after — never
+   * overwritten; records at the end of the catalogue of files that never reached the tape (a writer
+   * stopped or timed out before tar wrote its first block) are dropped, as long as none of them was
+   * verified. A verified file missing from the tape means the wrong tape (or a lost one): refused.
    */
   private async positionAtEnd(drive: TapeDrive, tape: TapeRecord, run: RunScope): Promise<number> {
     const known = tape.files.length;
+    let atLeast = 0;
+    tape.files.forEach((f, i) => {
+      if (f.state === 'verified') atLeast = i + 1;
+    });
     try {
-      await drive.seekFile(known);
+      await drive.seekFile(atLeast);
     } catch (err) {
       if (err instanceof TapeCommandError && err.kind === 'media') {
-        throw new TapeNotReadyError(`Tape ${tape.indicator} has fewer files than the catalogue records (${known}): is this the right tape? If it is, rebuild its catalogue entry with \`distillery tape catalogue --rebuild\` and run again. (${err.output})`, 'wrong-tape');
+        throw new TapeNotReadyError(`Tape ${tape.indicator} has fewer files than the catalogue records as verified (${atLeast}): is this the right tape? If it is, rebuild its catalogue entry with \`distillery tape catalogue --rebuild\` and run again. (${err.output})`, 'wrong-tape');
       }
       throw err;
     }
-    let extra = 0;
+    // Count the files after the last verified one, one filemark at a time, up to the end of data.
+    let onTape = atLeast;
     for (;;) {
       try {
         await drive.mt('fsf', 1);
-        extra++;
+        onTape++;
       } catch (err) {
         if (err instanceof TapeCommandError && err.kind === 'media') break; // end of data
         throw err;
       }
     }
-    if (extra > 0) {
+    if (onTape < known) {
+      const gone = tape.files.splice(onTape);
+      await this.save(drive, tape);
+      run.reporter.line(`⚠️ Tape ${tape.indicator} ends after file ${onTape - 1}: the catalogue's record${gone.length === 1 ? '' : 's'} of file${gone.length === 1 ? '' : 's'} ${gone.map((f) => f.number).join(', ')} (${gone.map((f) => f.state).join(', ')}, never verified) ${gone.length === 1 ? 'is' : 'are'} of a write that stopped before anything reached the tape; dropped, and this run's file is ${onTape}.`);
+    } else if (onTape > known) {
+      const extra = onTape - known;
       for (let i = 0; i < extra; i++) tape.files.push({ number: known + i, kind: 'unknown', state: 'unknown', bytes: 0, objects: [], problem: 'on the tape but not in the catalogue' });
-      await this.save(tape);
+      await this.save(drive, tape);
       run.reporter.line(`⚠️ Tape ${tape.indicator} holds ${extra} file(s) the catalogue did not know (after file ${known - 1}); they are kept and this run's file goes after them. \`distillery tape catalogue --rebuild\` reads what they are.`);
-      await drive.seekFile(known + extra);
     }
-    return known + extra;
+    // Where a failed space-forward leaves the tape differs between drives: position exactly.
+    if (onTape !== atLeast) await drive.seekFile(onTape);
+    return onTape;
   }
 
   /** Top container per tape (once per archival object), a tape:// file version per image. */

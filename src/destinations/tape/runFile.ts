@@ -4,16 +4,31 @@
  * checking every file's sha512 against the OCFL inventory.
  */
 import { hashFile, sha512Hex } from '../../hash.js';
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { filesToSend, readInventory } from '../../ocfl/index.js';
+import { dirname, join } from 'node:path';
+import { filesToSend, readInventory, tokenStorePath } from '../../ocfl/index.js';
 import type { Reporter } from '../../runs/reporter.js';
 import { versionsOnTape, type FileOnTape, type ObjectOnTape, type TapeRecord } from './catalogue.js';
 import { TapeDrive } from './drive.js';
 
 export const TOC_MEMBER = 'DISTILLERY-TOC.json';
 export const TOC_FORMAT = 'distillery-tape-toc/1';
+/**
+ * The folder in a run file that holds the ACE token store of every version written
+ * (`DISTILLERY-TOKENS/<object path>/v1.tokens`), beside the table of contents: token stores live
+ * beside the storage root, never inside an object.
+ */
+export const TOKENS_MEMBER_DIR = 'DISTILLERY-TOKENS';
+
+/** The member name of a version's token store in a run file. */
+export function tokenStoreMember(objectPath: string, version: string): string {
+  return `${TOKENS_MEMBER_DIR}/${objectPath}/${version}.tokens`;
+}
+
+export function isTokenStoreMember(path: string): boolean {
+  return path.startsWith(`${TOKENS_MEMBER_DIR}/`);
+}
 
 /** The table of contents: the first member of every run file. */
 export interface TableOfContents {
@@ -67,6 +82,9 @@ export async function planObjects(tape: TapeRecord, packages: PackageRef[]): Pro
         continue; // an earlier version whose payload is no longer local: another tape holds it
       }
       sent.push(v);
+      const store = tokenStorePath(pkg.storageRoot, pkg.objectId, v);
+      const storeBytes = await stat(store).then((st) => st.size, () => undefined);
+      if (storeBytes !== undefined) files.push({ path: tokenStoreMember(pkg.objectPath, v), bytes: storeBytes, sha512: await sha512File(store) });
       for (const f of list) {
         if (!f.path.startsWith(`${v}/`)) {
           rootFiles.set(f.path, f.bytes);
@@ -117,12 +135,23 @@ export async function writeRunFile(drive: TapeDrive, scratch: string, toc: Table
   const tocText = `${JSON.stringify(toc, null, 2)}\n`;
   await writeFile(join(scratch, TOC_MEMBER), tocText);
   const byRoot = new Map<string, string[]>();
+  // Token stores travel beside the table of contents (small copies in the scratch folder).
+  const scratchMembers = [TOC_MEMBER];
   for (const p of planned) {
     const list = byRoot.get(p.storageRoot) ?? [];
-    list.push(...p.object.files.map((f) => f.path));
+    for (const f of p.object.files) {
+      if (!isTokenStoreMember(f.path)) {
+        list.push(f.path);
+        continue;
+      }
+      const version = f.path.slice(f.path.lastIndexOf('/') + 1).replace(/\.tokens$/, '');
+      await mkdir(dirname(join(scratch, f.path)), { recursive: true });
+      await copyFile(tokenStorePath(p.storageRoot, p.object.objectId, version), join(scratch, f.path));
+      scratchMembers.push(f.path);
+    }
     byRoot.set(p.storageRoot, list);
   }
-  const args = ['--create', '--format=posix', '--no-recursion', ...TapeDrive.checkpointArgs(checkpointRecords(drive)), `--directory=${scratch}`, TOC_MEMBER];
+  const args = ['--create', '--format=posix', '--no-recursion', ...TapeDrive.checkpointArgs(checkpointRecords(drive)), `--directory=${scratch}`, ...scratchMembers];
   let i = 0;
   for (const [root, list] of byRoot) {
     const listFile = join(scratch, `files-${i++}.list`);

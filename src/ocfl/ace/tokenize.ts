@@ -108,8 +108,21 @@ export async function auditObject(rootPath: string, objectId: string, ims: Ims, 
         digests = read.digests;
         await opts.afterRead?.(read.bytes);
       } catch {
-        if (elsewhere.has(p)) result.heldElsewhere++;
-        else result.items.push({ path: p, state: 'M', message: `${p} is missing.` });
+        if (!elsewhere.has(p)) {
+          result.items.push({ path: p, state: 'M', message: `${p} is missing.` });
+          continue;
+        }
+        // Held elsewhere: its bytes are audited in their copies; its token is checked here against
+        // the sha256 the inventory records, so a lost or altered token store is found all the same.
+        result.heldElsewhere++;
+        const recorded = sha256Of.get(p);
+        const token = tokens.get(p);
+        if (!recorded) continue;
+        if (!token) result.items.push({ path: p, state: 'T', message: `${p} (held elsewhere) has no ACE token; restore its version's token store from a preservation copy.` });
+        else {
+          const problem = tokenProblem(p, recorded, token, rounds, ims.host);
+          if (problem) result.items.push({ path: p, state: 'I', message: `${problem} (held elsewhere; checked against the sha256 its inventory records)` });
+        }
         continue;
       }
       if (digests[alg] !== digest.toLowerCase() || (sha256Of.has(p) && sha256Of.get(p) !== digests.sha256)) {
@@ -121,16 +134,8 @@ export async function auditObject(rootPath: string, objectId: string, ims: Ims, 
         result.items.push({ path: p, state: 'T', message: `${p} has no ACE token; run "distillery ocfl tokens" for its version.` });
         continue;
       }
-      let root: string;
-      try {
-        root = proofRoot(Buffer.from(digests.sha256, 'hex'), token.proof).toString('hex');
-      } catch (err) {
-        result.items.push({ path: p, state: 'I', message: `${p}: ${(err as Error).message}` });
-        continue;
-      }
-      const summary = rounds.get(token.round);
-      if (summary === undefined) result.items.push({ path: p, state: 'I', message: `${p}: round ${token.round} is not known to the IMS (${ims.host}).` });
-      else if (summary !== root) result.items.push({ path: p, state: 'I', message: `${p}: its token's proof does not lead to the summary of round ${token.round}; the token store was altered or the file's digest changed.` });
+      const problem = tokenProblem(p, digests.sha256, token, rounds, ims.host);
+      if (problem) result.items.push({ path: p, state: 'I', message: problem });
       else result.items.push({ path: p, state: 'A', message: `${p} is intact (round ${token.round}).` });
     }
   }
@@ -139,3 +144,16 @@ export async function auditObject(rootPath: string, objectId: string, ims: Ims, 
   return result;
 }
 
+/** Why a token does not validate a file of this sha256 (ACE's proof up to the round summary), or undefined when it does. */
+function tokenProblem(p: string, sha256: string, token: TokenStoreEntry, rounds: Map<number, string>, imsHost: string): string | undefined {
+  let root: string;
+  try {
+    root = proofRoot(Buffer.from(sha256, 'hex'), token.proof).toString('hex');
+  } catch (err) {
+    return `${p}: ${(err as Error).message}`;
+  }
+  const summary = rounds.get(token.round);
+  if (summary === undefined) return `${p}: round ${token.round} is not known to the IMS (${imsHost}).`;
+  if (summary !== root) return `${p}: its token's proof does not lead to the summary of round ${token.round}; the token store was altered or the file's digest changed.`;
+  return undefined;
+}

@@ -3,7 +3,7 @@
  * src/collection/overview.ts), and `?format=json` for the same as data.
  */
 import { Router } from 'express';
-import { collectionOverview } from '../../collection/overview.js';
+import { collectionOverview, unplacedProblems } from '../../collection/overview.js';
 import { collectionIdProblem } from '../../runs/requests.js';
 import type { WebContext } from '../app.js';
 import { problems } from '../problems.js';
@@ -21,7 +21,7 @@ export function collectionRoutes(ctx: WebContext, viewerUrl?: string): Router {
     const overview = await collectionOverview(id, { status: ctx.status, ...ctx.overview });
     if (overview.runs === 0) throw problems.notFound(`No run of ${id} has ended yet, so nothing of it is recorded as preserved.`);
     if (req.query.format === 'json') return void res.json(overview);
-    res.render('collection', { user: res.locals.user, overview, viewer: (url: string) => viewerLink(viewerUrl, url) });
+    res.render('collection', { user: res.locals.user, overview, unplacedProblems, viewer: (url: string) => viewerLink(viewerUrl, url) });
   });
   return router;
 }

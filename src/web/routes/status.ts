@@ -1,11 +1,12 @@
 /**
  * `GET /distill/<collection>`: the status page of a collection's run, and
- * `GET /distill/<collection>/events`: its server-sent events (init, line, state, end).
+ * `GET /distill/<collection>/events`: its server-sent events (init, line, state — the whole record —,
+ * delta — what changed in it —, end).
  */
 import { Router, type Request } from 'express';
 import { collectionIdProblem } from '../../runs/requests.js';
 import type { WebContext } from '../app.js';
-import type { FollowEvent } from '../follow.js';
+import { cursorId, parseCursorId, type FollowEvent } from '../follow.js';
 import { problems } from '../problems.js';
 import type { WebUser } from '../users.js';
 
@@ -53,7 +54,10 @@ export function statusRoutes(ctx: WebContext): Router {
   router.get('/distill/:collection/events', (req, res) => {
     const collectionId = collectionParam(req);
     const last = req.get('last-event-id') ?? (typeof req.query.from === 'string' ? req.query.from : '0');
-    const from = /^\d{1,15}$/.test(last) ? Number(last) : 0;
+    // `<offset>` or `<offset>.<epoch>.<rev>`: lines resume at the offset; the record at its revision.
+    const { from, since } = parseCursorId(last);
+    // Line ids carry the record revision the client holds, so whichever event it saw last tells both.
+    let held = since ? `.${since.epoch}.${since.rev}` : '';
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -88,9 +92,11 @@ export function statusRoutes(ctx: WebContext): Router {
         case 'init':
         case 'line':
           // JSON keeps a stray carriage return inside a line from ending the event early.
-          return write(`event: ${event.type}\nid: ${event.id}\ndata: ${JSON.stringify(event.text)}\n\n`);
+          return write(`event: ${event.type}\nid: ${event.id}${held}\ndata: ${JSON.stringify(event.text)}\n\n`);
         case 'state':
-          return write(`event: state\ndata: ${JSON.stringify(event.record)}\n\n`);
+        case 'delta':
+          held = `.${event.cursor.epoch}.${event.cursor.rev}`;
+          return write(`event: ${event.type}\nid: ${cursorId(event.cursor)}\ndata: ${JSON.stringify(event.type === 'state' ? event.record : event.delta)}\n\n`);
         case 'end': {
           write(`event: end\ndata: ${JSON.stringify({ reason: event.reason, log: event.log })}\n\n`);
           finish();
@@ -106,7 +112,7 @@ export function statusRoutes(ctx: WebContext): Router {
       ctx.log.info({ err, collectionId }, 'event stream closed with an error');
       finish();
     });
-    unsubscribe = ctx.followers.follow(collectionId, from, send);
+    unsubscribe = ctx.followers.follow(collectionId, from, send, since);
     if (!open) unsubscribe();
   });
 

@@ -61,4 +61,39 @@ describe('page derivatives', () => {
     expect(result.ocrProblem).toMatch(/^Tesseract failed/);
     expect((await readdir(out)).sort()).toEqual(['JP2.jp2', 'JPG.jpg', 'OBJ.jp2', 'TN.jpg']);
   });
+  it('a Tesseract that never exits is stopped at the OCR time-out with every process it started; the page is published without OCR, saying why', async () => {
+    const { policies } = await import('../../../src/policies.js');
+    const { writeFile } = await import('node:fs/promises');
+    const tif = join(work, 'hang.tif');
+    await writePage(tif, 'A page whose OCR hangs', 'rgb8');
+    // The stand-in starts a child of its own (as tesseract's OpenMP threads would not, but a
+    // wrapper script might), records both process ids, and never exits.
+    const pids = join(work, 'hung-tesseract.pids');
+    const hung = join(work, 'hung-tesseract');
+    await writeFile(hung, `#!/bin/sh\nsleep 600 &\necho "$$ $!" > ${pids}\nwait\n`, { mode: 0o755 });
+    const out = join(work, 'hung');
+    await mkdir(out);
+    const before = policies.ocr.timeoutMs;
+    policies.ocr.timeoutMs = 1_000;
+    let result;
+    const started = Date.now();
+    try {
+      result = await makePageDerivatives({ sourcePath: tif, jp2Path: join(work, 'none.jp2') }, out, { ...opts, tesseractCommand: hung });
+    } finally {
+      policies.ocr.timeoutMs = before;
+    }
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(result.ocr).toBe(false);
+    expect(result.ocrProblem).toMatch(/^Tesseract did not finish in time and was stopped \(time-out 1 s, OCR policy; if it needs longer, raise ISLANDORA_OCR_TIMEOUT in settings\.ini\)/);
+    // The fault fired (the stand-in ran), and it and its child were killed with it.
+    const [script, child] = (await readFile(pids, 'utf8')).trim().split(' ').map(Number);
+    expect(script).toBeGreaterThan(0);
+    expect(child).toBeGreaterThan(0);
+    // Gone (or a zombie waiting for a parent that no longer runs: no longer running either way).
+    const running = async (pid: number) => !/^\d+ \(.*\) Z/.test(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => `${pid} (gone) Z`));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await running(script)).toBe(false);
+    expect(await running(child)).toBe(false);
+    expect((await readdir(out)).sort()).toEqual(['JP2.jp2', 'JPG.jpg', 'OBJ.jp2', 'TN.jpg']);
+  }, 120_000);
 });

@@ -103,6 +103,30 @@ describe('S3 destination failures', () => {
     await expect(dest.deliver(run(), folder)).rejects.toThrow(/The connection to S3 failed .* check the network\. A rerun resumes where this one stopped\. \(gave up after 5 attempts, long request policy\)/);
   });
 
+  test('a server that accepts the upload and never answers: each attempt stops at the time-out, is retried, then the file fails naming the host and the setting; the rest is sent', async () => {
+    const { policies } = await import('../../../src/policies.js');
+    const before = policies.longRequest.timeoutMs;
+    policies.longRequest.timeoutMs = 500;
+    try {
+      const dest = await viaProxy((r) => (isPut(r, img1Key()) ? { kind: 'hang' } : undefined));
+      const started = Date.now();
+      const err = await dest.deliver(run(), folder).catch((e: unknown) => e);
+      // Bounded by the policy: 5 attempts of 0.5 s (and no delay between them here), not forever.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      // The fault fired: the stand-in took every attempt and answered none.
+      expect(proxy!.seen.filter((r) => isPut(r, img1Key()))).toHaveLength(policies.longRequest.attempts);
+      const host = new URL(proxy!.endpoint).host;
+      expect(reporter.lines.filter((l) => l.startsWith(`🔁 S3 at ${host} (asked to send s3://${t.connection.bucket}/${img1Key()}) did not answer in time and was stopped (time-out 0.5 s, long request policy; if it needs longer, raise LONG_REQUEST_TIMEOUT in settings.ini).`)), reporter.lines.join("\n") + String(err)).toHaveLength(policies.longRequest.attempts - 1);
+      expect((err as Error).message).toContain(`(first: S3 at ${host} (asked to send s3://${t.connection.bucket}/${img1Key()}) did not answer in time and was stopped (time-out 0.5 s, long request policy; if it needs longer, raise LONG_REQUEST_TIMEOUT in settings.ini). (gave up after 5 attempts, long request policy))`);
+      // The worker keeps going: the other file was sent, the folder is not recorded as sent.
+      expect(await inBucket(img1Key().replace(IMG1, IMG2))).toBe(true);
+      expect(await inBucket(rootSidecar())).toBe(false);
+      expect(aspace.calls).toBe(0);
+    } finally {
+      policies.longRequest.timeoutMs = before;
+    }
+  });
+
   test('access denied says which permission is needed and is not retried', async () => {
     const dest = await viaProxy((r) => (r.method === 'PUT' ? { kind: 'respond', status: 403, code: 'AccessDenied', message: 'Access Denied' } : undefined));
     await expect(dest.deliver(run(), folder)).rejects.toThrow(/S3 refused to let Distillery send s3:\/\/distillery-test-.*\(403 AccessDenied\).*s3:PutObject.*A retry will not help/);

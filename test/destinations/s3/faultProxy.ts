@@ -1,7 +1,9 @@
 /**
  * An HTTP proxy between the destination and the S3 test server that injects what fauxqs cannot
  * produce by itself: error answers real S3 gives (AccessDenied, InvalidAccessKeyId, SlowDown,
- * 500), dropped connections, a body damaged on the way, and a stored checksum that differs.
+ * 500), dropped connections, a body damaged on the way, a stored checksum that differs, an answer
+ * lost after S3 did the work (`dropAnswer`), and a server that accepts the request, reads it whole
+ * and never answers (`hang`).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +19,11 @@ export type Fault =
   | { kind: 'respond'; status: number; code: string; message?: string }
   | { kind: 'reset' }
   | { kind: 'corruptBody' }
-  | { kind: 'corruptChecksumHeader' };
+  | { kind: 'corruptChecksumHeader' }
+  /** The request reaches S3 and is done there, but the answer is dropped (the connection is cut). */
+  | { kind: 'dropAnswer' }
+  /** The request is read whole and never answered; the connection stays open until the client gives up. */
+  | { kind: 'hang' };
 
 export interface FaultProxy {
   endpoint: string;
@@ -38,6 +44,10 @@ export async function startFaultProxy(target: string, rule: (r: SeenRequest) => 
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === 'hang') {
+      req.resume(); // reads the request and never answers; the connection stays open
+      return;
+    }
     if (fault?.kind === 'respond') {
       req.resume();
       const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>${fault.message ?? fault.code}</Message><RequestId>proxy</RequestId></Error>`;
@@ -56,6 +66,11 @@ export async function startFaultProxy(target: string, rule: (r: SeenRequest) => 
       const up = httpRequest(
         { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
         (upRes: IncomingMessage) => {
+          if (fault?.kind === 'dropAnswer') {
+            upRes.resume();
+            upRes.on('end', () => req.socket.destroy());
+            return;
+          }
           const headers = { ...upRes.headers };
           if (fault?.kind === 'corruptChecksumHeader' && headers['x-amz-checksum-sha256']) {
             headers['x-amz-checksum-sha256'] = Buffer.alloc(32, 7).toString('base64');

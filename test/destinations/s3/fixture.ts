@@ -8,13 +8,17 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PreparedFolder, PreservedImage } from '../../../src/destinations/destination.js';
 import type { ArchivesSpace, FileVersion } from '../../../src/archivesspace/types.js';
+import { hashFile } from '../../../src/hash.js';
 import { objectPath } from '../../../src/ocfl/index.js';
+import { sparseFile } from '../conformance.js';
 
 export interface FixtureFile {
   logicalPath: string;
   /** Small content, or a size for a generated large file. */
   content?: Buffer;
   size?: number;
+  /** A sparse file of this many bytes (zeros that take no disk), for memory tests with very large files. */
+  sparse?: number;
 }
 
 interface Written { sha512: string; sha256: string; md5: string; bytes: number }
@@ -26,6 +30,11 @@ async function writeContent(path: string, f: FixtureFile): Promise<Written> {
     await writeFile(path, f.content);
     for (const h of [h512, h256, hmd5]) h.update(f.content);
     return { sha512: h512.digest('hex'), sha256: h256.digest('hex'), md5: hmd5.digest('hex'), bytes: f.content.length };
+  }
+  if (f.sparse !== undefined) {
+    await sparseFile(path, f.sparse);
+    const { digests } = await hashFile(path, ['sha512', 'sha256', 'md5']);
+    return { sha512: digests.sha512, sha256: digests.sha256, md5: digests.md5, bytes: f.sparse };
   }
   const out = createWriteStream(path);
   const block = randomBytes(1024 * 1024);

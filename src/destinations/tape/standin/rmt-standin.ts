@@ -4,7 +4,7 @@
  * There is no tape drive on our machines and none can be emulated in the kernel.
  *
  * A tape library is a folder:
- *   drive.json                  { "loaded": "<tape name>" | null, "position": { "file": n, "offset": bytes } }
+ *   drive.json                  { "loaded": "<tape name>" | null, "position": { "file": n, "offset": bytes }, "bytesRead": n }
  *   tapes/<name>/tape.json      { "capacityBytes": n|null, "writeProtected": bool,
  *                                 "readErrors": [{ "file": n, "offset"?: bytes }],
  *                                 "corruptWrites": [{ "file": n, "offset": bytes }] }
@@ -21,7 +21,12 @@ import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 
 export interface TapePosition { file: number; offset: number }
-export interface DriveState { loaded: string | null; position: TapePosition }
+export interface DriveState {
+  loaded: string | null;
+  position: TapePosition;
+  /** Bytes read from tapes since the drive was last loaded (what a test checks was, or was not, read). */
+  bytesRead?: number;
+}
 export interface TapeFaults {
   /** Total bytes the tape holds; a write beyond it fails with ENOSPC (LTO end of tape). */
   capacityBytes?: number | null;
@@ -216,6 +221,7 @@ export class RmtSession {
       closeSync(fd);
     }
     d.position = { file, offset: offset + n };
+    d.bytesRead = (d.bytesRead ?? 0) + n;
     this.saveDrive(d);
     return buf;
   }
