@@ -8,7 +8,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildReport, renderReportText, type ReportArchivesSpace } from '../report/report.js';
+import { buildReport, type ReportArchivesSpace } from '../report/report.js';
+import { renderReportText } from '../report/render.js';
 import { COLLECTION_ID_PATTERN, parseRegenerate, RequestProblem } from '../runs/requests.js';
 import type { StatusFolder } from '../runs/statusFolder.js';
 

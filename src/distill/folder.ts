@@ -16,7 +16,7 @@ import { commitVersion, ensureStorageRoot, readInventory, stateOf, tokenizeVersi
 import type { StepHandle } from '../runs/journal.js';
 import type { RunRequest } from '../runs/types.js';
 import { matchComponents } from './original.js';
-import { preservedRecordJson } from './processor.js';
+import { preservedRecordJson } from './recordJson.js';
 
 export interface FolderTools {
   encoder: Jp2Encoder;

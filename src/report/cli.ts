@@ -7,7 +7,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportArchivesSpace } from './report.js';
-import { buildReport, renderReportJson, renderReportText } from './report.js';
+import { buildReport } from './report.js';
+import { renderReportJson, renderReportText } from './render.js';
 
 const COLLECTION_ID = /^[a-zA-Z0-9-.~_]+$/;
 
