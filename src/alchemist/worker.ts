@@ -12,7 +12,7 @@ import { type Claim, StatusFolder, thisWorker, type WorkerIdentity } from '../ru
 import type { RunRecord } from '../runs/types.js';
 import { ClaimLost, RunCancelled, RunFence } from './fence.js';
 import { moveCollection } from './moveCollection.js';
-import { pidAlive } from '../processes.js';
+import { pidAlive } from '../osProcess.js';
 
 export type { ProcessOutcome, RunContext, RunProcessor } from '../runs/processor.js';
 import type { RunProcessor } from '../runs/processor.js';

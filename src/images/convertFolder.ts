@@ -8,7 +8,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
-import { pidAlive } from '../processes.js';
+import { pidAlive } from '../osProcess.js';
 import type { Reporter } from '../runs/reporter.js';
 import { hashFile, type Digests } from '../hash.js';
 import type { Jp2Encoder } from './encoder.js';
