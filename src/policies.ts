@@ -177,7 +177,8 @@ function stopped(signal: AbortSignal, what?: string): Error {
   return r instanceof Error ? r : new PermanentError(`The run was stopped${what ? ` before ${what}` : ''}.`);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when `signal` aborts (it resolves either way; the caller checks the signal). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
     function done() {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measures what the brief asks to be fast, on this machine, and prints one table.
- * Options: --quick (smaller inputs, for a smoke run), --only images|ocfl|s3|iiif|web, and
+ * Options: --quick (smaller inputs, for a smoke run), --only images|ocfl|s3|iiif|web|run, and
  * --encoder vips|opj|kakadu to measure the images with another JPEG 2000 encoder.
  */
 import type { BenchRow } from './types.js';
@@ -13,6 +13,7 @@ const sections: Record<string, () => Promise<(opts: BenchOptions) => Promise<Ben
   s3: async () => (await import('./s3.js')).benchS3,
   iiif: async () => (await import('./iiif.js')).benchIiif,
   web: async () => (await import('./web.js')).benchWeb,
+  run: async () => (await import('./run.js')).benchRun,
 };
 
 async function main(args: string[]): Promise<number> {

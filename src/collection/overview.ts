@@ -85,7 +85,7 @@ export function overviewSourcesOf(core: Pick<CoreSettings, 'folders' | 'modules'
 
 export async function collectionOverview(collectionId: string, src: OverviewSources): Promise<CollectionOverview> {
   const runs = (await src.status.archived(collectionId)).filter((r) => r.record).reverse(); // oldest first
-  const folders = new Map<string, FolderOverview & { s3Keys?: { bucket: string; keys: string[]; at: string } }>();
+  const folders = new Map<string, FolderOverview & { s3Keys?: { bucket: string; keys: string[]; at: string; version?: string }; packaged?: string }>();
   for (const run of runs) {
     const record = run.record!;
     const at = record.finishedAt ?? record.startedAt ?? '';
@@ -97,8 +97,12 @@ export async function collectionOverview(collectionId: string, src: OverviewSour
         o.archivalObject = s.metadata.where.aspace.archivalObject;
         o.digitalObject = s.metadata.where.aspace.digitalObject;
       }
-      if (s.package?.state === 'done' && s.package.where?.ocfl) o.objectId = s.package.where.ocfl.objectId;
-      if (s.cloud?.state === 'done' && s.cloud.where?.s3) o.s3Keys = { ...s.cloud.where.s3, at };
+      if (s.package?.state === 'done' && s.package.where?.ocfl) {
+        o.objectId = s.package.where.ocfl.objectId;
+        o.packaged = s.package.where.ocfl.version;
+      }
+      // The cloud step is done only when every file of the object's version is in the bucket and verified.
+      if (s.cloud?.state === 'done' && s.cloud.where?.s3) o.s3Keys = { ...s.cloud.where.s3, at, ...(o.packaged ? { version: o.packaged } : {}) };
       if (s.access?.state === 'done' && s.access.where?.access) o.access = { url: s.access.where.access.url, pages: s.access.counts?.pages, verifiedAt: at };
       o.lastRun = { log: run.log, finishedAt: record.finishedAt, steps: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.state])) };
       o.problems = Object.entries(s).filter(([, v]) => v.state === 'failed').map(([k, v]) => `${k}: ${v.why ?? 'failed'}`);
@@ -113,7 +117,7 @@ export async function collectionOverview(collectionId: string, src: OverviewSour
   const network = await networkRecordOf(src.status.dir, collectionId).catch((e: Error) => void recordProblems.push(`The network record cannot be read (${e.message}).`));
   const out: FolderOverview[] = [];
   for (const o of [...folders.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-    const { s3Keys, ...folder } = o;
+    const { s3Keys, packaged: _packaged, ...folder } = o;
     if (folder.objectId && src.storageRoot) {
       const inv = await readInventory(src.storageRoot, folder.objectId);
       if (!inv) {
@@ -122,9 +126,10 @@ export async function collectionOverview(collectionId: string, src: OverviewSour
         folder.versions = Object.entries(inv.versions).map(([version, v]) => ({ version, created: v.created, user: v.user?.name, message: v.message }));
         const root = join(src.storageRoot, objectPath(folder.objectId));
         const objectRoot = objectPath(folder.objectId);
-        for (const [path, digest] of stateOf(inv)) {
-          const contentPath = Object.entries(inv.manifest).find(([d]) => d.toLowerCase() === digest)?.[1]?.[0];
-          const key = contentPath && s3Keys?.keys.find((k) => k.endsWith(`/${contentPath}`));
+        const state = [...stateOf(inv)].map(([path, digest]) => ({ path, digest, contentPath: Object.entries(inv.manifest).find(([d]) => d.toLowerCase() === digest)?.[1]?.[0] }));
+        const inBucket = s3Keys ? s3KeyOf(s3Keys, state.map((f) => f.contentPath).filter((c): c is string => c !== undefined)) : () => undefined;
+        for (const { path, digest, contentPath } of state) {
+          const key = contentPath && inBucket(contentPath);
           const tape = contentPath && catalogue ? tapeCopies(catalogue, `${objectRoot}/${contentPath}`) : [];
           const local = contentPath ? existsSync(join(root, contentPath)) : false;
           const audited = audit && contentPath ? fileAudit(audit, folder.objectId, objectRoot, contentPath, { local, s3: Boolean(key) }) : undefined;
@@ -175,6 +180,29 @@ function fileAudit(audit: AuditRecord, objectId: string, objectRoot: string, con
   if (has.s3 && checked('s3') && !audit.copies.some((x) => x.copy === 's3' && x.notes.some((n) => n.includes(key)))) copies.s3 = 'intact';
   for (const f of problems) copies[f.copy] = f.state;
   return Object.keys(copies).length || problems.length ? { at: audit.finishedAt, copies, problems } : undefined;
+}
+
+/**
+ * The S3 key of each content file the folder's last done cloud step verified: the keys it named
+ * (its images), and the other files of the version it sent (folder and collection records), whose
+ * keys share the images' object prefix. A file of a later version than the one sent has none.
+ */
+function s3KeyOf(sent: { keys: string[]; version?: string }, contentPaths: string[]): (contentPath: string) => string | undefined {
+  let prefix: string | undefined;
+  for (const cp of contentPaths) {
+    const k = sent.keys.find((key) => key.endsWith(`/${cp}`));
+    if (k) {
+      prefix = k.slice(0, k.length - cp.length);
+      break;
+    }
+  }
+  const num = (v: string | undefined) => Number(/^v(\d+)/.exec(v ?? '')?.[1] ?? NaN);
+  return (cp) => {
+    const named = sent.keys.find((key) => key.endsWith(`/${cp}`));
+    if (named) return named;
+    if (prefix === undefined || !(num(cp) <= num(sent.version))) return undefined;
+    return `${prefix}${cp}`;
+  };
 }
 
 /** Verified tape files holding a path (relative to the storage root). */

@@ -19,6 +19,7 @@ import { elsewhereMarkerPath, tokenStorePath, workspacePath } from '../ocfl/comp
 import { sha256Hex, sha512Hex } from '../hash.js';
 import { writeFileAtomic } from '../atomicWrite.js';
 import { ensureStorageRoot, objectPath, readInventory, validateObject, type Inventory } from '../ocfl/index.js';
+import { withObjectLock } from '../ocfl/lock.js';
 import { parseTokenStore } from '../ocfl/ace/tokenStore.js';
 import { OBJECT_NAMASTE } from '../ocfl/inventory.js';
 import { PermanentError } from '../policies.js';
@@ -100,7 +101,7 @@ export async function restoreInventories(source: InventorySource, storageRoot: s
   for (const v of Object.keys(inv.versions)) {
     const got = await source.tokenStore(v);
     if (!got) {
-      withoutTokens.push(v);
+      if (added(v).size > 0) withoutTokens.push(v); // a version that added no payload has no tokens to hold
       continue;
     }
     read.push(`${v}.tokens`);
@@ -118,49 +119,58 @@ export async function restoreInventories(source: InventorySource, storageRoot: s
   }
 
   // Assemble outside the storage root, check, then move into place by rename; the token stores
-  // go to the companion folder first, so the object never appears without them.
+  // go to the companion folder first, so the object never appears without them. Under the
+  // object's lock: another process putting the same object back meanwhile is not disturbed.
   await ensureStorageRoot(storageRoot);
-  const ws = join(workspacePath(storageRoot), `restore-${randomUUID()}`);
-  const written: string[] = [];
-  try {
-    await mkdir(ws, { recursive: true });
-    await writeFile(join(ws, OBJECT_NAMASTE), declaration);
-    await writeFile(join(ws, 'inventory.json'), root.inventory);
-    await writeFile(join(ws, `inventory.json.${alg}`), root.sidecar);
-    for (const [v, got] of versions) {
-      await mkdir(join(ws, v), { recursive: true });
-      await writeFile(join(ws, v, 'inventory.json'), got.inventory);
-      await writeFile(join(ws, v, `inventory.json.${alg}`), got.sidecar);
+  const installed = await withObjectLock(storageRoot, objectId, async () => {
+    if (await readInventory(storageRoot, objectId)) return false;
+    const ws = join(workspacePath(storageRoot), `restore-${randomUUID()}`);
+    const written: string[] = [];
+    try {
+      await mkdir(ws, { recursive: true });
+      await writeFile(join(ws, OBJECT_NAMASTE), declaration);
+      await writeFile(join(ws, 'inventory.json'), root.inventory);
+      await writeFile(join(ws, `inventory.json.${alg}`), root.sidecar);
+      for (const [v, got] of versions) {
+        await mkdir(join(ws, v), { recursive: true });
+        await writeFile(join(ws, v, 'inventory.json'), got.inventory);
+        await writeFile(join(ws, v, `inventory.json.${alg}`), got.sidecar);
+      }
+      for (const [v, store] of stores) {
+        const path = tokenStorePath(storageRoot, objectId, v);
+        const same = await readFile(path).then((b) => b.equals(store), () => false);
+        if (same) continue;
+        await mkdir(dirname(path), { recursive: true });
+        await writeFileAtomic(path, store, { tmpDir: ws });
+        written.push(path);
+        // The same digest file tokenizeVersion writes beside each store.
+        await writeFileAtomic(`${path}.sha256`, `${sha256Hex(store)}  ${basename(path)}\n`, { tmpDir: ws });
+        written.push(`${path}.sha256`);
+      }
+      const contentPaths = Object.values(inv.manifest).flat().sort();
+      const marker = elsewhereMarkerPath(storageRoot, objectId);
+      await mkdir(dirname(marker), { recursive: true });
+      await writeFile(marker, `${JSON.stringify({ objectId, objectPath: op, removedAt: new Date().toISOString(), contentPaths }, null, 2)}\n`);
+      written.push(marker);
+      await mkdir(dirname(join(storageRoot, op)), { recursive: true });
+      await rename(ws, join(storageRoot, op));
+    } catch (err) {
+      for (const p of written) await rm(p, { force: true });
+      throw err;
+    } finally {
+      await rm(ws, { recursive: true, force: true });
     }
-    for (const [v, store] of stores) {
-      const path = tokenStorePath(storageRoot, objectId, v);
-      const same = await readFile(path).then((b) => b.equals(store), () => false);
-      if (same) continue;
-      await mkdir(dirname(path), { recursive: true });
-      await writeFileAtomic(path, store, { tmpDir: ws });
-      written.push(path);
-      // The same digest file tokenizeVersion writes beside each store.
-      await writeFileAtomic(`${path}.sha256`, `${sha256Hex(store)}  ${basename(path)}\n`, { tmpDir: ws });
-      written.push(`${path}.sha256`);
+    const validation = await validateObject(join(storageRoot, op));
+    if (!validation.valid) {
+      await rm(join(storageRoot, op), { recursive: true, force: true });
+      for (const p of written) await rm(p, { force: true });
+      throw new PermanentError(`The inventories of ${objectId} read from ${source.where} do not make a valid object (${validation.errors.slice(0, 3).map((e) => `${e.code} ${e.message}`).join('; ')}); nothing was kept locally. ${source.otherwise}`);
     }
-    const contentPaths = Object.values(inv.manifest).flat().sort();
-    const marker = elsewhereMarkerPath(storageRoot, objectId);
-    await mkdir(dirname(marker), { recursive: true });
-    await writeFile(marker, `${JSON.stringify({ objectId, objectPath: op, removedAt: new Date().toISOString(), contentPaths }, null, 2)}\n`);
-    written.push(marker);
-    await mkdir(dirname(join(storageRoot, op)), { recursive: true });
-    await rename(ws, join(storageRoot, op));
-  } catch (err) {
-    for (const p of written) await rm(p, { force: true });
-    throw err;
-  } finally {
-    await rm(ws, { recursive: true, force: true });
-  }
-  const validation = await validateObject(join(storageRoot, op));
-  if (!validation.valid) {
-    await rm(join(storageRoot, op), { recursive: true, force: true });
-    for (const p of written) await rm(p, { force: true });
-    throw new PermanentError(`The inventories of ${objectId} read from ${source.where} do not make a valid object (${validation.errors.slice(0, 3).map((e) => `${e.code} ${e.message}`).join('; ')}); nothing was kept locally. ${source.otherwise}`);
+    return true;
+  });
+  if (!installed) {
+    run.reporter.line(`↩️ ${objectId}: another process put it back on this disk meanwhile; nothing more written.`);
+    return { objectId, head: (await readInventory(storageRoot, objectId))!.head, read, tokenStores: [], withoutTokens: [] };
   }
   const tokens = stores.size ? `, with the token stores of ${[...stores.keys()].join(', ')}` : '';
   run.reporter.line(`📥 ${objectId}: not on this disk; its inventories (${inv.head})${tokens} were read from ${source.where} and checked — no payload downloaded.`);

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { hashFile } from '../hash.js';
 import { commitVersion, ensureStorageRoot, readInventory, stateOf, tokenizeVersion, tokenStorePath, type Ims, type Resolved } from '../ocfl/index.js';
 import type { StepHandle } from '../runs/journal.js';
+import { timePhase } from '../runs/reporter.js';
 import type { RunRequest } from '../runs/types.js';
 import { matchComponents } from './original.js';
 import { preservedRecordJson } from './recordJson.js';
@@ -114,6 +115,7 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       line: (t) => steps.convert.line(t),
       file: (o) => steps.convert.file(o),
       progress: (done, _total, detail) => steps.convert.progress(input.imagesBefore + done, input.totalImages, detail),
+      time: (phase, ms) => steps.convert.time(phase, ms),
     },
     signal: input.signal,
   }));
@@ -206,17 +208,17 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
       }
     }
     await input.fence?.(`installing the OCFL version of ${name}`);
-    const made = await commitVersion(tools.storageRoot, objectId, incoming, {
+    const made = await timePhase(steps.package, 'OCFL install', () => commitVersion(tools.storageRoot, objectId, incoming, {
       message: `Distillery run ${request.runId}: ${request.processes.join(', ')} for ${name}, requested by ${request.user.name}`,
       user: { name: request.user.name, address: `mailto:${request.user.email}` },
-    });
+    }));
     steps.package.line(
       made.changed
         ? `📦 ${name}: OCFL object ${objectId} ${made.version} (${made.newContentPaths.length} new file${made.newContentPaths.length === 1 ? '' : 's'}).`
         : `📦 ${name}: OCFL object ${objectId} unchanged at ${made.version}.`,
     );
     if (!existsSync(tokenStorePath(tools.storageRoot, objectId, made.version))) {
-      const store = await tokenizeVersion(tools.storageRoot, objectId, made.version, tools.ims);
+      const store = await timePhase(steps.package, 'fixity tokens', () => tokenizeVersion(tools.storageRoot, objectId, made.version, tools.ims));
       steps.package.line(`🔏 ${name}: fixity tokens for ${made.version} in ${store}`);
     }
     return made;

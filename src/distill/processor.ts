@@ -12,6 +12,7 @@ import { preservedRecordJson } from './recordJson.js';
 import { discoverFolders } from '../collection/discover.js';
 import { DESTINATION_ORDER, FolderNotDelivered, type Destination, type DestinationProcess, type PreparedFolder, type PreservationPackage, type RunScope } from '../destinations/destination.js';
 import type { StepHandle } from '../runs/journal.js';
+import { timePhase } from '../runs/reporter.js';
 import type { RunRequest } from '../runs/types.js';
 import { distillFolder, FolderStepFailure, type FolderTools } from './folder.js';
 import { fencedArchivesSpace } from '../alchemist/fence.js';
@@ -213,7 +214,7 @@ export class DistillProcessor implements RunProcessor {
       for (const d of destinations) {
         if (failedDest.has(d)) continue;
         try {
-          await d.finish?.({ ...scope, reporter: steps.dest.get(d)! });
+          if (d.finish) await timePhase(steps.dest.get(d), 'finish', () => d.finish!({ ...scope, reporter: steps.dest.get(d)! }));
         } catch (err) {
           failedDest.set(d, message(err));
         }
@@ -343,7 +344,7 @@ export class DistillProcessor implements RunProcessor {
         continue;
       }
       try {
-        await d.deliver({ ...scope, reporter: step }, folder);
+        await timePhase(step, 'deliver', () => d.deliver({ ...scope, reporter: step }, folder));
       } catch (err) {
         const why = message(err);
         step.line(`❌ ${d.process} (${d.platform}) failed for ${folder.name}: ${why}`);

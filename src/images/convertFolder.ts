@@ -9,7 +9,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, statfs, wr
 import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { pidAlive } from '../osProcess.js';
-import type { Reporter } from '../runs/reporter.js';
+import { timePhase, type Reporter } from '../runs/reporter.js';
 import { hashFile, type Digests } from '../hash.js';
 import type { Jp2Encoder } from './encoder.js';
 import type { ImageIdRegistry } from './ids.js';
@@ -170,22 +170,22 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
   try {
     const sigOpts = { opjDecompress: opts.opjDecompress, threads: opts.decodeThreads, tmpDir: partialDir, signal: opts.signal };
     // The TIFF's signature (a full decode, which also catches damaged strips) is computed while the encoder runs.
+    const r = opts.reporter;
     const [sig, enc] = await Promise.allSettled([
-      pixelSignature(img.path, sigOpts),
-      opts.encoder.encodeLossless(img.path, partialJp2, opts.signal),
+      timePhase(r, 'TIFF signature', () => pixelSignature(img.path, sigOpts)),
+      timePhase(r, 'encode', () => opts.encoder.encodeLossless(img.path, partialJp2, opts.signal)),
     ]);
     if (sig.status === 'rejected') throw new Error(`truncated or corrupt TIFF: ${cleanMessage(sig.reason)}`);
     if (enc.status === 'rejected') throw enc.reason;
     const tiffSig = sig.value;
     const xmp = opts.xmp(img, imageId);
-    await opts.metadata.write(partialJp2, xmp, opts.signal);
+    await timePhase(r, 'XMP', () => opts.metadata.write(partialJp2, xmp, opts.signal));
     // Checked after the XMP is in: the file we keep is the file we verified.
-    const jp2Sig = await pixelSignature(partialJp2, sigOpts);
+    const jp2Sig = await timePhase(r, 'verify', () => pixelSignature(partialJp2, sigOpts));
     if (!sameSignature(tiffSig, jp2Sig)) {
       throw new Error(`image signatures did not match (TIFF ${describe(tiffSig)}, JP2 ${describe(jp2Sig)}); the JP2 was not kept`);
     }
-    const technical = await jp2Technical(partialJp2);
-    const { bytes, digests } = await hashFile(partialJp2, PRESERVATION_DIGESTS);
+    const [technical, { bytes, digests }] = await timePhase(r, 'technical facts and digests', () => Promise.all([jp2Technical(partialJp2), hashFile(partialJp2, PRESERVATION_DIGESTS)]));
     const record: SidecarRecord = {
       format: 'distillery-preservation-image/1',
       source: sourceFacts, imageId, jp2: basename(jp2Path), bytes, digests, technical,

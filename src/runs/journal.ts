@@ -168,6 +168,15 @@ export class StepHandle implements Reporter {
     this.journal.saveSoon();
   }
 
+  /** Adds the time of one phase to the step's timings. */
+  time(phase: string, ms: number): void {
+    const timings = (this.record.timings ??= {});
+    const t = (timings[phase] ??= { ms: 0, count: 0 });
+    t.ms += Math.round(ms);
+    t.count++;
+    this.journal.saveSoon();
+  }
+
   /** This step's result for a folder so far. */
   folderState(folder: string): FolderStepResult | undefined {
     return this.journal.record.folders?.find((x) => x.name === folder)?.steps[this.record.name];

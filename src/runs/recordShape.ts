@@ -4,7 +4,7 @@
  * must not break the pages. `asRunRecord` keeps what has the expected shape and drops what has
  * not; a record without a usable request or state is no record at all (the pages say so).
  */
-import { PROCESSES, type FileRecord, type FolderResult, type FolderStepResult, type ProgressUnit, type ProcessName, type RunRecord, type RunState, type StepRecord, type StepState } from './types.js';
+import { PROCESSES, type FileRecord, type PhaseTiming, type FolderResult, type FolderStepResult, type ProgressUnit, type ProcessName, type RunRecord, type RunState, type StepRecord, type StepState } from './types.js';
 
 const RUN_STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const STEP_STATES: readonly StepState[] = ['pending', 'running', 'done', 'failed', 'skipped'];
@@ -67,6 +67,7 @@ function asStep(v: unknown): StepRecord | undefined {
     finishedAt: str(v.finishedAt),
     progress: done !== undefined && total !== undefined ? { done, total, detail: str(p?.detail), ...(UNITS.includes(str(p?.unit) as ProgressUnit) ? { unit: str(p?.unit) as ProgressUnit } : {}) } : undefined,
     counts: isObj(v.counts) ? (Object.fromEntries(Object.entries(v.counts).filter(([, n]) => num(n) !== undefined)) as Record<string, number>) : undefined,
+    timings: isObj(v.timings) ? (Object.fromEntries(Object.entries(v.timings).filter(([, t]) => isObj(t) && num(t.ms) !== undefined && num(t.count) !== undefined)) as Record<string, PhaseTiming>) : undefined,
   };
 }
 

@@ -14,6 +14,8 @@ export interface Reporter {
   file(outcome: FileOutcome): void;
   /** This step's result for a whole folder, recorded when it is verified (see FolderStepResult). */
   folder?(outcome: FolderOutcome): void;
+  /** Time spent in one phase of the step (encode, verify, an upload…), summed in the run record (`timings`). */
+  time?(phase: string, ms: number): void;
 }
 
 export interface FolderOutcome extends Omit<FolderStepResult, 'at'> {
@@ -25,6 +27,16 @@ export interface FileOutcome {
   path: string;
   outcome: 'done' | 'failed' | 'skipped';
   why?: string;
+}
+
+/** Runs `work` and tells the reporter how long it took as `phase` (whether it succeeded or not). */
+export async function timePhase<T>(reporter: Reporter | undefined, phase: string, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    reporter?.time?.(phase, performance.now() - start);
+  }
 }
 
 export const silentReporter: Reporter = {
@@ -39,7 +51,13 @@ export class MemoryReporter implements Reporter {
   readonly progresses: { done: number; total: number; detail?: string }[] = [];
   readonly files: FileOutcome[] = [];
   readonly folders: FolderOutcome[] = [];
+  readonly timings: Record<string, { ms: number; count: number }> = {};
   folder(outcome: FolderOutcome): void { this.folders.push(outcome); }
+  time(phase: string, ms: number): void {
+    const t = (this.timings[phase] ??= { ms: 0, count: 0 });
+    t.ms += ms;
+    t.count++;
+  }
   line(text: string): void { this.lines.push(text); }
   progress(done: number, total: number, detail?: string): void { this.progresses.push({ done, total, detail }); }
   file(outcome: FileOutcome): void { this.files.push(outcome); }

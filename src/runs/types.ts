@@ -45,6 +45,14 @@ export interface StepRecord {
   counts?: Record<string, number>;
   /** How many per-file results this step recorded, by outcome (the results are in the files log). */
   fileResults?: Partial<Record<FileRecord['outcome'], number>>;
+  /** Where the step's time went: milliseconds and count per phase (summed over images and folders, so phases done at once may add up to more than the wall time). */
+  timings?: Record<string, PhaseTiming>;
+}
+
+/** Time spent in one phase of a step, summed: `ms` over `count` times it ran. */
+export interface PhaseTiming {
+  ms: number;
+  count: number;
 }
 
 export interface FileRecord {

@@ -80,7 +80,10 @@ export function createApp(opts: WebAppOptions): WebApp {
   app.locals.h = helpers;
   app.locals.demo = Boolean(opts.demo);
   app.locals.debugIdentity = web.identity === 'debug';
-  app.locals.logoutUrl = web.logoutUrl;
+  // Identity comes from the web server in front (e.g. Shibboleth), so logging out is its business:
+  // Log out goes to WEB_LOGOUT_URL. With the debug identity there is no such server and nothing to
+  // log out of, so the link leads to a page that says so (GET /logout), never to "Not found".
+  app.locals.logoutUrl = web.identity === 'debug' ? '/logout' : web.logoutUrl;
 
   app.use(securityHeaders());
   app.use('/static', express.static(PUBLIC_DIR, { index: false, fallthrough: false, maxAge: '1h' }));
@@ -123,6 +126,10 @@ export function createApp(opts: WebAppOptions): WebApp {
     return csrf.generateToken(req);
   };
   const ctx: WebContext = { status, followers, modules: opts.modules, log, csrfToken, requestLimit: new RequestLimit(web.runRequestsPerHour ?? 20), overview: opts.overview };
+  app.get('/logout', (_req, res) => {
+    if (web.identity !== 'debug') return void res.redirect(303, web.logoutUrl);
+    res.render('logout', { user: res.locals.user, demo: Boolean(opts.demo) });
+  });
   app.use(formRoutes(ctx));
   app.use(statusRoutes(ctx));
   app.use(runsRoutes(ctx));

@@ -1,7 +1,8 @@
 /**
  * Follows one collection's run for every page watching it: one poller per collection, however
- * many watchers. It polls the size of `<C>-processing` (fs.watch does not see writes made by
- * another host on a network mount) and `<C>-run.json` for state; when the run is archived it
+ * many watchers. It polls the size of `<C>-processing` and `<C>-run.json` for state, and a change
+ * notification (fs.watch) on the status folder wakes it at once for writes this host sees (a
+ * network mount raises none for another host's writes: the poll finds those); when the run is archived it
  * finishes from the archived log and record. Everything it knows is on disk, so a reloaded page
  * or a restarted web process picks up where it was.
  *
@@ -19,6 +20,7 @@
  * follower knew outlives it for a while (the last `FOLLOWERS_KEPT` collections), so the lone page of
  * a run that lost its connection for a moment still resumes with what it missed.
  */
+import { watch, type FSWatcher } from 'node:fs';
 import { lstat, stat, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { openNoFollow, type StatusFolder } from '../runs/statusFolder.js';
@@ -93,6 +95,7 @@ const CHUNK = 64 * 1024;
 export class RunFollowers {
   private readonly followers = new Map<string, Follower>();
   private readonly known = new Map<string, Known>();
+  private notifications?: FSWatcher;
 
   constructor(
     private readonly status: StatusFolder,
@@ -105,6 +108,7 @@ export class RunFollowers {
    * then), then live updates. Returns the unsubscribe function.
    */
   follow(collectionId: string, from: number, watcher: Watcher, since?: { epoch: string; rev: number }): () => void {
+    this.listen();
     let f = this.followers.get(collectionId);
     if (!f) {
       const known = this.known.get(collectionId);
@@ -130,9 +134,34 @@ export class RunFollowers {
   }
 
   close(): void {
+    this.notifications?.close();
+    this.notifications = undefined;
     for (const f of this.followers.values()) f.stop();
     this.followers.clear();
     this.known.clear();
+  }
+
+  /**
+   * A write to a run's stream or record made on this host (or seen by this host's kernel) wakes
+   * its poller at once, so a page shows it within milliseconds, not at the next poll. On a network
+   * mount another host's writes raise no notification: there the poll finds them.
+   */
+  private listen(): void {
+    if (this.notifications) return;
+    try {
+      this.notifications = watch(this.status.dir, { persistent: false }, (_event, name) => {
+        const m = name ? /^(.+)-(?:processing|run\.json)$/.exec(String(name)) : null;
+        if (m) this.followers.get(m[1])?.wake();
+      });
+      this.notifications.on('error', (err) => {
+        this.log.info({ err }, 'no change notifications for the status folder; polling alone');
+        this.notifications?.close();
+        this.notifications = undefined;
+      });
+    } catch (err) {
+      // No folder yet, or no notifications on this file system: polling alone (tried again at the next follow).
+      this.log.debug({ err }, 'no change notifications for the status folder; polling alone');
+    }
   }
 }
 
@@ -189,6 +218,11 @@ class Follower {
     this.stopped = true;
     clearTimeout(this.timer);
     this.onDone(this.record ? { record: this.record, epoch: this.epoch, rev: this.rev, deltas: this.deltas } : undefined);
+  }
+
+  /** Something changed: look now rather than at the next poll. */
+  wake(): void {
+    this.kick();
   }
 
   private kick(): void {

@@ -69,6 +69,21 @@ describe('the run record with 10,000 per-file results', () => {
     expect((await readdir(dir)).sort()).toEqual([log, log.replace('.log', '.files.jsonl'), log.replace('.log', '.json'), RUNS_INDEX].sort());
   }, 60_000);
 
+  it('keeps where each step\'s time went (ms and count per phase), read back from the record', async () => {
+    const status = new StatusFolder(dir);
+    const request = await status.requestRun({ collectionId: 'T', processes: ['cloud'], user });
+    const record: RunRecord = { request, state: 'running', attempts: 1, steps: [] };
+    const journal = new RunJournal(record, status, createLogger({ level: 'silent' }));
+    const step = journal.step('cloud');
+    step.time('deliver', 1200.4);
+    step.time('deliver', 800.2);
+    step.time('finish', 5);
+    await journal.flush();
+    await journal.save();
+    const read = await status.readRecord('T');
+    expect(read?.steps.find((s) => s.name === 'cloud')?.timings).toEqual({ deliver: { ms: 2000, count: 2 }, finish: { ms: 5, count: 1 } });
+  });
+
   it('a later result for the same step and file supersedes the earlier one', async () => {
     const status = new StatusFolder(dir);
     await status.appendFileResults('C', [{ step: 'onsite', path: 'a.jp2', outcome: 'failed', why: 'read back failed' }, { step: 'cloud', path: 'a.jp2', outcome: 'done' }]);

@@ -77,6 +77,11 @@ describe('convertFolder', () => {
     expect(ok.map((l) => /\[image (\d+)\/12\]$/.exec(l)?.[1])).toEqual(Array.from({ length: 12 }, (_, i) => String(i + 1)));
     expect(ok[0]).toMatch(/^✅ Successfully converted HaleGE_001_01_\d{4}\.tif to JPEG 2000\. \[image 1\/12\]$/);
     expect(reporter.progresses.at(-1)).toMatchObject({ done: 12, total: 12 });
+    // Where the time went, per phase, for the run record (and `npm run bench -- --only run`).
+    for (const phase of ['TIFF signature', 'encode', 'XMP', 'verify', 'technical facts and digests']) {
+      expect(reporter.timings[phase]?.count, phase).toBe(12);
+      expect(reporter.timings[phase].ms, phase).toBeGreaterThan(0);
+    }
     expect((await readdir(outDir)).sort()).toEqual(images.flatMap((i) => [`${i.stem}-LOSSLESS.jp2`, `${i.stem}-LOSSLESS.json`]).sort());
     // Ids are remembered: a fresh registry from the same file gives the same id.
     const again = await ImageIdRegistry.open(join(root, 'ids-12.json'));

@@ -127,6 +127,32 @@ describe('sign-in', () => {
     expect(html).toContain('hello@example.com');
   });
 
+  it('Log out in development mode (the demo) leads to a page saying what it means, not to "Not found"; in production to WEB_LOGOUT_URL', async () => {
+    vi.stubEnv('NODE_ENV', 'development');
+    t = await startTestWeb({ web: { identity: 'debug' }, demo: true });
+    const c = new Client(t.url);
+    const html = await (await c.get('/')).text();
+    const href = /<a href="([^"]*)">Log out<\/a>/.exec(html)?.[1];
+    expect(href).toBe('/logout');
+    const res = await c.get(href!);
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('<h1>Log out</h1>');
+    expect(page).toMatch(/the web server in front of it — Apache with Shibboleth, for example — signs you in/);
+    expect(page).toMatch(/This is the demo .*there is nothing to log out of/s);
+    expect(page).toContain('hello@example.com');
+    await t.close();
+
+    // Production: the link is the web server's logout address, and /logout sends there too.
+    vi.stubEnv('NODE_ENV', 'production');
+    t = await startTestWeb({ web: { logoutUrl: '/Shibboleth.sso/Logout?return=https://www.library.caltech.edu/' } });
+    const alice = new Client(t.url, ALICE.email);
+    expect(await (await alice.get('/')).text()).toContain('<a href="/Shibboleth.sso/Logout?return=https://www.library.caltech.edu/">Log out</a>');
+    const away = await fetch(`${t.url}/logout`, { headers: { 'x-remote-user': ALICE.email }, redirect: 'manual' });
+    expect(away.status).toBe(303);
+    expect(away.headers.get('location')).toBe('/Shibboleth.sso/Logout?return=https://www.library.caltech.edu/');
+  });
+
   it('refuses development mode unless NODE_ENV is exactly development and the host is loopback', async () => {
     t = await startTestWeb();
     const web = { host: '127.0.0.1', port: 0, usersFile: t.usersFile, identity: 'debug' as const, identityHeader: 'x-remote-user', trustedProxies: [], sessionSecret: 'x'.repeat(20), logoutUrl: '/', secureCookies: false };

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../../src/runs/types.js';
 import { ALICE, startTestWeb, type TestWeb } from './helpers.js';
 
@@ -149,5 +149,25 @@ describe('in a browser', () => {
     expect(await page.locator('table.runs tbody tr').first().textContent()).toContain('BUSY');
     await page.screenshot({ path: `${ARTIFACTS}/web-runs.png`, fullPage: true });
     await context.close();
+  });
+
+  it('in the demo, Log out opens a page saying what it means (not "Not found")', async () => {
+    vi.stubEnv('NODE_ENV', 'development');
+    const demo = await startTestWeb({ web: { identity: 'debug' }, demo: true });
+    try {
+      const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+      const page = await context.newPage();
+      await page.goto(demo.url + '/');
+      await Promise.all([page.waitForURL(/\/logout$/), page.click('header.top a:text("Log out")')]);
+      expect(await page.locator('h1').textContent()).toBe('Log out');
+      expect(await page.locator('#logout-why').textContent()).toContain('Apache with Shibboleth');
+      expect(await page.locator('#logout-here').textContent()).toContain('there is nothing to log out of');
+      expect(await page.locator('body').textContent()).not.toContain('Not found');
+      await page.screenshot({ path: `${ARTIFACTS}/web-logout-demo.png`, fullPage: true });
+      await context.close();
+    } finally {
+      await demo.close();
+      vi.unstubAllEnvs();
+    }
   });
 });

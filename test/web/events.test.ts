@@ -39,6 +39,21 @@ function running(request: RunRequest, extra: Partial<RunRecord> = {}): RunRecord
 }
 
 describe('status events', () => {
+  it('a line or record written on this host reaches the page at once, not at the next poll', async () => {
+    t = await startTestWeb({ follow: { pollMs: 60_000 } });
+    const request = await queued(t);
+    const reader = await openEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email });
+    await reader.waitFor(hasState('queued'));
+    await sleep(200); // the first poll is over; the next is a minute away
+    const started = Date.now();
+    await t.status.appendLines('ABC', ['🟢', '⏳ Converting ABC_001_01_0001.tif to JPEG 2000']);
+    await reader.waitFor(countLines(2), 5_000);
+    await t.status.writeRecord(running(request));
+    await reader.waitFor(hasState('running'), 5_000);
+    reader.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('sends the init marker, then each line in order as it is appended, with byte offsets as ids', async () => {
     t = await startTestWeb();
     await queued(t);

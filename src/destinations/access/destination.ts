@@ -104,8 +104,9 @@ export class AccessDestination implements Destination {
       problems = copy ? differences(copy, edition) : ['nothing of it is on the platform after the ingest'];
     } catch (err) {
       await this.removePartial(collection, folder, run, own);
-      // The platform itself failed (unreachable…): stop sending to it. Anything else fails this folder only.
-      if (!(err instanceof PermanentError) || err instanceof FolderNotDelivered) throw err;
+      // The platform itself failed (unreachable, refused…): stop sending to it, saying why and what to do. Anything else fails this folder only.
+      if (err instanceof FolderNotDelivered) throw err;
+      if (!(err instanceof PermanentError)) throw this.platformFailed(folder, err);
       throw new FolderNotDelivered(`publishing to ${this.access.name} failed (${err.message}); nothing of ${folder.name} is published. Run access again.`);
     }
     if (problems.length === 0) return links;
@@ -113,6 +114,16 @@ export class AccessDestination implements Destination {
     throw new FolderNotDelivered(
       `the ingest into ${this.access.name} did not give the complete copy (${problems.join('; ')}); what it left was removed, so nothing of ${folder.name} is published. Run access again.`,
     );
+  }
+
+  /** The platform failed (not the folder): why, that nothing of the folder is published, and what to do. */
+  private platformFailed(folder: PreparedFolder, err: unknown): Error {
+    const why = err instanceof Error ? err.message : String(err);
+    const code = (err as { code?: string }).code;
+    const todo = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? `give the Distillery user write access where ${this.access.name} publishes`
+      : `check that ${this.access.name} is reachable and working`;
+    return new Error(`${this.access.name} failed while publishing ${folder.name} (${why}); nothing of ${folder.name} is published, and access stops for this run: ${todo}, then run access again.`, { cause: err });
   }
 
   /** Removes what a failed ingest left, and withdraws this folder's links from the digital object. */

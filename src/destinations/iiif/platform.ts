@@ -18,6 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeForAccess } from '../../images/accessPixels.js';
+import { timePhase } from '../../runs/reporter.js';
 import { xmpFields, xmpPacket } from '../../images/xmp.js';
 import { PermanentError } from '../../policies.js';
 import type { CheckResult, PreparedFolder, PreservedImage, RunScope } from '../destination.js';
@@ -188,13 +189,13 @@ export class IiifPlatform implements AccessPlatform {
     }
     const work = await mkdtemp(join(tmpdir(), 'distillery-iiif-'));
     try {
-      const px = await decodeForAccess(img, this.o.opjDecompressCommand, work, run.signal);
+      const px = await timePhase(run.reporter, 'access decode', () => decodeForAccess(img, this.o.opjDecompressCommand, work, run.signal));
       const xmp = xmpPacket(xmpFields({
         collection: { useRestriction: collection.useRestriction },
         folder: folder.record, sequence: img.sequence, imageId: img.componentId,
       }));
-      const made = await makeImageService(px, join(work, name), serviceId, { tileSize: this.o.tileSize, thumbnailSize: this.o.thumbnailSize, xmp });
-      await this.o.publisher.publishDir(join(work, name), key, run);
+      const made = await timePhase(run.reporter, 'access derivatives', () => makeImageService(px, join(work, name), serviceId, { tileSize: this.o.tileSize, thumbnailSize: this.o.thumbnailSize, xmp }));
+      await timePhase(run.reporter, 'publish', () => this.o.publisher.publishDir(join(work, name), key, run));
       return { sequence: img.sequence, serviceId, width: made.info.width, height: made.info.height, thumbnail: made.thumbnail };
     } finally {
       await rm(work, { recursive: true, force: true });

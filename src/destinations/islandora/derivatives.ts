@@ -14,6 +14,7 @@ import { ChildProcessError, runChild, type ChildResult } from '../../childProces
 import type { Jp2Encoder } from './settings.js';
 import type { MetadataWriter } from '../../images/metadata.js';
 import type { XmpFields } from '../../images/xmp.js';
+import { timePhase, type Reporter } from '../../runs/reporter.js';
 
 export interface DerivativeOptions {
   jp2Encoder: Jp2Encoder;
@@ -105,23 +106,25 @@ export interface DerivativeXmp {
  * Writes OBJ.jp2, JP2.jp2, JPG.jpg, TN.jpg, OCR.txt and HOCR.html into pageDir (MODS is the
  * caller's); OBJ, JP2, JPG and TN carry the preservation image's XMP-dc fields when `xmp` is given.
  */
-export async function makePageDerivatives(src: PageSource, pageDir: string, o: DerivativeOptions, xmp?: DerivativeXmp, signal?: AbortSignal): Promise<PageResult> {
+export async function makePageDerivatives(src: PageSource, pageDir: string, o: DerivativeOptions, xmp?: DerivativeXmp, signal?: AbortSignal, reporter?: Reporter): Promise<PageResult> {
   const embed = async (path: string) => {
     if (xmp) await xmp.writer.write(path, xmp.fields);
   };
   const work = await mkdtemp(join(tmpdir(), 'distillery-page-'));
   try {
-    const { data, info } = await decodeForAccess(src, o.opjDecompressCommand, work, signal);
+    const { data, info } = await timePhase(reporter, 'access decode', () => decodeForAccess(src, o.opjDecompressCommand, work, signal));
     const raw = { raw: { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 } };
     const pnm = join(work, info.channels === 1 ? 'page.pgm' : 'page.ppm');
     await writePnm(pnm, data, info);
     const [ocrResult] = await Promise.all([
-      ocr(pnm, pageDir, work, o, signal),
-      encodeJp2(pnm, join(pageDir, 'OBJ.jp2'), info, o, signal)
-        .then(() => embed(join(pageDir, 'OBJ.jp2')))
-        .then(() => copyFile(join(pageDir, 'OBJ.jp2'), join(pageDir, 'JP2.jp2'))),
-      sharp(data, raw).resize(600, 800, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'JPG.jpg')).then(() => embed(join(pageDir, 'JPG.jpg'))),
-      sharp(data, raw).resize(200, 200, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'TN.jpg')).then(() => embed(join(pageDir, 'TN.jpg'))),
+      timePhase(reporter, 'OCR', () => ocr(pnm, pageDir, work, o, signal)),
+      timePhase(reporter, 'access derivatives', () => Promise.all([
+        encodeJp2(pnm, join(pageDir, 'OBJ.jp2'), info, o, signal)
+          .then(() => embed(join(pageDir, 'OBJ.jp2')))
+          .then(() => copyFile(join(pageDir, 'OBJ.jp2'), join(pageDir, 'JP2.jp2'))),
+        sharp(data, raw).resize(600, 800, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'JPG.jpg')).then(() => embed(join(pageDir, 'JPG.jpg'))),
+        sharp(data, raw).resize(200, 200, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toFile(join(pageDir, 'TN.jpg')).then(() => embed(join(pageDir, 'TN.jpg'))),
+      ])),
     ]);
     return { width: info.width, height: info.height, ...ocrResult };
   } finally {

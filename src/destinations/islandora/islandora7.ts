@@ -26,6 +26,7 @@ import { bookPid, collectionPid } from './pid.js';
 import type { IslandoraSettings } from './settings.js';
 import { SshError, SshTarget } from './ssh.js';
 import { stageBook, stageCollection } from './staging.js';
+import { timePhase } from '../../runs/reporter.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
 
@@ -141,14 +142,14 @@ export class Islandora7Platform implements AccessPlatform {
     const writer = new MetadataWriter({ maxProcs: this.s.pageConcurrency, exiftoolPath: this.s.exiftoolCommand });
     let staged;
     try {
-      staged = await stageBook(folder, collection, edition, {
+      staged = await timePhase(run.reporter, 'pages: decode, derivatives and OCR', () => stageBook(folder, collection, edition, {
         stagingDir: this.s.stagingDir,
         recordLinkBase: this.s.recordLinkBase,
         pageConcurrency: this.s.pageConcurrency,
         derivatives: this.s,
         reporter: run.reporter,
         xmp: (image) => ({ writer, fields: xmpFields({ collection, folder: folder.record, sequence: image.sequence, imageId: image.componentId }) }),
-      });
+      }));
     } finally {
       await writer.end();
     }
@@ -156,12 +157,12 @@ export class Islandora7Platform implements AccessPlatform {
 
     return this.withRemoteDir(run, async (tmp) => {
       const parent = await this.ensureCollection(collection, tmp, run);
-      await this.remote(run, `Sending ${folder.name}`, policies.transfer, (signal) => this.ssh.rsync(staged.bookDir, `${tmp}/books`, { policy: policies.transfer, signal }));
+      await timePhase(run.reporter, 'send (rsync)', () => this.remote(run, `Sending ${folder.name} with rsync`, policies.transfer, (signal) => this.ssh.rsync(staged.bookDir, `${tmp}/books`, { policy: policies.transfer, signal })));
       const setId = await this.remote(run, 'Preparing the book batch', policies.remoteCommand, (signal) =>
         this.drush.bookBatchPreprocess({ parent, scanTarget: `${tmp}/books` }, signal),
       );
       await run.fence?.(`ingesting ${folder.name} into Islandora`);
-      const { ingested, failed } = await this.ingestOnce(run, setId, pid, 'Ingesting the book');
+      const { ingested, failed } = await timePhase(run.reporter, 'ingest', () => this.ingestOnce(run, setId, pid, 'Ingesting the book'));
       if (failed.length) run.reporter.line(`⚠️ Islandora could not ingest ${failed.join(', ')} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}`);
       if (!ingested.includes(pid)) run.reporter.line(`⚠️ Islandora did not ingest the book ${pid} (set ${setId}); see ${this.s.url}/admin/reports/islandora_batch_queue/${setId}`);
       // What was ingested is checked by reading the book back (the access orchestration does).
@@ -244,7 +245,7 @@ export class Islandora7Platform implements AccessPlatform {
     if (!pid) {
       run.reporter.line(`🆕 Creating the Islandora collection ${wanted}`);
       const staged = await stageCollection(this.s.stagingDir, this.s.namespace, collection);
-      await this.remote(run, 'Sending the collection metadata', policies.transfer, (signal) => this.ssh.rsync(staged.scanTarget, tmp, { policy: policies.transfer, signal }));
+      await this.remote(run, 'Sending the collection metadata with rsync', policies.transfer, (signal) => this.ssh.rsync(staged.scanTarget, tmp, { policy: policies.transfer, signal }));
       const setId = await this.remote(run, 'Preparing the collection', policies.remoteCommand, (signal) =>
         this.drush.batchWithDerivsPreprocess({
           contentModel: 'islandora:collectionCModel',

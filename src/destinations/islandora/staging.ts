@@ -98,7 +98,7 @@ export async function stageBook(folder: PreparedFolder, info: CollectionInfo, ed
         await mkdir(pageDir, { recursive: true });
         await writeFile(join(pageDir, 'MODS.xml'), pageMods(pageTitle(folder, image), image.componentId, { page, sha512: sourceSha512 }));
         if (o.signal?.aborted) throw o.signal.reason;
-        const result = await makePageDerivatives(image, pageDir, o.derivatives, o.xmp?.(image), o.signal);
+        const result = await makePageDerivatives(image, pageDir, o.derivatives, o.xmp?.(image), o.signal, o.reporter);
         if (!result.ocr) ocrProblems.push({ page, problem: result.ocrProblem ?? 'unknown' });
         o.reporter.progress(++done, edition.pages.length, `${folder.name} page ${page}`, 'pages');
       }),

@@ -83,7 +83,11 @@ interface Page<T> {
 export class IngestClient {
   private readonly http: AxiosInstance;
 
-  constructor(private readonly opts: IngestClientOptions) {
+  constructor(
+    private readonly opts: IngestClientOptions,
+    /** The run's stop signal: every call (and its retries) ends when it aborts. */
+    private readonly signal?: AbortSignal,
+  ) {
     this.http = axios.create({
       baseURL: opts.baseUrl.replace(/\/+$/, ''),
       timeout: opts.timeoutMs ?? policies.shortRequest.timeoutMs,
@@ -91,6 +95,11 @@ export class IngestClient {
       validateStatus: () => true,
       headers: { Accept: 'application/json' },
     });
+  }
+
+  /** The same client, its calls stopped when `signal` aborts (the run's stop signal). */
+  forRun(signal: AbortSignal | undefined): IngestClient {
+    return signal ? new IngestClient(this.opts, signal) : this;
   }
 
   get baseUrl(): string {
@@ -175,11 +184,12 @@ export class IngestClient {
   private async call<T>(method: string, url: string, config: { data?: unknown; params?: Record<string, unknown>; responseType?: 'text' }, ok: number[], policy: RetryPolicy = policies.shortRequest): Promise<AxiosResponse<T>> {
     return withRetry(
       policy,
-      async () => {
+      async (_attempt, signal) => {
         let res: AxiosResponse<T>;
         try {
-          res = await this.http.request<T>({ method, url, ...config });
+          res = await this.http.request<T>({ method, url, ...config, signal });
         } catch (err) {
+          if (this.signal?.aborted) throw new PermanentError(`The run was stopped during ${method} ${url} at the Ingest service; a rerun resumes where this stopped.`, { cause: err });
           const code = (err as { code?: string }).code ?? 'network error';
           throw new IngestError(`Could not reach the Ingest service at ${this.opts.baseUrl} for ${method} ${url} (${code}). Check NETWORK_INGEST_URL and that the service is running; a rerun resumes.`, undefined, true);
         }
@@ -190,7 +200,7 @@ export class IngestClient {
         if (res.status >= 500) throw new IngestError(`The Ingest service failed on ${method} ${url} (${res.status}${detail}); a rerun resumes where this stopped.`, res.status, true);
         throw new PermanentError(`The Ingest service refused ${method} ${url} (${res.status}${detail}). A retry will not help.`);
       },
-      { retryable: (err) => err instanceof IngestError && err.retryable },
+      { retryable: (err) => err instanceof IngestError && err.retryable, signal: this.signal, what: `${method} ${url} at the Ingest service` },
     );
   }
 }

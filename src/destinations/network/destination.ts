@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { copyWithDigests, hashFile, sha256Hex } from '../../hash.js';
 import { filesToSend, objectPath, readInventory, tokenStorePath } from '../../ocfl/index.js';
 import { parseTokenStore } from '../../ocfl/ace/index.js';
-import { PermanentError } from '../../policies.js';
+import { PermanentError, sleep } from '../../policies.js';
 import type { CheckResult, PreparedFolder, PreservationPackage, RunScope } from '../destination.js';
 import { FAILED_REPLICATION, IngestClient, type Bag, type FileCreate } from './client.js';
 import { deprecateInRecord, generationOf, networkRecordOf, updateNetworkRecord, type VersionInNetwork } from './records.js';
@@ -55,13 +55,15 @@ export class NetworkDestination {
     const pkg = folder.package;
     if (!pkg) throw new PermanentError(`${folder.name} has no preservation package: the network registers OCFL object versions.`);
     const { reporter } = run;
+    // Every call to Ingest, and the following, stops when the run is stopped.
+    const client = this.client.forRun(run.signal);
     const name = bagNameOf(pkg.objectId, pkg.version, await generationOf(this.options.statusDir, run.collectionId, pkg.objectId));
     const record = (change: Partial<VersionInNetwork>) => updateNetworkRecord(this.options.statusDir, run.collectionId, pkg.objectId, pkg.version, { bagName: name, ...change });
 
-    let bag = await this.client.findBag(name);
+    let bag = await client.findBag(name);
     if (bag?.status === 'PRESERVED') {
       reporter.line(`↩️ ${folder.name}: ${pkg.objectId} ${pkg.version} is already preserved in the network (bag ${name}); nothing registered.`);
-      return record({ bagId: bag.id, status: bag.status, replications: await this.replicationsOf(bag) });
+      return record({ bagId: bag.id, status: bag.status, replications: await this.replicationsOf(client, bag) });
     }
     if (bag && ['DEPRECATED', 'DELETED', 'ERROR'].includes(bag.status)) {
       throw new PermanentError(`Bag ${name} (${pkg.objectId} ${pkg.version}) is ${bag.status} in the network: it is not registered again under the same name. Ask the network administrators what happened to it.`);
@@ -69,46 +71,46 @@ export class NetworkDestination {
 
     const files = await this.bagFiles(pkg);
     if (!bag) {
-      bag = await this.client.createBag({ name, size: files.reduce((s, f) => s + f.size, 0), totalFiles: files.length, storageRegion: this.options.storageRegion, location: name, depositor: this.options.depositor });
+      bag = await client.createBag({ name, size: files.reduce((s, f) => s + f.size, 0), totalFiles: files.length, storageRegion: this.options.storageRegion, location: name, depositor: this.options.depositor });
       reporter.line(`🌐 ${folder.name}: registered ${pkg.objectId} ${pkg.version} with the network as bag ${name} (id ${bag.id}).`);
     }
     await record({ bagId: bag.id, status: bag.status, problem: undefined });
 
     // Files (and their sha256): only those Ingest does not have yet.
-    const registered = await this.client.registeredFiles(bag.id);
+    const registered = await client.registeredFiles(bag.id);
     const missing = files.filter((f) => !registered.has(f.filename));
-    if (missing.length === 1) await this.client.registerFile(bag.id, missing[0]);
-    else if (missing.length > 1) await this.client.registerFiles(bag.id, missing);
+    if (missing.length === 1) await client.registerFile(bag.id, missing[0]);
+    else if (missing.length > 1) await client.registerFiles(bag.id, missing);
     if (missing.length) reporter.line(`🌐 ${name}: ${missing.length} file(s) registered with their sha256.`);
 
     // The bag, staged for the nodes to pull.
     await this.stageFiles(pkg, name);
-    await this.client.stage(bag.id, 'BAG', { location: name, validationFile: VALIDATION_FILE, storageRegion: this.options.storageRegion, totalFiles: files.length, size: files.reduce((s, f) => s + f.size, 0) });
+    await client.stage(bag.id, 'BAG', { location: name, validationFile: VALIDATION_FILE, storageRegion: this.options.storageRegion, totalFiles: files.length, size: files.reduce((s, f) => s + f.size, 0) });
 
     // ACE tokens of the payload the version added, then the token store itself.
     const storePath = tokenStorePath(pkg.storageRoot, pkg.objectId, pkg.version);
     const storeText = await readFile(storePath).catch(() => {
       throw new PermanentError(`${pkg.objectId} ${pkg.version} has no ACE token store (${storePath}): make it with \`distillery ocfl tokens ${pkg.storageRoot} ${pkg.objectId} --version ${pkg.version}\`, then run again.`);
     });
-    const tokened = await this.client.tokenedFiles(bag.id);
+    const tokened = await client.tokenedFiles(bag.id);
     let posted = 0;
     for (const e of parseTokenStore(storeText.toString('utf8'))) {
       for (const id of e.identifiers) {
         const filename = `/${id}`;
         if (tokened.has(filename)) continue;
-        await this.client.registerToken(bag.id, { filename, round: e.round, createDate: e.date, proof: e.proof.join('\n'), imsHost: e.imsHost, algorithm: e.digestService, imsService: e.tokenClass });
+        await client.registerToken(bag.id, { filename, round: e.round, createDate: e.date, proof: e.proof.join('\n'), imsHost: e.imsHost, algorithm: e.digestService, imsService: e.tokenClass });
         posted++;
       }
     }
     if (posted) reporter.line(`🔏 ${name}: ${posted} ACE token(s) registered.`);
     const storeName = `${name}.tokens`;
     const storeSha256 = sha256Hex(storeText);
-    await this.client.registerTokenStore(bag.id, { filename: `/${storeName}`, size: storeText.length, sha256: storeSha256 });
+    await client.registerTokenStore(bag.id, { filename: `/${storeName}`, size: storeText.length, sha256: storeSha256 });
     const stagedStore = join(this.options.stagingDir, 'tokens', storeName);
     await this.copyOnce(storePath, stagedStore, { sha256: storeSha256 });
-    await this.client.stage(bag.id, 'TOKEN', { location: `tokens/${storeName}`, validationFile: `/${storeName}`, storageRegion: this.options.storageRegion, totalFiles: 1, size: storeText.length });
+    await client.stage(bag.id, 'TOKEN', { location: `tokens/${storeName}`, validationFile: `/${storeName}`, storageRegion: this.options.storageRegion, totalFiles: 1, size: storeText.length });
 
-    return this.follow(run, folder, bag.id, name, record);
+    return this.follow(run, client, folder, bag.id, name, record);
   }
 
   /**
@@ -138,12 +140,12 @@ export class NetworkDestination {
   }
 
   /** Polls the bag until PRESERVED, a replication failure, or NETWORK_FOLLOW_MINUTES. */
-  private async follow(run: RunScope, folder: PreparedFolder, bagId: number, name: string, record: (c: Partial<VersionInNetwork>) => Promise<VersionInNetwork>): Promise<VersionInNetwork> {
+  private async follow(run: RunScope, client: IngestClient, folder: PreparedFolder, bagId: number, name: string, record: (c: Partial<VersionInNetwork>) => Promise<VersionInNetwork>): Promise<VersionInNetwork> {
     const until = Date.now() + this.options.followMinutes * 60_000;
     let last = '';
     for (;;) {
-      const bag = await this.client.bag(bagId);
-      const replications = await this.replicationsOf(bag);
+      const bag = await client.bag(bagId);
+      const replications = await this.replicationsOf(client, bag);
       const summary = `${bag.status}${replications.length ? ` (${replications.map((r) => `${r.node} ${r.status}`).join(', ')})` : ''}`;
       if (summary !== last) {
         run.reporter.line(`🌐 ${name}: ${summary}`);
@@ -164,12 +166,13 @@ export class NetworkDestination {
         run.reporter.line(`⏳ ${folder.name}: ${name} is ${bag.status} in the network; the next run or audit records when it is preserved.`);
         return record({ status: bag.status, replications });
       }
-      await new Promise((r) => setTimeout(r, this.options.pollSeconds * 1000));
+      await sleep(this.options.pollSeconds * 1000, run.signal);
+      if (run.signal?.aborted) throw new PermanentError(`The run was stopped while following ${name} in the network; it is ${bag.status} there. A rerun follows it again.`);
     }
   }
 
-  private async replicationsOf(bag: Bag) {
-    return (await this.client.replications(bag.id)).map((r) => ({ node: r.node, status: r.status }));
+  private async replicationsOf(client: IngestClient, bag: Bag) {
+    return (await client.replications(bag.id)).map((r) => ({ node: r.node, status: r.status }));
   }
 
   /** The version's files as Ingest registers them: "/"-rooted names, sizes and sha256. */

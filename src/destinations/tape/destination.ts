@@ -18,7 +18,7 @@ import { TapeCommandError, TapeDrive } from './drive.js';
 import { TapeNotReadyError, TapeVerifyError } from './errors.js';
 import { keepInventoryCopies } from './inventoryCopy.js';
 import { readLabel } from './label.js';
-import { formatBytes, planObjects, verifyRunFile, withScratch, writeRunFile, TOC_FORMAT, type PackageRef, type TableOfContents } from './runFile.js';
+import { formatBytes, isTokenStoreMember, planObjects, tocDigest, verifyRunFile, withScratch, writeRunFile, TOC_FORMAT, type PackageRef, type TableOfContents } from './runFile.js';
 import type { TapeSettings } from './settings.js';
 
 export interface TapeDestinationOptions extends Omit<TapeSettings, 'ignoredKeys'> {
@@ -138,6 +138,8 @@ export class TapeDestination implements Destination {
     await withScratch(async (scratch) => {
       reporter.line(`📼 Writing tape file ${number} to ${tape.indicator}: ${objects.length} object(s), ${objects.reduce((s, o) => s + o.files.length, 0)} files, ${formatBytes(bytes)}.`);
       let tocSha512: string;
+      /** Set when tar's write ended with an error after which the file may still be whole on the tape (a lost answer). */
+      let writeProblem: string | undefined;
       try {
         tocSha512 = await writeRunFile(drive, scratch, toc, planned, reporter);
       } catch (err) {
@@ -154,9 +156,11 @@ export class TapeDestination implements Destination {
           await this.save(drive, tape);
           throw this.fullError(cat, tape, `Tape ${tape.indicator} ran out of space while writing tape file ${number} (${formatBytes(bytes)} to write): ${err.output}.`);
         }
-        tape.files.push({ ...record, problem: err.output });
-        await this.save(drive, tape);
-        throw new TapeVerifyError(`Writing tape file ${number} on ${tape.indicator} failed; nothing from this run is marked as on tape. ${err.message}`);
+        // The answer was lost (the connection to the drive dropped, a time-out): tar may have written
+        // the whole file. Read it back before writing everything a second time.
+        writeProblem = `writing it ended with an error (${err.message})`;
+        tocSha512 = await tocDigest(scratch);
+        reporter.line(`⚠️ Tape file ${number} on ${tape.indicator}: ${writeProblem}; reading it back to see whether it is whole.`);
       }
 
       reporter.line(`🔎 Reading tape file ${number} back from ${tape.indicator} to check every file's SHA-512…`);
@@ -168,19 +172,21 @@ export class TapeDestination implements Destination {
         if (!(err instanceof TapeCommandError)) throw err;
         if (err.kind === 'stopped') throw new TapeVerifyError(`Reading tape file ${number} back from ${tape.indicator} was stopped; nothing from this run is marked as on tape. ${err.message}`);
         // tar reads members in the order they were written: the failure is in the one after the last read.
-        const order = objects.flatMap((o) => o.files.map((f) => ({ path: f.path, objectId: o.objectId })));
+        const members = objects.flatMap((o) => o.files.map((f) => ({ path: f.path, objectId: o.objectId })));
+        const order = [...members.filter((m) => isTokenStoreMember(m.path)), ...members.filter((m) => !isTokenStoreMember(m.path))]; // token stores go right after the TOC
         const object = (order[order.findIndex((x) => x.path === lastMember) + 1] ?? order[order.length - 1])?.objectId;
-        tape.files.push({ ...record, problem: `read back failed after ${lastMember}: ${err.output}` });
+        tape.files.push({ ...record, problem: `${writeProblem ? `${writeProblem}; ` : ''}read back failed after ${lastMember}: ${err.output}` });
         await this.save(drive, tape);
-        throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} could not be read back (${err.output}) after ${lastMember}, in object ${object}: nothing from this run is marked as on tape. Run again to write it anew after this file; if it happens again, clean the drive or use another tape.`);
+        throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} could not be read back (${err.output}) after ${lastMember}, in object ${object}${writeProblem ? `; ${writeProblem}` : ''}: nothing from this run is marked as on tape. Run again to write it anew after this file; if it happens again, clean the drive or use another tape.`);
       }
       if (result.problems.length) {
-        tape.files.push({ ...record, problem: result.problems.map((p) => `${p.path}: ${p.why}`).join('; ') });
+        tape.files.push({ ...record, problem: `${writeProblem ? `${writeProblem}; ` : ''}${result.problems.map((p) => `${p.path}: ${p.why}`).join('; ')}` });
         await this.save(drive, tape);
         for (const p of result.problems) reporter.file({ path: p.path, outcome: 'failed', why: `tape ${tape.indicator} file ${number}: ${p.why}` });
         const names = result.problems.slice(0, 5).map((p) => `${p.path}${p.objectId ? ` (object ${p.objectId})` : ''}: ${p.why}`).join('; ');
-        throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} did not verify: ${result.problems.length} file(s) differ from the OCFL inventory — ${names}${result.problems.length > 5 ? '; …' : ''}. Nothing from this run is marked as on tape. Run again to write it anew; if it happens again, use another tape.`);
+        throw new TapeVerifyError(`Tape ${tape.indicator}, file ${number} did not verify${writeProblem ? ` (${writeProblem})` : ''}: ${result.problems.length} file(s) differ from the OCFL inventory — ${names}${result.problems.length > 5 ? '; …' : ''}. Nothing from this run is marked as on tape. Run again to write it anew; if it happens again, use another tape.`);
       }
+      if (writeProblem) reporter.line(`✔️ Tape file ${number} on ${tape.indicator} read back whole although ${writeProblem}: it is kept, not written again.`);
       tape.files.push({ ...record, state: 'verified', verifiedAt: new Date().toISOString() });
       await this.save(drive, tape);
       // The catalogue's copy of the inventories and token stores, for a next version without the tape.

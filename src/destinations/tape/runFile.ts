@@ -4,7 +4,7 @@
  * checking every file's sha512 against the OCFL inventory.
  */
 import { hashFile, sha512Hex } from '../../hash.js';
-import { chmod, copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { filesToSend, readInventory, tokenStorePath } from '../../ocfl/index.js';
@@ -172,6 +172,11 @@ export async function writeRunFile(drive: TapeDrive, scratch: string, toc: Table
   });
   reporter.progress(total, total, `${formatBytes(total)} written at ${rate(total, started)}`, 'bytes');
   return sha512Hex(tocText);
+}
+
+/** The sha512 of the TOC writeRunFile put in `scratch` (to read a file back whose write ended in an error). */
+export async function tocDigest(scratch: string): Promise<string> {
+  return sha512Hex(await readFile(join(scratch, TOC_MEMBER)));
 }
 
 function rate(bytes: number, since: number): string {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { FolderRecord } from '../../../src/archivesspace/types.js';
 import type { PreparedFolder } from '../../../src/destinations/destination.js';
+import type { IslandoraSettings } from '../../../src/destinations/islandora/index.js';
+import type { SshdHandle } from '../../support/sshd.js';
 
 export async function writePage(path: string, text: string, kind: 'rgb8' | 'grey16'): Promise<void> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="500">
@@ -79,5 +81,26 @@ export async function makeFolder(root: string, spec: FolderSpec): Promise<Prepar
     arrangement,
     images,
     collectionJsonPath: spec.collectionJsonPath,
+  };
+}
+
+/** Settings for the Islandora host stand-in (real sshd and rsync, the drush stand-in), staging under `work`. */
+export function standinSettings(sshd: SshdHandle, work: string, over: Partial<IslandoraSettings> = {}, ssh: Partial<IslandoraSettings['ssh']> = {}): IslandoraSettings {
+  return {
+    ssh: { host: sshd.host, port: sshd.port, user: sshd.user, keyPath: sshd.keyPath, knownHostsPath: sshd.knownHostsPath, connectTimeoutSeconds: 10, ...ssh },
+    webroot: sshd.webroot,
+    drushCommand: 'drush',
+    url: 'https://digital.example.org',
+    stagingDir: join(work, 'access'),
+    namespace: 'caltech',
+    parentCollection: 'islandora:root',
+    recordLinkBase: 'https://collections.example.org',
+    tesseractCommand: 'tesseract',
+    pageConcurrency: 2,
+    jp2Encoder: 'opj_compress',
+    jp2BitsPerPixel: 0.5,
+    opjCompressCommand: 'opj_compress',
+    opjDecompressCommand: 'opj_decompress',
+    ...over,
   };
 }

@@ -16,7 +16,7 @@ import { IslandoraDestination, type IslandoraSettings } from '../../../src/desti
 import { MemoryReporter } from '../../../src/runs/reporter.js';
 import { startSshd, type SshdHandle } from '../../support/sshd.js';
 import { ArchivesSpaceClient } from '../../../src/archivesspace/client.js';
-import { makeFolder } from './fixtures.js';
+import { makeFolder, standinSettings } from './fixtures.js';
 
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
 
@@ -29,23 +29,7 @@ let folders: PreparedFolder[];
 const USE = 'Copyright © Caltech; "fair use" <only> & citation';
 
 function settings(over: Partial<IslandoraSettings> = {}, ssh: Partial<IslandoraSettings['ssh']> = {}): IslandoraSettings {
-  return {
-    ssh: { host: sshd.host, port: sshd.port, user: sshd.user, keyPath: sshd.keyPath, knownHostsPath: sshd.knownHostsPath, connectTimeoutSeconds: 10, ...ssh },
-    webroot: sshd.webroot,
-    drushCommand: 'drush',
-    url: 'https://digital.example.org',
-    stagingDir: join(work, 'access'),
-    namespace: 'caltech',
-    parentCollection: 'islandora:root',
-    recordLinkBase: 'https://collections.example.org',
-    tesseractCommand: 'tesseract',
-    pageConcurrency: 2,
-    jp2Encoder: 'opj_compress',
-    jp2BitsPerPixel: 0.5,
-    opjCompressCommand: 'opj_compress',
-    opjDecompressCommand: 'opj_decompress',
-    ...over,
-  };
+  return standinSettings(sshd, work, over, ssh);
 }
 
 function runScope(reporter = new MemoryReporter(), collectionId = 'HBF'): RunScope {

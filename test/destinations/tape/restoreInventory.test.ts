@@ -115,7 +115,7 @@ test.skipIf(REAL_DEVICE)('the next version is built from the tape catalogue\'s c
   expect(b.ingest.state.files.filter((x) => x.bag === bag2.id).map((x) => x.filename).sort()).toEqual(['/0=ocfl_object_1.1', '/inventory.json', '/inventory.json.sha512', '/v2/content/a/two.jp2', '/v2/inventory.json', '/v2/inventory.json.sha512']);
   expect(b.ingest.state.files.length - before).toBe(6);
   expect(b.ingest.state.tokens.filter((t) => t.bagId === bag2.id).map((t) => t.filename)).toEqual(['/v2/content/a/two.jp2']);
-}, 120_000);
+}, 300_000);
 
 test.skipIf(REAL_DEVICE)('without the earlier token stores the audit of released payload says "missing token"; an altered copy is refused with nothing written', async () => {
   const v1 = await b.version('F1', { 'a/one.jp2': 3000, 'C1.json': Buffer.from('{}') });
@@ -140,7 +140,7 @@ test.skipIf(REAL_DEVICE)('without the earlier token stores the audit of released
   expect(audit.ok).toBe(false);
   expect(audit.records[0].findings.map((f) => [f.path, f.state])).toEqual([['v1/content/C1.json', 'missing token'], ['v1/content/a/one.jp2', 'missing token']]);
   expect(audit.records[0].findings[0].message).toMatch(/Restore its version's token store from a preservation copy/);
-}, 120_000);
+}, 300_000);
 
 test.skipIf(REAL_DEVICE)('an object on tape whose file was written before the catalogue kept copies: a clear refusal naming the tape file', async () => {
   const v1 = await b.version('F1', { 'a/one.jp2': 3000 });
@@ -151,7 +151,7 @@ test.skipIf(REAL_DEVICE)('an object on tape whose file was written before the ca
   expect(await readInventory(b.root, ID)).toBeUndefined();
   // An object no tape holds: nothing to restore from here.
   expect(await restoreInventoriesFromTape(env.options.cataloguePath, b.root, 'https://archives.example.edu/repositories/2/archival_objects/none', { reporter: new MemoryReporter() })).toBeUndefined();
-}, 120_000);
+}, 300_000);
 
 test.skipIf(REAL_DEVICE)("the worker's restore uses the tape catalogue's copy when S3 does not hold the object or cannot be reached", async () => {
   const v1 = await b.version('F1', { 'a/one.jp2': 3000, 'C1.json': Buffer.from('{}') });
@@ -179,4 +179,4 @@ test.skipIf(REAL_DEVICE)("the worker's restore uses the tape catalogue's copy wh
   } finally {
     await s3.stop();
   }
-}, 180_000);
+}, 300_000);

@@ -35,6 +35,17 @@
  *   {"fault":"page-ingest-fails","book":"HBF:HBF_001_01","page":3}  the page's ingest throws
  *     ("Exception occured: Failed to ingest PID."), so the book stays PENDING_CHILDREN and the other
  *     pages are in the repository without it, as islandora_batch leaves them.
+ *   {"fault":"slow-ingest","seconds":S,"kind"?:"book_batch"}  the next islandora_batch_ingest (of a set
+ *     of that kind, if given) ingests its set, then goes
+ *     on for S more seconds (as a long batch does) before it ends, whatever happens to the client:
+ *     a client that gives up and disconnects does not stop it (no terminal, so no hang-up), and
+ *     the objects are in the repository all the same.
+ * Like islandora_batch (Islandora/islandora_batch 0027f2c90561cdddeb2ddb2a130ce3c4249fb246,
+ * includes/ingest.batch.inc, islandora_batch_get_lock), an ingest holds its set's lock
+ * (`islandora_batch_ingest_set_N`) while it runs: a second ingest of the same set waits for the
+ * first to end, then ingests only what is still not done. Every ingest run is listed in
+ * state.json's `ingestRuns` (set, process, and each object it ingested), so a test can see an
+ * ingest run twice.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -396,8 +407,60 @@ function store(pid, object, datastreams) {
   state.objects[pid] = { ...object, datastreams: kept };
 }
 
+/** Sleeps without an event loop (drush is synchronous PHP). */
+function sleepMs(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/** islandora_batch_get_lock for one set: waits while another ingest of the set holds it. */
+function lockSet(setId) {
+  const lock = join(stateDir, 'locks', `islandora_batch_ingest_set_${setId}`);
+  mkdirSync(join(stateDir, 'locks'), { recursive: true });
+  const until = Date.now() + 1_200_000; // lock_wait: a third of the hour's lock
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      // A lock whose holder is gone has expired (Drupal's semaphore rows expire too).
+      const holder = Number(existsSync(join(lock, 'pid')) ? readFileSync(join(lock, 'pid'), 'utf8') : 0);
+      if (holder > 0 && !alive(holder)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > until) fail(`Could not acquire the ingest lock of set ${setId}.`);
+      sleepMs(100);
+    }
+  }
+  process.on('exit', () => rmSync(lock, { recursive: true, force: true }));
+}
+
 function ingest() {
-  const set = state.sets[String(options.ingest_set)];
+  const setId = String(options.ingest_set);
+  lockSet(setId);
+  // What another ingest of this set did while this one waited counts: read the state again.
+  Object.assign(state, loadState());
+  const slow = takeFault((f) => f.fault === 'slow-ingest' && (f.kind === undefined || f.kind === state.sets[setId]?.kind));
+  if (slow) {
+    // A client that disconnects closes our pipes; drush (PHP) goes on without a terminal.
+    process.on('SIGHUP', () => undefined);
+    process.stdout.on('error', () => undefined);
+    process.stderr.on('error', () => undefined);
+  }
+  const run = { set: setId, pid: process.pid, startedAt: new Date().toISOString(), ingested: [] };
+  (state.ingestRuns ??= []).push(run);
+  const set = state.sets[setId];
   for (const item of set?.items ?? []) {
     if (item.ingested || state.objects[item.pid]) continue;
     // islandora_book_batch: pages (READY) go first; the book (PENDING_CHILDREN) only once all are done.
@@ -417,6 +480,7 @@ function ingest() {
         sequence: page.sequence,
         label: `${item.pid}-${page.sequence}`,
       }, page.datastreams);
+      run.ingested.push(page.pid);
       log(`Ingested ${page.pid}.`, 'ok');
     }
     if (!pagesDone) continue;
@@ -427,9 +491,11 @@ function ingest() {
       label: item.label,
     }, item.datastreams);
     item.ingested = true;
+    run.ingested.push(item.pid);
     log(`Ingested ${item.pid}.`, 'ok');
   }
   saveState(state);
+  if (slow) sleepMs(Number(slow.seconds) * 1000);
   log('Processing complete; review the queue for some additional', 'status');
   process.stderr.write('information.\n');
 }

@@ -51,6 +51,7 @@ import express, { type Request, type Response } from 'express';
 import { proofRoot } from '../../../ocfl/ace/hashTree.js';
 import { parseTokenStore } from '../../../ocfl/ace/tokenStore.js';
 import type { Ims } from '../../../ocfl/ace/ims.js';
+import { hashFile } from '../../../hash.js';
 
 export type BagStatus = 'DEPOSITED' | 'INITIALIZED' | 'TOKENIZED' | 'REPLICATING' | 'PRESERVED' | 'DEPRECATED' | 'DELETED' | 'ERROR';
 export type ReplicationStatus =
@@ -67,8 +68,11 @@ export interface Fault {
   method?: string;
   /** Matched against the request path (without the query). */
   path: RegExp;
-  /** 'error': answer with `status` (default 500); 'hang': answer nothing for `ms` (the client times out). */
-  kind: 'error' | 'hang';
+  /**
+   * 'error': answer with `status` (default 500); 'hang': answer nothing for `ms` (the client times
+   * out); 'drop': do the work, then cut the connection instead of answering (a lost answer).
+   */
+  kind: 'error' | 'hang' | 'drop';
   status?: number;
   ms?: number;
   /** How many matching requests it affects (default: all). */
@@ -152,6 +156,15 @@ export class IngestStandin {
         const seen = ((fault as Fault & { seen?: number }).seen = ((fault as Fault & { seen?: number }).seen ?? 0) + 1);
         if (seen > skip) {
           fault.fired = (fault.fired ?? 0) + 1;
+          if (fault.kind === 'drop') {
+            const socket = req.socket;
+            res.end = (() => {
+              this.save();
+              socket.destroy();
+              return res;
+            }) as typeof res.end;
+            return next();
+          }
           if (fault.kind === 'hang') {
             setTimeout(() => { if (!res.headersSent) res.status(504).end(); }, fault.ms ?? 60_000);
             return;
@@ -445,6 +458,15 @@ export class IngestStandin {
     bag.updatedAt = now();
   }
 
+  /** What the network administrators do once a failing node is fixed: its failed replications start again. */
+  restartFailedReplications(): void {
+    for (const r of this.replications.filter((x) => x.status.startsWith('FAILURE'))) {
+      r.status = 'PENDING';
+      const work = this.replicate(r).finally(() => this.nodeWork.delete(work));
+      this.nodeWork.add(work);
+    }
+  }
+
   /** One node's replication of one bag, as the Chronopolis replication service does it. */
   private async replicate(r: ReplicationRow): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -467,8 +489,9 @@ export class IngestStandin {
     }
     // Every registered file, by sha256.
     for (const f of this.files.filter((x) => x.bag === bag.id)) {
-      const data = await readFile(join(dest, f.filename)).catch(() => undefined);
-      if (!data || sha256(data) !== f.fixities[0].value) return fail('FAILURE', `${f.filename} ${data ? 'does not match its registered sha256' : 'is missing from the staged bag'}`);
+      // Streamed: a node checks files of any size without holding them.
+      const got = await hashFile(join(dest, f.filename), ['sha256']).catch(() => undefined);
+      if (!got || got.digests.sha256 !== f.fixities[0].value) return fail('FAILURE', `${f.filename} ${got ? 'does not match its registered sha256' : 'is missing from the staged bag'}`);
     }
     // The root inventory against its sidecar (the OCFL bag's "tag manifest"), then its digest to Ingest.
     const sidecar = await readFile(join(dest, bagStaging.validationFile), 'utf8').catch(() => '');
@@ -490,11 +513,11 @@ export class IngestStandin {
     const summaries = new Map((await this.options.ims.roundSummaries([...new Set(entries.map((e) => e.round))])).map((s) => [s.round, s.hash.toLowerCase()]));
     for (const e of entries) {
       for (const id of e.identifiers) {
-        const data = await readFile(join(dest, id)).catch(() => undefined);
-        if (!data) return fail('FAILURE_ACE_AUDIT', `${id} is missing`);
+        const got = await hashFile(join(dest, id), ['sha256']).catch(() => undefined);
+        if (!got) return fail('FAILURE_ACE_AUDIT', `${id} is missing`);
         let root: string;
         try {
-          root = proofRoot(createHash('sha256').update(data).digest(), e.proof).toString('hex');
+          root = proofRoot(Buffer.from(got.digests.sha256, 'hex'), e.proof).toString('hex');
         } catch {
           return fail('FAILURE_ACE_AUDIT', `${id}: bad proof`);
         }

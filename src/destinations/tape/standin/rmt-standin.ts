@@ -7,7 +7,9 @@
  *   drive.json                  { "loaded": "<tape name>" | null, "position": { "file": n, "offset": bytes }, "bytesRead": n }
  *   tapes/<name>/tape.json      { "capacityBytes": n|null, "writeProtected": bool,
  *                                 "readErrors": [{ "file": n, "offset"?: bytes }],
- *                                 "corruptWrites": [{ "file": n, "offset": bytes }] }
+ *                                 "corruptWrites": [{ "file": n, "offset": bytes }],
+ *                                 "lostAnswers": [{ "file": n }], "writeDelayMs": n }
+ *   tapes/<name>/fired.jsonl    one line per fault applied ({ "fault": "...", "file": n }), for tests
  *   tapes/<name>/NNNNNN.tapefile   one file per tape file; the end of each stands for its filemark.
  * The position is kept between connections (a non-rewinding device such as /dev/nst0); a device
  * whose name does not start with "n" (/dev/st0) rewinds on close, as Linux st does.
@@ -15,7 +17,7 @@
  * This file imports only Node built-ins and uses only erasable TypeScript, so Node 22 can run it
  * straight from source (type stripping) as well as compiled.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
@@ -35,6 +37,20 @@ export interface TapeFaults {
   readErrors?: { file: number; offset?: number }[];
   /** The byte at `offset` of file `file` is stored flipped when written (silent corruption). */
   corruptWrites?: { file: number; offset: number }[];
+  /** Closing the drive after writing file `file` is done (its filemark written), but the answer never comes: the connection drops. */
+  lostAnswers?: { file: number }[];
+  /** Each write waits this long first (a drive that stalls), so a run can be stopped mid-write. */
+  writeDelayMs?: number;
+}
+
+/** The connection drops before the answer is sent (the work is done). */
+class LostConnection extends Error {}
+
+/** The faults the stand-in applied to tape `name`, in order. */
+export function firedFaults(dir: string, name: string): { fault: string; file?: number }[] {
+  const path = join(dir, 'tapes', name, 'fired.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { fault: string; file?: number });
 }
 
 // Linux errno values (what a real drive's driver reports) and their strerror text.
@@ -134,6 +150,10 @@ export class RmtSession {
     return readJson<TapeFaults>(join(this.tapeDir(d), 'tape.json'));
   }
 
+  private fired(d: DriveState, fault: string, file?: number): void {
+    appendFileSync(join(this.tapeDir(d), 'fired.jsonl'), `${JSON.stringify({ fault, file })}\n`);
+  }
+
   private fileCount(d: DriveState): number {
     return listFiles(this.tapeDir(d)).length;
   }
@@ -142,7 +162,10 @@ export class RmtSession {
     const d = this.drive();
     this.tapeDir(d); // no tape: ENOMEDIUM, as st reports
     const write = (flags & 3) !== 0; // O_WRONLY or O_RDWR
-    if (write && this.faults(d).writeProtected) throw new RmtError(ERR.EROFS);
+    if (write && this.faults(d).writeProtected) {
+      this.fired(d, 'writeProtected');
+      throw new RmtError(ERR.EROFS);
+    }
     const base = device.split('/').pop() ?? device;
     this.open = { rewindOnClose: !base.startsWith('n'), write, wrote: false };
     return 0;
@@ -151,6 +174,7 @@ export class RmtSession {
   closeDevice(): number {
     if (!this.open) throw new RmtError(ERR.EBADF);
     const d = this.drive();
+    const wroteFile = this.open.wrote && d.loaded !== null ? d.position.file : undefined;
     if (this.open.wrote && d.loaded !== null) {
       // Closing after a write ends the file with a filemark: the position moves past it.
       d.position = { file: d.position.file + 1, offset: 0 };
@@ -158,7 +182,20 @@ export class RmtSession {
     if (this.open.rewindOnClose) d.position = { file: 0, offset: 0 };
     this.saveDrive(d);
     this.open = null;
+    if (wroteFile !== undefined && this.faults(d).lostAnswers?.some((l) => l.file === wroteFile)) {
+      this.fired(d, 'lostAnswer', wroteFile);
+      throw new LostConnection();
+    }
     return 0;
+  }
+
+  /** How long the next write waits (a stalled drive); the stall is logged as fired. */
+  writeDelay(): number {
+    const d = this.drive();
+    if (d.loaded === null) return 0;
+    const ms = this.faults(d).writeDelayMs ?? 0;
+    if (ms > 0) this.fired(d, 'writeDelay', d.position.file);
+    return ms;
   }
 
   write(data: Buffer): number {
@@ -182,7 +219,10 @@ export class RmtSession {
     }
     const stored = Buffer.from(data);
     for (const c of faults.corruptWrites ?? []) {
-      if (c.file === file && c.offset >= offset && c.offset < offset + stored.length) stored[c.offset - offset] ^= 0xff;
+      if (c.file === file && c.offset >= offset && c.offset < offset + stored.length) {
+        stored[c.offset - offset] ^= 0xff;
+        this.fired(d, 'corruptWrite', file);
+      }
     }
     const fd = openSync(path, 'r+');
     try {
@@ -297,6 +337,7 @@ export class RmtSession {
  * `L<offset>\n<whence>\n`, `S`; answers `A<n>\n` (plus data for R) or `E<errno>\n<message>\n`.
  */
 export async function serveRmt(library: string, input: Readable, output: Writable): Promise<void> {
+  let lost = false;
   const session = new RmtSession(library);
   let buf = Buffer.alloc(0);
   let ended = false;
@@ -337,6 +378,10 @@ export async function serveRmt(library: string, input: Readable, output: Writabl
       if (Buffer.isBuffer(r)) output.write(Buffer.concat([Buffer.from(`A${r.length}\n`), r]));
       else output.write(`A${r}\n`);
     } catch (err) {
+      if (err instanceof LostConnection) {
+        lost = true;
+        return;
+      }
       const e = err instanceof RmtError ? err : new RmtError([ERR.EIO[0], String((err as Error).message)]);
       output.write(`E${e.errno}\n${e.message}\n`);
     }
@@ -365,6 +410,12 @@ export async function serveRmt(library: string, input: Readable, output: Writabl
       }
       case 'C':
         reply(() => session.closeDevice());
+        if (lost) {
+          // The connection drops: the client never hears how the close went.
+          output.end();
+          input.destroy();
+          return;
+        }
         break;
       case 'R':
         reply(() => session.read(Number.parseInt(arg, 10)));
@@ -372,6 +423,12 @@ export async function serveRmt(library: string, input: Readable, output: Writabl
       case 'W': {
         const data = await bytes(Number.parseInt(arg, 10));
         if (data === null) return;
+        const delay = session.writeDelay();
+        if (delay > 0) {
+          // A stalled drive: if the client goes away meanwhile (killed), the write never happens.
+          await new Promise((r) => setTimeout(r, delay));
+          if (ended) return;
+        }
         reply(() => session.write(data));
         break;
       }
