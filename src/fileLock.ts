@@ -12,7 +12,7 @@ import { link, mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/p
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { lockTiming, policies } from './policies.js';
-import { pidAlive } from './processes.js';
+import { pidAlive } from './osProcess.js';
 
 export interface LockOptions {
   /** How long to wait for another holder to finish before failing (default: the objectLock policy). */
