@@ -56,7 +56,7 @@ export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   const demoSettings = command && USES_SETTINGS.has(command) ? demoSettingsFallback() : undefined;
   if (demoSettings) {
-    process.env.DISTILLERY_SETTINGS = demoSettings;
+    (await import('./settings/settings.js')).useSettingsFile(demoSettings);
     console.error(`(No settings.ini here: using the demo's, ${demoSettings}.)`);
   }
   switch (command) {

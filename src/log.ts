@@ -11,8 +11,9 @@ const REDACT = [
   'token', '*.token', 'headers.authorization', 'headers["x-archivesspace-session"]', '*.headers["x-archivesspace-session"]',
 ];
 
+/** `level` is the LOG_LEVEL setting (settings.logLevel); info when not given. */
 export function createLogger(opts: { file?: string; level?: string; name?: string } = {}): Logger {
-  const level = opts.level ?? process.env.DISTILLERY_LOG_LEVEL ?? 'info';
+  const level = opts.level ?? 'info';
   const base = { name: opts.name ?? 'distillery', level, redact: { paths: REDACT, censor: '[secret]' } };
   if (opts.file) return pino(base, pino.destination({ dest: opts.file, mkdir: true, sync: false }));
   return pino(base);

@@ -4,6 +4,8 @@
  * system. Each time-out can be changed in settings.ini with the key the profile names (seconds);
  * a call that times out says which key that is.
  */
+import { retryDelayScale } from './settings/environment.js';
+
 export interface RetryPolicy {
   readonly name: string;
   /** Attempts in all, the first included. */
@@ -190,9 +192,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** DISTILLERY_RETRY_DELAY_SCALE shortens every back-off (tests set it to 0). */
-function retryDelayScale(): number {
-  const raw = process.env.DISTILLERY_RETRY_DELAY_SCALE;
-  const n = raw === undefined ? 1 : Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : 1;
-}
+

@@ -79,3 +79,22 @@ test('only the stand-ins, demo, benchmarks and end-to-end runs import a stand-in
   }
   expect(offenders).toEqual([]);
 });
+
+/**
+ * Settings come from one place: outside src/settings nothing reads a DISTILLERY_ variable or
+ * NODE_ENV, and nothing assigns to process.env to steer another part. Passing the environment on
+ * to a child process (`{ ...process.env, X: … }`) is the child's environment, not a setting; a
+ * stand-in (a separate program playing an outside system) reads its own variables.
+ */
+test('settings are read from the environment only in src/settings', () => {
+  const offenders: string[] = [];
+  for (const f of sourceFiles(SRC)) {
+    const rel = relative(SRC, f);
+    if (rel.startsWith(`settings${'/'}`) || rel.includes('/standin/')) continue;
+    const text = readFileSync(f, 'utf8');
+    for (const m of text.matchAll(/process\.env\.(DISTILLERY_\w+|NODE_ENV)\b|process\.env(?:\.\w+|\[[^\]]+\])\s*(?:\?\?=|\|\|=|=(?!=))/g)) {
+      offenders.push(`${rel}: ${m[0]}`);
+    }
+  }
+  expect(offenders).toEqual([]);
+});

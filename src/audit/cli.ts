@@ -35,7 +35,7 @@ export async function auditCommand(args: string[], io: AuditIo = defaultIo): Pro
   }
   const settings = await commandSettings(io.err);
   if (!settings) return 2;
-  const log = createLogger({ file: settings.folders.logFile, name: 'audit' });
+  const log = createLogger({ file: settings.folders.logFile, level: settings.logLevel, name: 'audit' });
   const outcome = await runAudit(auditDepsFrom(settings, log), collectionId);
   if (json) io.out(`${JSON.stringify(outcome.records, null, 2)}\n`);
   else io.out(renderAudit(outcome));

@@ -5,6 +5,7 @@
 import { scheduleAlchemist } from '../alchemist/schedule.js';
 import { runOnce } from '../alchemist/worker.js';
 import { noSettingsFile } from '../settings/settings.js';
+import { demoEnvironment } from '../settings/environment.js';
 import { createLogger } from '../log.js';
 import { loadSettings, SettingsError, settingsPath, type Settings } from '../settings/index.js';
 import { startWeb } from '../web/server.js';
@@ -14,9 +15,9 @@ import { auditDepsFrom, buildWorkerEnv } from '../wiring.js';
 
 export { webCommand } from '../web/cli.js';
 
-async function settingsOrExit(): Promise<Settings | number> {
+async function settingsOrExit(file = settingsPath(), env?: NodeJS.ProcessEnv): Promise<Settings | number> {
   try {
-    return await loadSettings(settingsPath(), 'worker');
+    return await loadSettings(file, 'worker', env);
   } catch (err) {
     if (err instanceof SettingsError) {
       console.error(err.message);
@@ -36,7 +37,7 @@ function untilStopped(): Promise<void> {
 export async function alchemistCommand(args: string[]): Promise<number> {
   const settings = await settingsOrExit();
   if (typeof settings === 'number') return settings;
-  const log = createLogger({ file: settings.folders.logFile, name: 'alchemist' });
+  const log = createLogger({ file: settings.folders.logFile, level: settings.logLevel, name: 'alchemist' });
   const env = buildWorkerEnv(settings, log);
   if (args.includes('--once')) {
     const pass = await runOnce(env);
@@ -56,17 +57,16 @@ export async function startCommand(_args: string[]): Promise<number> {
   let demo: Awaited<ReturnType<typeof import('../demo/demo.js').startDemo>> | undefined;
   if (noSettingsFile()) {
     const { startDemo } = await import('../demo/demo.js');
-    // The demo signs everyone in as the debug user, which needs an explicit development mode.
-    process.env.NODE_ENV ??= 'development';
     demo = await startDemo();
-    process.env.DISTILLERY_SETTINGS = demo.settingsFile;
   }
-  const settings = await settingsOrExit();
+  // The demo signs everyone in as the debug user, which needs an explicit development mode: its
+  // settings are read in one (the process's own environment is left as it is).
+  const settings = demo ? await settingsOrExit(demo.settingsFile, demoEnvironment()) : await settingsOrExit();
   if (typeof settings === 'number') {
     await demo?.stop();
     return settings;
   }
-  const log = createLogger({ file: settings.folders.logFile, name: 'distillery' });
+  const log = createLogger({ file: settings.folders.logFile, level: settings.logLevel, name: 'distillery' });
   let web;
   try {
     web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif: settings.iiif, demo: demo !== undefined, logger: log.child({ part: 'web' }), overview: overviewSourcesOf(settings) });

@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { writeSampleScan } from './sampleScans.js';
 import { startDemoServices, type DemoServices } from './services.js';
+import { demoWebPort } from '../settings/environment.js';
 
 export const DEMO_COLLECTION = 'DEMO';
 
@@ -65,7 +66,7 @@ export async function prepareDemo(dataDir?: string): Promise<DemoPaths & { gener
  * data, the collection wherever a run moved it) and prepares it afresh. Refused while a
  * Distillery answers on the demo's web port (stop it first).
  */
-export async function resetDemo(dataDir?: string, port = Number(process.env.DISTILLERY_WEB_PORT ?? 1234)): Promise<DemoPaths & { removed: string[]; refused?: string }> {
+export async function resetDemo(dataDir?: string, port = demoWebPort()): Promise<DemoPaths & { removed: string[]; refused?: string }> {
   const paths = demoPaths(dataDir);
   if (await listening(port)) {
     return { ...paths, removed: [], refused: `Something answers on port ${port}: if it is the demo, stop it first (Ctrl-C where \`distillery start\` runs), then reset it.` };
@@ -106,7 +107,7 @@ export async function startDemo(dataDir?: string): Promise<DemoPaths & { banner:
 }
 
 function demoSettings(p: DemoPaths, s: DemoServices): string {
-  const port = process.env.DISTILLERY_WEB_PORT ?? 1234;
+  const port = demoWebPort();
   const lines = [
     '; Written by the demo at every start; edits are overwritten. Copy example-settings.ini to',
     '; ./settings.ini for a real installation.',

@@ -68,6 +68,9 @@ export interface AlchemistSettings {
   runLogRetentionDays: number;
 }
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface CoreSettings {
   /** The file the settings came from (for messages). */
   file: string;
@@ -77,6 +80,8 @@ export interface CoreSettings {
   alchemist: AlchemistSettings;
   /** Each named policy's time-out in seconds, by its settings key (src/policies.ts); applied when read. */
   timeouts: Record<string, number>;
+  /** LOG_LEVEL: how much the structured log says (fatal, error, warn, info, debug, trace, silent; default info). */
+  logLevel: LogLevel;
   /** The original's keys found in settings.ini that Distillery no longer needs (reported by check). */
   obsoleteKeys: string[];
   /** Keys whose values are secret (never printed). */
@@ -104,8 +109,19 @@ export class SettingsError extends Error {
   }
 }
 
-/** Where settings.ini is: DISTILLERY_SETTINGS, else ./settings.ini. */
+let chosenFile: string | undefined;
+
+/**
+ * Names the settings file this process reads (the running demo's, for a command run from the
+ * demo's folder), in place of DISTILLERY_SETTINGS or ./settings.ini; undefined forgets it.
+ */
+export function useSettingsFile(file: string | undefined): void {
+  chosenFile = file === undefined ? undefined : resolve(file);
+}
+
+/** Where settings.ini is: the file named by `useSettingsFile`, else DISTILLERY_SETTINGS, else ./settings.ini. */
 export function settingsPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (chosenFile && env === process.env) return chosenFile;
   return resolve(env.DISTILLERY_SETTINGS ?? 'settings.ini');
 }
 
@@ -213,7 +229,8 @@ export function readCoreSettings(file: string, r: SettingsReader, env: NodeJS.Pr
     timeouts[t.key] = r.int(t.key, { default: t.defaultSeconds, min: 1, max: 7 * 24 * 3600, help: `seconds before ${t.policies.join(', ')} ${t.policies.length === 1 ? 'is' : 'are'} stopped` });
   }
   configureTimeouts(timeouts);
-  return { folders, modules, web, alchemist, timeouts, obsoleteKeys };
+  const logLevel = r.oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info', help: 'how much the structured log says; debug for more' })!;
+  return { folders, modules, web, alchemist, timeouts, logLevel, obsoleteKeys };
 }
 
 /**

@@ -24,7 +24,7 @@ export async function webCommand(args: string[]): Promise<number> {
     throw err;
   }
   // The project's logger: secrets redacted by key, written to LOG_FILE when it is set.
-  const log = createLogger({ file: settings.folders.logFile, name: 'distillery-web' });
+  const log = createLogger({ file: settings.folders.logFile, level: settings.logLevel, name: 'distillery-web' });
   let web;
   try {
     web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif, logger: log, overview: overviewSourcesOf(settings) });

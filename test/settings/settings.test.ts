@@ -305,3 +305,14 @@ test("a settings.ini in the 2024 original's names (caltechlibrary/distillery d7d
   // Only a key no version of the original knew is left as unknown.
   expect(s.reader.unreadKeys()).toEqual(['WORK_SESSION_NOTE']);
 });
+
+test('LOG_LEVEL is a setting: DISTILLERY_LOG_LEVEL overrides it like any key, and a wrong level is named', async () => {
+  const file = await exampleWithSecrets();
+  expect((await loadSettings(file, 'worker', {})).logLevel).toBe('info');
+  expect((await loadSettings(file, 'web', { DISTILLERY_LOG_LEVEL: 'debug' })).logLevel).toBe('debug');
+  // Read by the settings object, so `check` no longer lists it as a key nothing reads.
+  expect((await loadSettings(file, 'worker', { DISTILLERY_LOG_LEVEL: 'warn' })).reader.unreadKeys()).not.toContain('LOG_LEVEL');
+  const err = (await loadSettings(file, 'worker', { DISTILLERY_LOG_LEVEL: 'loud' }).catch((e: unknown) => e)) as SettingsError;
+  expect(err).toBeInstanceOf(SettingsError);
+  expect(err.message).toContain('LOG_LEVEL');
+});

@@ -62,7 +62,7 @@ export async function networkCommand(args: string[], io: NetworkIo = defaultIo):
     return 0;
   }
   const reporter = new MemoryReporter();
-  const log = createLogger({ file: settings.folders.logFile, name: 'network' });
+  const log = createLogger({ file: settings.folders.logFile, level: settings.logLevel, name: 'network' });
   try {
     await network.purge(
       { runId: `network-purge-${Date.now()}`, collectionId, user: { email: '', name: 'distillery network purge' }, processes: [], reporter, aspace: {} as ArchivesSpace },
