@@ -1,6 +1,6 @@
 /** `distillery web`: serves the form and status pages until stopped (SIGINT/SIGTERM). */
 import { createLogger } from '../log.js';
-import { loadCoreSettings, settingsPath, SettingsError } from '../settings/settings.js';
+import { settingsPath, SettingsError } from '../settings/settings.js';
 import { overviewSourcesOf } from '../collection/overview.js';
 import { startWeb } from './server.js';
 import { loadSettings } from '../settings/index.js';
@@ -11,11 +11,9 @@ export async function webCommand(args: string[]): Promise<number> {
     return 0;
   }
   let settings;
-  let iiif;
   try {
-    settings = await loadCoreSettings(settingsPath());
-    // The IIIF viewer and a locally published folder are served by the web app too.
-    if (settings.modules.access === 'iiif') iiif = (await loadSettings(settingsPath(), 'web')).iiif;
+    // The core, and the IIIF section: the IIIF viewer and a locally published folder are served by the web app too.
+    settings = await loadSettings(settingsPath(), 'web');
   } catch (err) {
     if (err instanceof SettingsError) {
       console.error(err.message);
@@ -27,7 +25,7 @@ export async function webCommand(args: string[]): Promise<number> {
   const log = createLogger({ file: settings.folders.logFile, level: settings.logLevel, name: 'distillery-web' });
   let web;
   try {
-    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif, logger: log, overview: overviewSourcesOf(settings) });
+    web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif: settings.iiif, logger: log, overview: overviewSourcesOf(settings) });
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     return 1;

@@ -316,3 +316,30 @@ test('LOG_LEVEL is a setting: DISTILLERY_LOG_LEVEL overrides it like any key, an
   expect(err).toBeInstanceOf(SettingsError);
   expect(err.message).toContain('LOG_LEVEL');
 });
+
+test("the web's settings have only the web's sections, and the type says so", async () => {
+  const file = await exampleWithSecrets('ACCESS_PLATFORM=iiif\nIIIF_PUBLISH_TO=iiif-out\nIIIF_BASE_URL=https://iiif.example.edu/iiif\n');
+  const web = await loadSettings(file, 'web', {});
+  // The type check (tsc over test/) fails if a worker section is typed as present for the web.
+  // @ts-expect-error the web process has no ArchivesSpace section
+  expect(web.aspace).toBeUndefined();
+  // @ts-expect-error nor the images section
+  expect(web.images).toBeUndefined();
+  expect(Object.keys(web)).not.toContain('aspace');
+  expect(web.iiif?.publishTo).toEqual({ kind: 'folder', path: join(dir, 'iiif-out') });
+});
+
+test('settings are settled when loaded: frozen, with derived values already in place', async () => {
+  const file = await exampleWithSecrets('ONSITE_MEDIUM=tape\nTAPE_CATALOGUE=tape/catalogue.sqlite\nACCESS_PLATFORM=iiif\nIIIF_PUBLISH_TO=iiif-out\nIIIF_BASE_URL=https://iiif.example.edu/iiif\nASPACE_PUBLIC_URL=https://archives.example.edu/\n');
+  const s = await loadSettings(file, 'worker', {});
+  expect(s.tape?.cataloguePath).toBe(join(dir, 'tape/catalogue.sqlite'));
+  expect(s.iiif?.recordLinkBase).toBe('https://archives.example.edu');
+  expect(Object.isFrozen(s)).toBe(true);
+  expect(() => {
+    (s.web as { port: number }).port = 9999;
+  }).toThrow(TypeError);
+  expect(() => {
+    (s.folders.junkFiles as string[]).push('*.tmp');
+  }).toThrow(TypeError);
+  expect(s.web.port).not.toBe(9999);
+});
