@@ -171,7 +171,8 @@ export class TapeDestination implements Destination {
       try {
         tocSha512 = await writeRunFile(drive, scratch, toc, planned, reporter);
       } catch (err) {
-        if (!(err instanceof TapeCommandError)) throw err;
+        // A drive that stayed busy was never opened: nothing reached the tape, nothing is recorded.
+        if (!(err instanceof TapeCommandError) || err.kind === 'busy') throw err;
         if (err.kind === 'write-protected') throw new TapeNotReadyError(`Tape ${tape.indicator} in ${this.drive.device} is write-protected (${err.output}): slide its write-protect tab to "write" or load another labelled tape, then run again.`, 'write-protected');
         if (err.kind === 'no-tape') throw await this.noTapeError(cat, err);
         // Stopped (the run was stopped, its claim or the drive's lock was lost): this process records
@@ -195,7 +196,7 @@ export class TapeDestination implements Destination {
       try {
         result = await verifyRunFile(drive, scratch, number, { tocSha512, objects }, reporter, (p) => { lastMember = p; });
       } catch (err) {
-        if (!(err instanceof TapeCommandError)) throw err;
+        if (!(err instanceof TapeCommandError) || err.kind === 'busy') throw err;
         if (err.kind === 'stopped') throw new TapeVerifyError(`Reading tape file ${number} back from ${tape.indicator} was stopped; nothing from this run is marked as on tape. ${err.message}`);
         // tar reads members in the order they were written: the failure is in the one after the last read.
         const order = objects.flatMap((o) => o.files.map((f) => ({ path: f.path, objectId: o.objectId })));
@@ -333,6 +334,7 @@ export class TapeDestination implements Destination {
       read = await readLabel(drive);
     } catch (err) {
       if (err instanceof TapeCommandError && err.kind === 'no-tape') throw await this.noTapeError(cat, err);
+      if (err instanceof TapeCommandError && err.kind === 'busy') throw err; // said by withDrive, with the likely holder
       if (err instanceof TapeCommandError) throw new TapeNotReadyError(`The tape drive ${this.drive.device} is not ready: ${err.message}`, 'drive');
       throw err;
     }
