@@ -231,7 +231,9 @@ test.skipIf(REAL_DEVICE || !CAN_UNSHARE)('a worker on another host paused with t
   expect(tape.files.filter((f) => f.kind === 'run' && f.state === 'verified')).toHaveLength(1);
   for (const f of Object.values(folders)) expect(locationsOf(cat, f.package!.objectId, f.package!.version)).toHaveLength(1);
   const rebuilt = await rebuildTapeRecord(new TapeDrive(env.options), silentReporter);
-  expect(rebuilt.files.map((f) => [f.number, f.state, f.runId])).toEqual(tape.files.map((f) => [f.number, f.state, f.runId]));
+  // (A's partial file, if its tar got any of it onto the tape, reads back as a failed file of the run.)
+  const verified = (files: typeof tape.files) => files.filter((f) => f.state === 'verified').map((f) => [f.number, f.runId]);
+  expect(verified(rebuilt.files)).toEqual(verified(tape.files));
   expect(rebuilt.files.filter((f) => f.state === 'verified' && f.runId).flatMap((f) => f.objects.map((o) => o.objectId)).sort()).toEqual(Object.values(folders).map((f) => f.package!.objectId).sort());
   const calls = (await readFile(join(env.dir, 'work', 'aspace.log'), 'utf8')).split('\n').filter(Boolean);
   expect(calls.every((c) => c.startsWith('host-b '))).toBe(true);
