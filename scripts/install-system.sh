@@ -17,6 +17,7 @@ PACKAGES=(
   curl               # slow and stalled live-stream clients in the page tests
   openssl            # independent fixity values (sha512/256…) in the OCFL conformance tests
   coreutils          # b2sum: independent BLAKE2b fixity values in the OCFL conformance tests
+  imagemagick        # the benchmark measures the original's way (convert, identify -format %#) beside this one
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

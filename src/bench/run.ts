@@ -140,6 +140,13 @@ function seconds(t: string): number {
 function rowsOf(record: RunRecord, images: number, sizes: Size[], pass: Pass): BenchRow[] {
   const phases: [string, PhaseTiming][] = [];
   for (const step of record.steps) for (const [phase, t] of Object.entries(step.timings ?? {})) phases.push([`${step.name}: ${phase}`, t]);
+  // The access delivery less its timed parts: finding the collection, read-back checks, records.
+  const access = new Map(phases.filter(([n]) => n.startsWith('access: ')));
+  const whole = access.get('access: deliver');
+  if (whole) {
+    const parts = ['access: pages: decode, derivatives and OCR', 'access: send (rsync)', 'access: ingest'].reduce((n, k) => n + (access.get(k)?.ms ?? 0), 0);
+    if (parts > 0) phases.push(['access: the rest of deliver (collection, checks, records)', { ms: Math.max(0, whole.ms - parts), count: whole.count }]);
+  }
   const perHour = (images / pass.wallS) * 3600;
   const busy = pass.cpuS / pass.wallS;
   const over = phases.filter(([name, t]) => !CODECS.has(name) && t.ms / 1000 > 0.1 * pass.wallS).map(([name]) => name);

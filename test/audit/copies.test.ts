@@ -48,7 +48,7 @@ test('S3: an intact copy passes with HeadObject only; a wrong stored checksum an
   const sent = spyOn(s3, t.connection.bucket);
   let out = await runAudit(b.deps({ s3 }), 'C1');
   expect(out.ok).toBe(true);
-  expect(out.records[0].copies.find((c) => c.copy === 's3')).toEqual({ copy: 's3', checked: 5, intact: 5, notes: [] });
+  expect(out.records[0].copies.find((c) => c.copy === 's3')).toEqual({ copy: 's3', checked: 7, intact: 7, notes: [] });
   expect(new Set(sent.map((r) => r.method))).toEqual(new Set(['HEAD']));
 
   // The bucket's a.jp2 replaced by other bytes of the same size (with their own valid checksum).
@@ -65,6 +65,54 @@ test('S3: an intact copy passes with HeadObject only; a wrong stored checksum an
   ]);
   expect(findings[0].message).toMatch(/stored SHA-256 [0-9a-f]{16}… differs from the inventory's [0-9a-f]{16}…\. Run the cloud process for collection C1 again/);
   expect(new Set(sent.map((r) => r.method))).toEqual(new Set(['HEAD']));
+}, 60_000);
+
+/** One object with v1's token store, delivered to the bucket; the S3 key of that store. */
+async function deliveredWithTokens() {
+  t = await fauxqsTarget();
+  b = await bed();
+  const o = await b.object('C1', 'F1', { 'a.jp2': 6000 });
+  const s3 = new S3Destination({ ...t.connection, storageRoot: b.root, storageClass: 'STANDARD' });
+  const objPath = o.objectRoot.slice(b.root.length + 1);
+  await s3.deliver(scope(), {
+    name: 'F1', path: '/nowhere', images: [], record: {} as never, arrangement: {} as never,
+    package: { storageRoot: b.root, objectId: o.objectId, objectPath: objPath, version: o.version, payloadLocal: true },
+  });
+  return { s3, key: s3.tokenStoreKey(objPath, 'v1'), sent: spyOn(s3, t.connection.bucket) };
+}
+
+test('S3 token store: an intact store and its sha256 are checked with HeadObject only and pass', async () => {
+  const { s3, key, sent } = await deliveredWithTokens();
+  const out = await runAudit(b!.deps({ s3 }), 'C1');
+  expect(out.ok).toBe(true);
+  // The image, the collection record, the root inventory and sidecar, v1's token store and its sha256.
+  expect(out.records[0].copies.find((c) => c.copy === 's3')).toEqual({ copy: 's3', checked: 6, intact: 6, notes: [] });
+  expect(out.records[0].findings).toEqual([]);
+  expect(sent.filter((r) => r.key === key || r.key === `${key}.sha256`).map((r) => r.method)).toEqual(['HEAD', 'HEAD']);
+  expect(new Set(sent.map((r) => r.method))).toEqual(new Set(['HEAD']));
+}, 60_000);
+
+test('S3 token store: a store replaced by other bytes in the bucket is reported corrupt, with what to do', async () => {
+  const { s3, key, sent } = await deliveredWithTokens();
+  // Other bytes, with their own valid S3 checksum: only the recorded sha256 tells them apart.
+  const other = randomBytes(300);
+  await t!.client.send(new PutObjectCommand({ Bucket: t!.connection.bucket, Key: key, Body: other, ChecksumSHA256: createHash('sha256').update(other).digest('base64') }));
+  const out = await runAudit(b!.deps({ s3 }), 'C1');
+  expect(out.ok).toBe(false);
+  const findings = (await auditRecordOf(b!.statusDir, 'C1'))!.findings;
+  expect(findings.map((f) => [f.copy, f.path, f.state])).toEqual([['s3', 'v1.tokens', 'corrupt']]);
+  expect(findings[0].message).toMatch(/\(the ACE token store of v1\) does not match the sha256 recorded for v1's token store: .*stored SHA-256 [0-9a-f]{16}… differs.*Run the cloud process for collection C1 again: it sends v1's token store anew/);
+  expect(new Set(sent.map((r) => r.method))).toEqual(new Set(['HEAD']));
+}, 60_000);
+
+test('S3 token store: a store deleted from the bucket is reported missing, with what to do', async () => {
+  const { s3, key } = await deliveredWithTokens();
+  await t!.client.send(new DeleteObjectCommand({ Bucket: t!.connection.bucket, Key: key }));
+  const out = await runAudit(b!.deps({ s3 }), 'C1');
+  expect(out.ok).toBe(false);
+  const findings = (await auditRecordOf(b!.statusDir, 'C1'))!.findings;
+  expect(findings.map((f) => [f.copy, f.path, f.state])).toEqual([['s3', 'v1.tokens', 'missing']]);
+  expect(findings[0].message).toMatch(/\(the ACE token store of v1\) is missing from the bucket\. Run the cloud process for collection C1 again: it sends v1's token store anew.*distillery ocfl tokens/);
 }, 60_000);
 
 test('filesPerAudit spreads the tape files over the cycle and says when the bound cannot keep it', () => {

@@ -73,6 +73,6 @@ test('a wrong option is refused with how to call it', async () => {
   }
   expect(errors).toEqual([
     '--crash takes a whole number of trials, e.g. --crash 20.',
-    'Unknown option "--fast". Usage: npm run e2e -- [--crash N] [--takeover N] [--trials-only] [--quick] [--seed S] [--out FILE] [--keep]',
+    'Unknown option "--fast". Usage: npm run e2e -- [--crash N] [--takeover N] [--phase P] [--trials-only] [--quick] [--seed S] [--out FILE] [--keep]',
   ]);
 });

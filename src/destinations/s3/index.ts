@@ -64,7 +64,8 @@ export class S3Destination implements Destination {
   /** The SDK client (exposed so tests and tools can add middleware, e.g. to watch requests). */
   readonly client: S3Client;
   private readonly uploader: Uploader;
-  private readonly prefix: string;
+  /** Key prefix of the storage root in the bucket ("" or ending in "/"). */
+  readonly prefix: string;
   private readonly queueSize: number;
   private readonly partSize: number;
   private bucketChecked = false;
@@ -365,7 +366,11 @@ export class S3Destination implements Destination {
    * its size, its S3 checksum and the whole-file SHA-256 recorded at upload; undefined when absent.
    */
   async stored(relativeKey: string, run: Pick<RunScope, 'reporter' | 'signal'>): Promise<{ key: string; bytes: number; checksumSha256?: string; sha256?: string } | undefined> {
-    const key = `${this.prefix}${relativeKey}`;
+    return this.storedAt(`${this.prefix}${relativeKey}`, run);
+  }
+
+  /** As `stored`, for a key anywhere in the bucket (token stores beside the storage root). */
+  async storedAt(key: string, run: Pick<RunScope, 'reporter' | 'signal'>): Promise<{ key: string; bytes: number; checksumSha256?: string; sha256?: string } | undefined> {
     const head = await this.uploader.head(key, run);
     if (!head) return undefined;
     const checksum = head.ChecksumSHA256;
@@ -407,6 +412,11 @@ export class S3Destination implements Destination {
   /** Where the bucket is, for messages (never a secret). */
   get where(): string {
     return `s3://${this.opts.bucket}/${this.prefix}`;
+  }
+
+  /** The address of any key in the bucket, for messages. */
+  urlOf(key: string): string {
+    return `s3://${this.opts.bucket}/${key}`;
   }
 
   private async sendOne(spec: Planned, run: RunScope, progress: SendProgress, results: Map<string, SendResult>, failures: { spec: Planned; err: Error }[]): Promise<Error | undefined> {
