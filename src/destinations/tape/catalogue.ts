@@ -142,13 +142,14 @@ export function withDriveLock<T>(
   cataloguePath: string,
   device: string,
   fn: (held: AbortSignal) => Promise<T>,
-  opts: { signal?: AbortSignal; onWait?: (holder: string) => void; waitMs?: number } = {},
+  opts: { signal?: AbortSignal; onWait?: (holder: string) => void; onTakeOver?: (previous: string) => void; waitMs?: number } = {},
 ): Promise<T> {
   return withFileLock(driveLockPath(cataloguePath, device), `The tape drive ${device}`, fn, {
     waitMs: opts.waitMs ?? policies.tapeDriveLock.timeoutMs,
     waitSetting: policies.tapeDriveLock.setting,
     signal: opts.signal,
     onWait: opts.onWait,
+    onTakeOver: opts.onTakeOver,
   });
 }
 
