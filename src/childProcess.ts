@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { basename } from 'node:path';
-import { descendantsOf, processTable } from './processes.js';
+import { descendantsOf, processTable } from './osProcess.js';
 import { PermanentError, timeoutAdvice, type RetryPolicy } from './policies.js';
 
 export interface ChildOptions {

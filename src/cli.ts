@@ -4,7 +4,6 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { settingsPath } from './settings/settings.js';
 
 const HELP = `Usage: distillery <command> [options]
 
@@ -82,6 +81,8 @@ export async function main(args: string[]): Promise<number> {
     case 'ocfl':
       return (await import('./ocfl/cli.js')).ocflCommand(rest);
     case 'tape':
+      // The stand-in's own command (demos, training) is loaded only when asked for.
+      if (rest[0] === 'standin') return (await import('./destinations/tape/standin/cli.js')).standinCommand(rest.slice(1));
       return (await import('./commands/tape.js')).tapeCommand(rest);
     case 'demo': {
       const { prepareDemo, resetDemo } = await import('./demo/demo.js');
@@ -114,7 +115,3 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-/** True when no settings file is there: `start` then runs the demo. */
-export function noSettingsFile(env: NodeJS.ProcessEnv = process.env): boolean {
-  return !env.DISTILLERY_SETTINGS && !existsSync(settingsPath(env));
-}

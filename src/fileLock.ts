@@ -12,7 +12,7 @@ import { link, mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/p
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { lockTiming, policies } from './policies.js';
-import { pidAlive } from './processes.js';
+import { pidAlive } from './osProcess.js';
 
 export interface LockOptions {
   /** How long to wait for another holder to finish before failing (default: the objectLock policy). */
@@ -27,6 +27,8 @@ export interface LockOptions {
   signal?: AbortSignal;
   /** Told once, when the lock is held by someone else and this process starts waiting. */
   onWait?: (holder: string) => void;
+  /** Told when this process took over a stale lock, with who held it. */
+  onTakeOver?: (previous: string) => void;
 }
 
 export class LockedError extends Error {
@@ -65,7 +67,7 @@ export async function withFileLock<T>(path: string, what: string, fn: (held: Abo
     const seen = await readLock(path);
     if (seen === 'gone') continue;
     if (await isStale(path, seen, staleAfterMs)) {
-      await takeOver(path, seen, me.token!);
+      if (await takeOver(path, seen, me.token!)) opts.onTakeOver?.(seen ? `process ${seen.pid} on ${seen.host} (holding it since ${seen.since})` : 'an unknown process');
       continue;
     }
     const who = seen ? `process ${seen.pid} on ${seen.host} since ${seen.since}` : 'another process';
@@ -135,20 +137,22 @@ function sameLock(a: LockInfo | undefined | 'gone', b: LockInfo | undefined): bo
   return a.token !== undefined ? a.token === b.token : a.pid === b.pid && a.host === b.host && a.since === b.since;
 }
 
-/** Removes the stale lock `seen`, and only it: renamed aside first, so two contenders cannot both take it. */
-async function takeOver(path: string, seen: LockInfo | undefined, myToken: string): Promise<void> {
+/** Removes the stale lock `seen`, and only it: renamed aside first, so two contenders cannot both take it. True when it did. */
+async function takeOver(path: string, seen: LockInfo | undefined, myToken: string): Promise<boolean> {
   const aside = `${path}.${myToken}.stale`;
   try {
     await rename(path, aside);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
   const moved = await readLock(aside);
-  if (!sameLock(moved, seen)) {
+  const same = sameLock(moved, seen);
+  if (!same) {
     // Someone took the stale lock over and made a fresh one between our look and the rename: put it back.
     await link(aside, path).catch(() => undefined);
   }
   await rm(aside, { force: true });
+  return same;
 }
 

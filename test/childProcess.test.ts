@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChildProcessError, runChild } from '../src/childProcess.js';
 import { policies, type RetryPolicy } from '../src/policies.js';
-import { pidAlive } from '../src/processes.js';
+import { pidAlive } from '../src/osProcess.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -4,12 +4,10 @@
  * is already there with the same bytes is dropped from the source, a different one stops the move
  * with both left in place); a verified copy-then-delete across file systems.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { lstat, mkdir, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { syncDir, tempPathFor } from '../atomicWrite.js';
+import { copyWithDigests, hashFile } from '../hash.js';
 
 export class MoveConflict extends Error {
   override readonly name = 'MoveConflict';
@@ -89,9 +87,7 @@ async function removeEmptyDirs(dir: string): Promise<void> {
 }
 
 async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  await pipeline(createReadStream(path), h);
-  return h.digest('hex');
+  return (await hashFile(path, ['sha256'])).digests.sha256;
 }
 
 async function sameContent(a: string, b: string): Promise<boolean> {
@@ -101,23 +97,17 @@ async function sameContent(a: string, b: string): Promise<boolean> {
   return ha === hb;
 }
 
-/** Copies with a digest computed while copying, fsyncs, re-reads the copy and compares. */
+/**
+ * Copies with a digest computed while copying, fsyncs, re-reads the copy and compares, then
+ * renames it into place (a hidden temporary name of its own, so two movers never share one).
+ */
 async function copyVerified(src: string, dst: string): Promise<void> {
-  const tmp = `${dst}.partial`;
-  const h = createHash('sha256');
-  const tap = new Transform({
-    transform(chunk, _enc, cb) {
-      h.update(chunk);
-      cb(null, chunk);
-    },
-  });
-  await pipeline(createReadStream(src), tap, createWriteStream(tmp));
-  const fh = await open(tmp, 'r+');
-  await fh.sync();
-  await fh.close();
-  if ((await sha256(tmp)) !== h.digest('hex')) {
+  const tmp = tempPathFor(dst);
+  const copied = await copyWithDigests(src, tmp);
+  if ((await sha256(tmp)) !== copied.sha256) {
     await unlink(tmp);
     throw new Error(`Copy of ${src} did not verify; the original is untouched. Check the disk and run again.`);
   }
   await rename(tmp, dst);
+  await syncDir(dirname(dst));
 }

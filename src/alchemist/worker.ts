@@ -9,38 +9,13 @@ import type { FolderSettings } from '../settings/settings.js';
 import type { Logger } from '../log.js';
 import { RunJournal } from '../runs/journal.js';
 import { type Claim, StatusFolder, thisWorker, type WorkerIdentity } from '../runs/statusFolder.js';
-import type { RunRecord, RunRequest } from '../runs/types.js';
+import type { RunRecord } from '../runs/types.js';
 import { ClaimLost, RunCancelled, RunFence } from './fence.js';
 import { moveCollection } from './moveCollection.js';
-import { pidAlive } from '../processes.js';
+import { pidAlive } from '../osProcess.js';
 
-export interface RunContext {
-  request: RunRequest;
-  journal: RunJournal;
-  /** Where the collection folder is while the processes run. */
-  collectionPath: string;
-  signal: AbortSignal;
-  log: Logger;
-  /**
-   * Call before every step that writes outside the worker (OCFL install, S3 upload, tape write,
-   * ArchivesSpace write, Islandora ingest), naming it: throws when this worker lost the run's
-   * claim or the run was cancelled, so nothing more is written (see fence.ts).
-   */
-  fence: (before: string) => Promise<void>;
-}
-
-export interface ProcessOutcome {
-  /** True when every chosen process finished its work and verified it. */
-  ok: boolean;
-  /** Why not, for the record and the page. */
-  reason?: string;
-}
-
-/** Runs the chosen processes of a run (report, then the distill core with its destinations). */
-export interface RunProcessor {
-  steps(request: RunRequest): { name: string; title: string }[];
-  run(ctx: RunContext): Promise<ProcessOutcome>;
-}
+export type { ProcessOutcome, RunContext, RunProcessor } from '../runs/processor.js';
+import type { RunProcessor } from '../runs/processor.js';
 
 export interface WorkerEnv {
   status: StatusFolder;

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { S3Destination } from '../destinations/s3/index.js';
 import { auditObject, type Ims } from '../ocfl/index.js';
-import { sha256Hex } from '../ocfl/digest.js';
+import { sha256Hex } from '../hash.js';
 import { tokenStorePath } from '../ocfl/companion.js';
 import { readFile } from 'node:fs/promises';
 import { silentReporter } from '../runs/reporter.js';

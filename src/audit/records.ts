@@ -9,7 +9,7 @@
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { replaceFile } from '../ocfl/fsutil.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 
 export const AUDIT_FORMAT = 'distillery-audit/1';
 
@@ -73,7 +73,7 @@ function recordPath(statusDir: string, collectionId: string): string {
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await replaceFile(`${path}.${process.pid}.tmp`, path, `${JSON.stringify(value, null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {

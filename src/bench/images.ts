@@ -31,7 +31,7 @@ import { SettingsReader } from '../settings/reader.js';
 import { silentReporter } from '../runs/reporter.js';
 import { runChild } from '../childProcess.js';
 import type { BenchRow } from './types.js';
-import { descendantsOf, processTable } from '../processes.js';
+import { descendantsOf, processTable } from '../osProcess.js';
 
 export interface ImageBenchOptions {
   quick: boolean;

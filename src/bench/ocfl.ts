@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { copyWithDigests } from '../ocfl/digest.js';
+import { copyWithDigests } from '../hash.js';
 import { commitVersion } from '../ocfl/commit.js';
 import { validateObject } from '../ocfl/validate/object.js';
 import { validateStorageRoot } from '../ocfl/validate/storageRoot.js';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { mergedSeed, type CollectionPlan, type FolderPlan } from '../e2e/collection.js';
 import { BIN, E2E_USER, startStack } from '../e2e/stack.js';
 import { writeSampleScan } from '../demo/sampleScans.js';
-import { descendantsOf, processTable } from '../processes.js';
+import { descendantsOf, processTable } from '../osProcess.js';
 import { StatusFolder } from '../runs/statusFolder.js';
 import type { PhaseTiming, RunRecord } from '../runs/types.js';
 import type { BenchRow } from './types.js';

@@ -5,7 +5,7 @@
  * - peak memory (RSS growth of this process) sending a 100 MB vs a 2 GB file: it must not grow
  *   with the file (parts come from a fixed buffer pool).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import type { ArchivesSpace } from '../archivesspace/types.js';
 import type { PreparedFolder, RunScope } from '../destinations/destination.js';
 import { S3Destination, type FileToSend } from '../destinations/s3/index.js';
 import { startLocalS3Server, type S3TestServer } from '../destinations/s3/localServer.js';
+import { digester } from '../hash.js';
 import { silentReporter } from '../runs/reporter.js';
 import type { BenchRow } from './types.js';
 
@@ -33,21 +34,18 @@ async function makeObject(root: string, name: string, bytes: number): Promise<{ 
   const contentPath = 'v1/content/big.jp2';
   const file = join(root, objectPath, contentPath);
   await mkdir(join(root, objectPath, 'v1/content'), { recursive: true });
-  const h512 = createHash('sha512');
-  const h256 = createHash('sha256');
+  const d = digester(['sha512', 'sha256']);
   const out = createWriteStream(file);
   const block = randomBytes(MiB);
   for (let done = 0, i = 0; done < bytes; i++) {
     const chunk = block.subarray(0, Math.min(MiB, bytes - done));
     chunk.writeUInt32BE(i, 0);
-    h512.update(chunk);
-    h256.update(chunk);
+    d.update(chunk);
     if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
     done += chunk.length;
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  const sha512 = h512.digest('hex');
-  const sha256 = h256.digest('hex');
+  const { sha512, sha256 } = d.digests();
   const inventory = { id: name, digestAlgorithm: 'sha512', head: 'v1', manifest: { [sha512]: [contentPath] }, fixity: { sha256: { [sha256]: [contentPath] } }, versions: { v1: { state: { [sha512]: ['big.jp2'] } } } };
   await writeFile(join(root, objectPath, 'inventory.json'), JSON.stringify(inventory));
   const arrangement = { repositoryName: 'R', repositoryCode: 'R', collectionDisplay: 'C', collectionId: 'BENCH', folderDisplay: name, folderTitle: name };

@@ -8,7 +8,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildReport, renderReportText, type ReportArchivesSpace } from '../report/report.js';
+import { buildReport, type ReportArchivesSpace } from '../report/report.js';
+import { renderReportText } from '../report/render.js';
 import { COLLECTION_ID_PATTERN, parseRegenerate, RequestProblem } from '../runs/requests.js';
 import type { StatusFolder } from '../runs/statusFolder.js';
 
@@ -53,7 +54,9 @@ export async function regenerateCommand(args: string[], deps?: RegenerateDeps): 
   }
   let resolved: RegenerateDeps;
   try {
-    resolved = deps ?? (await depsFromSettings());
+    const found = deps ?? (await depsFromSettings(err));
+    if (!found) return 2; // the settings' problems were listed
+    resolved = found;
   } catch (e) {
     err((e as Error).message);
     return 1;
@@ -109,11 +112,12 @@ function cliUser(): { email: string; name: string } {
   return { email: `${name}@localhost`, name: `${name} (distillery regenerate)` };
 }
 
-async function depsFromSettings(): Promise<RegenerateDeps> {
-  const { loadSettings } = await import('../settings/index.js');
+async function depsFromSettings(err: (text: string) => void): Promise<RegenerateDeps | undefined> {
+  const { commandSettings } = await import('../settings/index.js');
   const { ArchivesSpaceClient } = await import('../archivesspace/client.js');
   const { StatusFolder } = await import('../runs/statusFolder.js');
-  const settings = await loadSettings();
+  const settings = await commandSettings(err);
+  if (!settings) return undefined;
   return {
     aspace: new ArchivesSpaceClient(settings.aspace),
     collectionsRoots: [settings.folders.stage1, settings.folders.stage2, settings.folders.stage3],

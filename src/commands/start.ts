@@ -4,7 +4,7 @@
  */
 import { scheduleAlchemist } from '../alchemist/schedule.js';
 import { runOnce } from '../alchemist/worker.js';
-import { noSettingsFile } from '../cli.js';
+import { noSettingsFile } from '../settings/settings.js';
 import { createLogger } from '../log.js';
 import { loadSettings, SettingsError, settingsPath, type Settings } from '../settings/index.js';
 import { startWeb } from '../web/server.js';

@@ -16,8 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { elsewhereMarkerPath, tokenStorePath, workspacePath } from '../ocfl/companion.js';
-import { sha256Hex, sha512Hex } from '../ocfl/digest.js';
-import { replaceFile } from '../ocfl/fsutil.js';
+import { sha256Hex, sha512Hex } from '../hash.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { ensureStorageRoot, objectPath, readInventory, validateObject, type Inventory } from '../ocfl/index.js';
 import { withObjectLock } from '../ocfl/lock.js';
 import { parseTokenStore } from '../ocfl/ace/tokenStore.js';
@@ -141,10 +141,10 @@ export async function restoreInventories(source: InventorySource, storageRoot: s
         const same = await readFile(path).then((b) => b.equals(store), () => false);
         if (same) continue;
         await mkdir(dirname(path), { recursive: true });
-        await replaceFile(join(ws, `${v}.tokens`), path, store);
+        await writeFileAtomic(path, store, { tmpDir: ws });
         written.push(path);
         // The same digest file tokenizeVersion writes beside each store.
-        await replaceFile(join(ws, `${v}.tokens.sha256`), `${path}.sha256`, `${sha256Hex(store)}  ${basename(path)}\n`);
+        await writeFileAtomic(`${path}.sha256`, `${sha256Hex(store)}  ${basename(path)}\n`, { tmpDir: ws });
         written.push(`${path}.sha256`);
       }
       const contentPaths = Object.values(inv.manifest).flat().sort();

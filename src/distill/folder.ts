@@ -11,12 +11,13 @@ import { folderId, folderPrefix } from '../collection/folderPaths.js';
 import type { PreparedFolder, PreservedFile, PreservedImage } from '../destinations/destination.js';
 import { convertFolder, xmpFields, type FileFacts, type ImageIdRegistry, type Jp2Encoder, type MetadataWriter } from '../images/index.js';
 import { existsSync } from 'node:fs';
-import { commitVersion, ensureStorageRoot, hashFile, readInventory, stateOf, tokenizeVersion, tokenStorePath, type Ims, type Resolved } from '../ocfl/index.js';
+import { hashFile } from '../hash.js';
+import { commitVersion, ensureStorageRoot, readInventory, stateOf, tokenizeVersion, tokenStorePath, type Ims, type Resolved } from '../ocfl/index.js';
 import type { StepHandle } from '../runs/journal.js';
 import { timePhase } from '../runs/reporter.js';
 import type { RunRequest } from '../runs/types.js';
 import { matchComponents } from './original.js';
-import { preservedRecordJson } from './processor.js';
+import { preservedRecordJson } from './recordJson.js';
 
 export interface FolderTools {
   encoder: Jp2Encoder;

@@ -3,14 +3,13 @@
  * OCFL objects, the bucket, the tape catalogue, the Islandora host and ArchivesSpace. Used by the
  * pipeline tests and by `npm run e2e`; every finding is a sentence naming the file or record.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import type { StandInState } from '../archivesspace/standin/index.js';
 import { loadCatalogue, locationsOf } from '../destinations/tape/catalogue.js';
+import { hashFile } from '../hash.js';
 import { listObjectIds, ObjectIdentity, objectPath, readInventory, validateStorageRoot } from '../ocfl/index.js';
 import type { Settings } from '../settings/index.js';
 import { storageRootOf } from '../wiring.js';
@@ -23,9 +22,7 @@ export async function fingerprint(dir: string): Promise<Map<string, string>> {
       const p = join(d, e.name);
       if (e.isDirectory()) await walk(p);
       else if (e.isFile()) {
-        const h = createHash('sha256');
-        await pipeline(createReadStream(p), h);
-        out.set(relative(dir, p), h.digest('hex'));
+        out.set(relative(dir, p), (await hashFile(p, ['sha256'])).digests.sha256);
       }
     }
   }

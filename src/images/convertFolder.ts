@@ -8,9 +8,9 @@ import { availableParallelism, hostname } from 'node:os';
 import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
-import { pidAlive } from '../processes.js';
+import { pidAlive } from '../osProcess.js';
 import { timePhase, type Reporter } from '../runs/reporter.js';
-import { fileDigests, type FileDigests } from './digests.js';
+import { hashFile, type Digests } from '../hash.js';
 import type { Jp2Encoder } from './encoder.js';
 import type { ImageIdRegistry } from './ids.js';
 import { cleanMessage, inspectImage } from './inspect.js';
@@ -18,6 +18,10 @@ import type { MetadataWriter } from './metadata.js';
 import { pixelSignature, signatureString, type PixelSignature } from './signature.js';
 import { jp2Technical, type Jp2Technical } from './technical.js';
 import type { XmpFields } from './xmp.js';
+
+/** sha512 (OCFL), sha256 (fixity) and md5 (ArchivesSpace) of a preservation file, from one read. */
+const PRESERVATION_DIGESTS = ['sha512', 'sha256', 'md5'] as const;
+export type FileDigests = Digests<(typeof PRESERVATION_DIGESTS)[number]>;
 
 export interface FolderImage { path: string; name: string; stem: string; sequence: string }
 
@@ -181,7 +185,7 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     if (!sameSignature(tiffSig, jp2Sig)) {
       throw new Error(`image signatures did not match (TIFF ${describe(tiffSig)}, JP2 ${describe(jp2Sig)}); the JP2 was not kept`);
     }
-    const [technical, { bytes, ...digests }] = await timePhase(r, 'technical facts and digests', () => Promise.all([jp2Technical(partialJp2), fileDigests(partialJp2)]));
+    const [technical, { bytes, digests }] = await timePhase(r, 'technical facts and digests', () => Promise.all([jp2Technical(partialJp2), hashFile(partialJp2, PRESERVATION_DIGESTS)]));
     const record: SidecarRecord = {
       format: 'distillery-preservation-image/1',
       source: sourceFacts, imageId, jp2: basename(jp2Path), bytes, digests, technical,
@@ -229,7 +233,7 @@ async function refreshXmp(
     await opts.metadata.write(partialJp2, wanted);
     const sig = await pixelSignature(partialJp2, { opjDecompress: opts.opjDecompress, threads: opts.decodeThreads, tmpDir: partialDir, signal: opts.signal });
     if (signatureString(sig) !== record.signature) throw new Error(`the JP2's pixels changed while its XMP was refreshed (${describe(sig)}); the JP2 was not kept`);
-    const { bytes, ...digests } = await fileDigests(partialJp2);
+    const { bytes, digests } = await hashFile(partialJp2, PRESERVATION_DIGESTS);
     const next: SidecarRecord = { ...record, bytes, digests, xmp: wanted };
     await writeFile(partialRecord, `${JSON.stringify(next, null, 2)}\n`);
     await rename(partialJp2, jp2Path);
@@ -280,7 +284,7 @@ async function reusable(jp2Path: string, recordPath: string, source: SidecarReco
   } catch {
     return undefined;
   }
-  const { bytes, ...digests } = await fileDigests(jp2Path);
+  const { bytes, digests } = await hashFile(jp2Path, PRESERVATION_DIGESTS);
   if (bytes !== record.bytes || digests.sha512 !== record.digests.sha512 || digests.sha256 !== record.digests.sha256 || digests.md5 !== record.digests.md5) {
     return undefined;
   }

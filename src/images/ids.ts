@@ -3,8 +3,9 @@
  * same source image gets the same id on every rerun, and an id is never given to two images.
  * The mapping is a small JSON file replaced atomically (write a temp file, then rename).
  */
+import { writeFileAtomic } from '../atomicWrite.js';
 import { randomInt } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export const ID_ALPHABET = 'abcdefghjkmnpqrstvwxyz0123456789';
@@ -68,9 +69,7 @@ export class ImageIdRegistry {
 
   private async save(): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(Object.fromEntries([...this.ids].sort()), null, 2)}\n`);
-    await rename(tmp, this.file);
+    await writeFileAtomic(this.file, `${JSON.stringify(Object.fromEntries([...this.ids].sort()), null, 2)}\n`);
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
-import { copyWithDigests, hashFile, DigestMismatchError } from './digest.js';
+import { copyWithDigests, DigestMismatchError, hashFile } from '../hash.js';
 import {
   CONTENT_DIRECTORY,
   INVENTORY_TYPE_1_1,
@@ -30,7 +30,8 @@ import { workspacePath } from './companion.js';
 import { withObjectLock, type LockOptions } from './lock.js';
 import { recoverObject } from './recover.js';
 import { findConflict, pathProblem, versionNumber } from './paths.js';
-import { pruneEmptyDirs, replaceFile, writeFileSynced } from './fsutil.js';
+import { pruneEmptyDirs } from './fsutil.js';
+import { syncDir, writeFileAtomic, writeFileSynced } from '../atomicWrite.js';
 import { PermanentError } from '../policies.js';
 import { Collector } from './validate/result.js';
 import { checkInventory } from './validate/inventoryCheck.js';
@@ -166,15 +167,17 @@ export async function commitVersion(
         await writeFileSynced(join(objDir, sidecarName), sidecarText(digest));
         await mkdir(dirname(objectRoot), { recursive: true });
         await rename(objDir, objectRoot);
+        await syncDir(dirname(objectRoot));
         await opts.onStep?.('version-installed');
         await opts.onStep?.('root-inventory-installed');
         await opts.onStep?.('sidecar-installed');
       } else {
         await rename(versionDir, join(objectRoot, version));
+        await syncDir(objectRoot);
         await opts.onStep?.('version-installed');
-        await replaceFile(join(ws, 'root-inventory.json'), join(objectRoot, 'inventory.json'), bytes);
+        await writeFileAtomic(join(objectRoot, 'inventory.json'), bytes, { tmpDir: ws });
         await opts.onStep?.('root-inventory-installed');
-        await replaceFile(join(ws, 'root-sidecar'), join(objectRoot, sidecarName), sidecarText(digest));
+        await writeFileAtomic(join(objectRoot, sidecarName), sidecarText(digest), { tmpDir: ws });
         await opts.onStep?.('sidecar-installed');
       }
       return { objectId, objectPath: relPath, version, changed: true, newContentPaths: [...added.values()].map((a) => a.contentPath).sort() };

@@ -5,7 +5,7 @@
  * the "payload held elsewhere" markers. It is a sibling folder, `<storage root>-distillery/`, so
  * it is on the same file system (versions are installed by rename) and travels with the root.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash.js';
 import { join, dirname, basename, resolve } from 'node:path';
 import { objectPath } from './layout.js';
 
@@ -19,7 +19,7 @@ export function workspacePath(rootPath: string): string {
 }
 
 export function lockPath(rootPath: string, objectId: string): string {
-  return join(companionPath(rootPath), 'locks', `${createHash('sha256').update(objectId, 'utf8').digest('hex')}.lock`);
+  return join(companionPath(rootPath), 'locks', `${sha256Hex(objectId)}.lock`);
 }
 
 export function tokenStorePath(rootPath: string, objectId: string, version: string): string {

@@ -1,22 +1,6 @@
-/** Small durable-write helpers: a file is fsynced before it is renamed into place. */
-import { open, readdir, rmdir, rename } from 'node:fs/promises';
+/** Small folder helpers of the OCFL code (durable writes are src/atomicWrite.ts). */
+import { readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-
-export async function writeFileSynced(path: string, data: Buffer | string): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Writes `data` to `tmpPath` (outside the object), fsyncs, then renames it over `path`. */
-export async function replaceFile(tmpPath: string, path: string, data: Buffer | string): Promise<void> {
-  await writeFileSynced(tmpPath, data);
-  await rename(tmpPath, path);
-}
 
 /** Removes empty directories below `dir` (and `dir` itself if it ends up empty). Returns true if `dir` was removed. */
 export async function pruneEmptyDirs(dir: string): Promise<boolean> {

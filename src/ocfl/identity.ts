@@ -11,11 +11,11 @@
  * storage root is the truth, so a lost alias is found again — except for the namespace, which is
  * pinned there at first use: changing OCFL_ID_NAMESPACE afterwards is refused with a message.
  */
-import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentError } from '../policies.js';
 import { companionPath } from './companion.js';
-import { writeFileSynced } from './fsutil.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { readObjectInventory } from './inventory.js';
 import { readInventory } from './objectFiles.js';
 import { versionNumber } from './paths.js';
@@ -168,9 +168,7 @@ export class ObjectIdentity {
   private async save(): Promise<void> {
     const path = identityFilePath(this.rootPath);
     await mkdir(companionPath(this.rootPath), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFileSynced(tmp, JSON.stringify(this.file, null, 2) + '\n');
-    await rename(tmp, path);
+    await writeFileAtomic(path, JSON.stringify(this.file, null, 2) + '\n');
   }
 
   /** URL-based objects by record URI, the first made first (the one continued). */

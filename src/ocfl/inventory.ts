@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Hex, sha512Hex } from './digest.js';
+import { sha256Hex, sha512Hex } from '../hash.js';
 import { PermanentError } from '../policies.js';
 
 export const INVENTORY_TYPE_1_1 = 'https://ocfl.io/1.1/spec/#inventory';

@@ -4,11 +4,10 @@
  * whole digest): any id (a URI with `/` and `:`) maps to a safe path, objects spread evenly over
  * directories, and rocfl, ocfl-java and ocfl-go read the same layout.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Hex } from './digest.js';
-import { replaceFile } from './fsutil.js';
+import { sha256Hex } from '../hash.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { PermanentError } from '../policies.js';
 
 export const LAYOUT_EXTENSION = '0004-hashed-n-tuple-storage-layout';
@@ -60,7 +59,7 @@ export async function ensureStorageRoot(rootPath: string): Promise<void> {
     }
     // Each file is written under a hidden temporary name and renamed into place, so writers
     // racing here write the same bytes and none sees a half-written file.
-    const put = (dir: string, name: string, data: string) => replaceFile(join(dir, `.${name}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`), join(dir, name), data);
+    const put = (dir: string, name: string, data: string) => writeFileAtomic(join(dir, name), data);
     const extensionDir = join(rootPath, 'extensions', LAYOUT_EXTENSION);
     await mkdir(extensionDir, { recursive: true });
     await put(extensionDir, 'config.json', JSON.stringify(LAYOUT_CONFIG, null, 2) + '\n');

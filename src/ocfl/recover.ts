@@ -6,8 +6,8 @@
  */
 import { readFile, readdir, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Hex, sha512Hex } from './digest.js';
-import { replaceFile } from './fsutil.js';
+import { sha256Hex, sha512Hex } from '../hash.js';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { versionNumber } from './paths.js';
 import { workspacePath } from './companion.js';
 
@@ -42,8 +42,8 @@ export async function recoverObject(rootPath: string, objectRoot: string): Promi
     await mkdir(ws, { recursive: true });
     const tmp = await mkdtemp(join(ws, 'recover-'));
     try {
-      if (!rootInv?.equals(inv)) await replaceFile(join(tmp, 'inventory.json'), join(objectRoot, 'inventory.json'), inv);
-      await replaceFile(join(tmp, 'sidecar'), join(objectRoot, `inventory.json.${alg}`), sidecar);
+      if (!rootInv?.equals(inv)) await writeFileAtomic(join(objectRoot, 'inventory.json'), inv, { tmpDir: tmp });
+      await writeFileAtomic(join(objectRoot, `inventory.json.${alg}`), sidecar, { tmpDir: tmp });
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

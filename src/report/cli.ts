@@ -7,7 +7,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportArchivesSpace } from './report.js';
-import { buildReport, renderReportJson, renderReportText } from './report.js';
+import { buildReport } from './report.js';
+import { renderReportJson, renderReportText } from './render.js';
 
 const COLLECTION_ID = /^[a-zA-Z0-9-.~_]+$/;
 
@@ -59,7 +60,9 @@ export async function reportCommand(args: string[], deps?: ReportDeps): Promise<
 
   let resolved: ReportDeps;
   try {
-    resolved = deps ?? (await depsFromSettings());
+    const found = deps ?? (await depsFromSettings(err));
+    if (!found) return 2; // the settings' problems were listed
+    resolved = found;
   } catch (e) {
     err((e as Error).message);
     return 1;
@@ -75,10 +78,11 @@ export async function reportCommand(args: string[], deps?: ReportDeps): Promise<
 }
 
 /** Settings-based dependencies: ArchivesSpace client and the stage folders from settings.ini. */
-async function depsFromSettings(): Promise<ReportDeps> {
-  const { loadSettings } = await import('../settings/index.js');
+async function depsFromSettings(err: (text: string) => void): Promise<ReportDeps | undefined> {
+  const { commandSettings } = await import('../settings/index.js');
   const { ArchivesSpaceClient } = await import('../archivesspace/client.js');
-  const settings = await loadSettings();
+  const settings = await commandSettings(err);
+  if (!settings) return undefined;
   return {
     aspace: new ArchivesSpaceClient(settings.aspace),
     collectionsRoots: [settings.folders.stage1, settings.folders.stage2, settings.folders.stage3],

@@ -246,4 +246,3 @@ function folderOf(path: string, collectionPath: string): string | undefined {
   return rest.includes('/') ? rest.slice(0, rest.indexOf('/')) : undefined;
 }
 
-export { renderReportJson, renderReportText } from './render.js';

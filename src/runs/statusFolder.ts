@@ -28,6 +28,7 @@ import { type Stats } from 'node:fs';
 import { appendFile, mkdir, open, readdir, rename, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomicWrite.js';
 import { asRunRecord } from './recordShape.js';
 import { collectionIdProblem, parseProcesses, parseRegenerate, RequestProblem } from './requests.js';
 import { PROCESSES, type FileRecord, type ProcessName, type RunRecord, type RunRequest, type RunSummary, type RunUser } from './types.js';
@@ -184,7 +185,7 @@ export class StatusFolder {
     await handle.close();
     await unlink(this.filesPath(collectionId)).catch(() => undefined); // left by a run that never ended
     await this.writeRecord({ request, state: 'queued', attempts: 0, steps: [] });
-    await writeAtomic(join(this.dir, `${collectionId}-init-${processes.join('_')}`), JSON.stringify(request, null, 2) + '\n');
+    await writeShared(join(this.dir, `${collectionId}-init-${processes.join('_')}`), JSON.stringify(request, null, 2) + '\n');
     return request;
   }
 
@@ -248,7 +249,7 @@ export class StatusFolder {
     const text = await readText(to).catch(() => '');
     const request = parseRequest(text, run);
     const claim: Claim = { request, worker, claimedAt: new Date().toISOString(), file, token };
-    await writeAtomic(to, JSON.stringify(claim, null, 2) + '\n');
+    await writeShared(to, JSON.stringify(claim, null, 2) + '\n');
     return claim;
   }
 
@@ -377,7 +378,7 @@ export class StatusFolder {
 
   /** Asks the worker running (or about to run) this run to stop at its next safe boundary. */
   async requestCancel(collectionId: string, cancel: CancelRequest): Promise<void> {
-    await writeAtomic(this.cancelPath(collectionId), JSON.stringify(cancel, null, 2) + '\n');
+    await writeShared(this.cancelPath(collectionId), JSON.stringify(cancel, null, 2) + '\n');
   }
 
   /** The cancel request of this run, if an archivist made one. */
@@ -478,7 +479,7 @@ export class StatusFolder {
       throw err;
     }
     const finished = { ...record, log };
-    await writeAtomic(join(this.dir, `${collectionId}-${s}.json`), JSON.stringify(finished, null, 2) + '\n');
+    await writeShared(join(this.dir, `${collectionId}-${s}.json`), JSON.stringify(finished, null, 2) + '\n');
     if (await exists(this.filesPath(collectionId))) await rename(this.filesPath(collectionId), join(this.dir, `${collectionId}-${s}.files.jsonl`));
     await unlink(this.recordPath(collectionId)).catch(() => undefined);
     await unlink(this.cancelPath(collectionId)).catch(() => undefined);
@@ -531,7 +532,7 @@ export class StatusFolder {
     const dir = join(this.dir, WORKERS_DIR);
     await mkdir(dir, { recursive: true });
     const file = `${beat.worker.host.replace(/[^a-zA-Z0-9._-]/g, '_')}-${beat.worker.pid}.json`;
-    await writeAtomic(join(dir, file), JSON.stringify(beat, null, 2) + '\n');
+    await writeShared(join(dir, file), JSON.stringify(beat, null, 2) + '\n');
   }
 
   /** Every worker's latest pass heartbeat, newest first. */
@@ -547,7 +548,7 @@ export class StatusFolder {
   }
 
   async writeRecord(record: RunRecord): Promise<void> {
-    await writeAtomic(this.recordPath(record.request.collectionId), JSON.stringify(record, null, 2) + '\n');
+    await writeShared(this.recordPath(record.request.collectionId), JSON.stringify(record, null, 2) + '\n');
   }
 
   /**
@@ -561,7 +562,7 @@ export class StatusFolder {
     while (await exists(join(this.dir, `${id}-${s}.log`))) s = stamp(new Date(Date.parse(isoOf(s)) + 1000));
     const log = `${id}-${s}.log`;
     const finished = { ...record, log };
-    await writeAtomic(join(this.dir, `${id}-${s}.json`), JSON.stringify(finished, null, 2) + '\n');
+    await writeShared(join(this.dir, `${id}-${s}.json`), JSON.stringify(finished, null, 2) + '\n');
     if (await exists(this.filesPath(id))) await rename(this.filesPath(id), join(this.dir, `${id}-${s}.files.jsonl`));
     if (await exists(this.streamPath(id))) await rename(this.streamPath(id), join(this.dir, log));
     else await writeFile(join(this.dir, log), '');
@@ -664,7 +665,7 @@ export class StatusFolder {
           return false;
         }
       });
-      await writeAtomic(path, kept.length ? kept.join('\n') + '\n' : '');
+      await writeShared(path, kept.length ? kept.join('\n') + '\n' : '');
     }
     return removed;
   }
@@ -806,15 +807,7 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-/** Write to a temporary name in the same folder, flush, then rename over the target. */
-export async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  const handle = await open(tmp, 'w', 0o664);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, path);
+/** Status files are written whole (src/atomicWrite.ts), readable and writable by the group the web form and worker share. */
+function writeShared(path: string, data: string): Promise<void> {
+  return writeFileAtomic(path, data, { mode: 0o664 });
 }

@@ -4,6 +4,7 @@
  * validated as a whole: every problem is reported at once, by key, with what to do.
  */
 import cron from 'node-cron';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve, dirname, isAbsolute, sep } from 'node:path';
 import { isLoopbackHost, proxyEntriesProblems } from '../web/trustedProxies.js';
@@ -106,6 +107,11 @@ export class SettingsError extends Error {
 /** Where settings.ini is: DISTILLERY_SETTINGS, else ./settings.ini. */
 export function settingsPath(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.DISTILLERY_SETTINGS ?? 'settings.ini');
+}
+
+/** True when no settings file is there: `start` then runs the demo. */
+export function noSettingsFile(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !env.DISTILLERY_SETTINGS && !existsSync(settingsPath(env));
 }
 
 /** Reads the `[settings]` section and applies environment overrides. */

@@ -50,16 +50,7 @@ export interface WebApp extends express.Express {
   closeFollowers(): void;
 }
 
-export interface WebContext {
-  status: StatusFolder;
-  followers: RunFollowers;
-  modules: ModuleSettings;
-  log: Logger;
-  csrfToken(req: Request): string;
-  overview?: Omit<OverviewSources, 'status'>;
-  /** Runs asked for per person (WEB_RUN_REQUESTS_PER_HOUR). */
-  requestLimit: RequestLimit;
-}
+import type { WebContext } from './context.js';
 
 export function createApp(opts: WebAppOptions): WebApp {
   const { web } = opts;

@@ -1,5 +1,5 @@
 /** `distillery web`: serves the form and status pages until stopped (SIGINT/SIGTERM). */
-import { pino } from 'pino';
+import { createLogger } from '../log.js';
 import { loadCoreSettings, settingsPath, SettingsError } from '../settings/settings.js';
 import { overviewSourcesOf } from '../collection/overview.js';
 import { startWeb } from './server.js';
@@ -23,7 +23,8 @@ export async function webCommand(args: string[]): Promise<number> {
     }
     throw err;
   }
-  const log = pino({ name: 'distillery-web', level: process.env.DISTILLERY_LOG_LEVEL ?? 'info' });
+  // The project's logger: secrets redacted by key, written to LOG_FILE when it is set.
+  const log = createLogger({ file: settings.folders.logFile, name: 'distillery-web' });
   let web;
   try {
     web = await startWeb({ web: settings.web, statusFiles: settings.folders.statusFiles, modules: settings.modules, iiif, logger: log, overview: overviewSourcesOf(settings) });

@@ -10,7 +10,7 @@ import {
   convertFolder, DEFAULT_RIGHTS, ID_PATTERN, ImageIdRegistry, makeEncoder, MetadataWriter, pixelSignature, xmpFields,
   type FolderImage, type Jp2Encoder,
 } from '../../src/images/index.js';
-import { commandOf, descendantsOf, pidAlive, processTable } from '../../src/processes.js';
+import { commandOf, descendantsOf, pidAlive, processTable } from '../../src/osProcess.js';
 import { MemoryReporter } from '../../src/runs/reporter.js';
 import { makeTiff, truncateCopy } from '../fixtures/images/make.js';
 import { collection, folder } from '../fixtures/images/records.js';
@@ -231,7 +231,7 @@ describe('convertFolder', () => {
     const outDir = join(root, 'out-crash', name);
     const registry = join(root, 'ids-crash.json');
     const js = join(root, 'js');
-    await transpileInto(js, ['src/images', 'src/runs', 'src/archivesspace', 'src/childProcess.ts', 'src/processes.ts', 'src/policies.ts', 'test/fixtures/images']);
+    await transpileInto(js, ['src/images', 'src/runs', 'src/archivesspace', 'src/childProcess.ts', 'src/osProcess.ts', 'src/policies.ts', 'src/hash.ts', 'src/blake2b.ts', 'src/atomicWrite.ts', 'test/fixtures/images']);
 
     // The child converts one image at a time; kill it hard once two are done.
     const warmExiftools: number[] = [];

@@ -14,8 +14,8 @@ import {
   stateOf,
   exportVersion,
   diffVersions,
-  DigestMismatchError,
 } from '../../src/ocfl/index.js';
+import { DigestMismatchError } from '../../src/hash.js';
 import { FIXTURES, META, tempRoot, writeFiles } from './helpers.js';
 import { existsSync } from 'node:fs';
 

@@ -16,7 +16,8 @@ import { DistillProcessor } from '../../src/distill/processor.js';
 import { silentLogger } from '../../src/log.js';
 import { reportCommand } from '../../src/report/cli.js';
 import { StatusFolder } from '../../src/runs/statusFolder.js';
-import { buildReport, renderReportText } from '../../src/report/report.js';
+import { buildReport } from '../../src/report/report.js';
+import { renderReportText } from '../../src/report/render.js';
 
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
 let root: string;

@@ -1,5 +1,5 @@
 /** `distillery web`: reads settings.ini, serves the form, stops on SIGTERM; bad settings are listed. */
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,32 @@ describe('distillery web', () => {
     process.emit('SIGTERM');
     expect(await exit).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+
+  it('logs through the project logger: LOG_FILE is written and no secret setting or credential appears in it', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'distillery-webcli-'));
+    const port = await freePort();
+    await useSettings(dir, port);
+    await appendFile(join(dir, 'settings.ini'), 'LOG_FILE=logs/web.log\n');
+    vi.stubEnv('DISTILLERY_LOG_LEVEL', 'debug');
+    const exit = webCommand([]);
+    let res: Response | undefined;
+    for (let i = 0; i < 100 && !res; i++) {
+      res = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'x-remote-user': 'alice@caltech.edu', authorization: 'Bearer credential-never-logged' } }).catch(() => undefined);
+      if (!res) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(res?.status).toBe(200);
+    process.emit('SIGTERM');
+    expect(await exit).toBe(0);
+    const logFile = join(dir, 'logs', 'web.log');
+    let text = '';
+    for (let i = 0; i < 50 && !text.includes('listening'); i++) {
+      text = await readFile(logFile, 'utf8').catch(() => '');
+      if (!text.includes('listening')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(text).toContain('Distillery web is listening');
+    expect(text).not.toContain('0123456789abcdef0123');
+    expect(text).not.toContain('credential-never-logged');
   });
 
   it('says the port is taken, and what to do, when another program listens there', async () => {

@@ -2,7 +2,7 @@
  * Freshness of access copies, whatever the platform: what a copy must be made from (the folder's
  * verified images and a digest of its descriptive metadata), and how a published copy differs.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../hash.js';
 import type { PreparedFolder } from '../destination.js';
 import type { CollectionInfo } from './collectionInfo.js';
 import type { AccessEdition, EditionPage, PublishedCopy } from './platform.js';
@@ -31,7 +31,7 @@ function canonical(value: unknown): string {
 }
 
 export function metadataDigest(collection: CollectionInfo, folder: PreparedFolder): string {
-  return createHash('sha256').update(canonical(descriptiveMetadata(collection, folder))).digest('hex');
+  return sha256Hex(canonical(descriptiveMetadata(collection, folder)));
 }
 
 export function accessEdition(collection: CollectionInfo, folder: PreparedFolder): AccessEdition {

@@ -14,7 +14,6 @@
  * gets a new service (its digest differs), so the Manifest already public stays whole until the
  * new one replaces it; services no longer shown are removed afterwards.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@
  * uploader as the preservation copies (SHA-256 sent with each request and checked by HeadObject
  * afterwards), locally by an atomic rename of a complete folder or file.
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import {
@@ -17,7 +17,7 @@ import {
 import pLimit from 'p-limit';
 import { policies } from '../../policies.js';
 import { silentReporter, type Reporter } from '../../runs/reporter.js';
-import { replaceFile } from '../../ocfl/fsutil.js';
+import { writeFileAtomic } from '../../atomicWrite.js';
 import { SendProgress } from '../s3/progress.js';
 import { BufferPool } from '../s3/slots.js';
 import { Uploader } from '../s3/uploader.js';
@@ -85,7 +85,7 @@ export class FolderPublisher implements Publisher {
   async publishBytes(data: string, key: string): Promise<void> {
     const p = this.path(key);
     await mkdir(dirname(p), { recursive: true });
-    await replaceFile(`${p}.partial-${process.pid}`, p, data);
+    await writeFileAtomic(p, data);
   }
 
   async removeTree(prefix: string): Promise<void> {
@@ -165,7 +165,7 @@ export class S3Publisher implements Publisher {
     const dir = await mkdtemp(join(tmpdir(), 'distillery-iiif-doc-'));
     try {
       const local = join(dir, key.split('/').pop()!);
-      await replaceFile(`${local}.tmp`, local, data);
+      await writeFile(local, data);
       const bytes = Buffer.byteLength(data);
       await this.uploader.send({ localPath: local, key: this.key(key), bytes, storageClass: 'STANDARD' }, scope, new SendProgress(silentReporter, bytes, 1));
     } finally {

@@ -96,6 +96,14 @@ export class SshTarget {
       { ...opts, tool: opts.tool ?? 'rsync' },
     );
     if (r.code === 0) return;
+    // The server's rsync ran (so ssh connected and logged in) and could not write: say so, not a key problem.
+    const receiver = /^rsync: \[Receiver\] .*$/m.exec(r.stderr)?.[0];
+    if (receiver && /Permission denied|Read-only file system/i.test(receiver)) {
+      throw Object.assign(
+        new SshError(`The Islandora server ${this.label} refused to write ${remoteDir} (exit ${r.code}): ${receiver.trim()}. Give ${this.o.user} write access to its temporary folder (TMPDIR) there; a retry cannot help until then.`, false),
+        { code: /Read-only/i.test(receiver) ? 'EROFS' : 'EACCES' },
+      );
+    }
     if (r.code === 255 || /connection unexpectedly closed|ssh:/i.test(r.stderr)) this.throwSshFailure(r.stderr);
     throw new SshError(`rsync of ${localDir} to ${this.label}:${remoteDir} failed (exit ${r.code}): ${r.stderr.trim()}`, r.code === 12 || r.code === 30 || r.code === 35);
   }

@@ -9,10 +9,10 @@
  * Every step asks Ingest what it already holds first (bag by name, registered files, tokens,
  * staging), so a rerun after a crash at any point registers nothing twice.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { copyWithDigests, filesToSend, hashFile, objectPath, readInventory, tokenStorePath } from '../../ocfl/index.js';
+import { copyWithDigests, hashFile, sha256Hex } from '../../hash.js';
+import { filesToSend, objectPath, readInventory, tokenStorePath } from '../../ocfl/index.js';
 import { parseTokenStore } from '../../ocfl/ace/index.js';
 import { PermanentError, sleep } from '../../policies.js';
 import type { CheckResult, PreparedFolder, PreservationPackage, RunScope } from '../destination.js';
@@ -104,7 +104,7 @@ export class NetworkDestination {
     }
     if (posted) reporter.line(`🔏 ${name}: ${posted} ACE token(s) registered.`);
     const storeName = `${name}.tokens`;
-    const storeSha256 = createHash('sha256').update(storeText).digest('hex');
+    const storeSha256 = sha256Hex(storeText);
     await client.registerTokenStore(bag.id, { filename: `/${storeName}`, size: storeText.length, sha256: storeSha256 });
     const stagedStore = join(this.options.stagingDir, 'tokens', storeName);
     await this.copyOnce(storePath, stagedStore, { sha256: storeSha256 });

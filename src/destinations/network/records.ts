@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { replaceFile } from '../../ocfl/fsutil.js';
+import { writeFileAtomic } from '../../atomicWrite.js';
 import type { BagStatus, ReplicationStatus } from './client.js';
 
 export const NETWORK_FORMAT = 'distillery-network/1';
@@ -59,7 +59,7 @@ export async function updateNetworkRecord(statusDir: string, collectionId: strin
   versions[version] = next;
   rec.updatedAt = next.updatedAt;
   await mkdir(join(statusDir, 'network'), { recursive: true });
-  await replaceFile(`${path(statusDir, collectionId)}.${process.pid}.tmp`, path(statusDir, collectionId), `${JSON.stringify(rec, null, 2)}\n`);
+  await writeFileAtomic(path(statusDir, collectionId), `${JSON.stringify(rec, null, 2)}\n`);
   return next;
 }
 
@@ -83,6 +83,6 @@ export async function deprecateInRecord(statusDir: string, collectionId: string,
   rec.generations = { ...rec.generations, [objectId]: generation };
   rec.updatedAt = at;
   await mkdir(join(statusDir, 'network'), { recursive: true });
-  await replaceFile(`${path(statusDir, collectionId)}.${process.pid}.tmp`, path(statusDir, collectionId), `${JSON.stringify(rec, null, 2)}\n`);
+  await writeFileAtomic(path(statusDir, collectionId), `${JSON.stringify(rec, null, 2)}\n`);
   return generation;
 }

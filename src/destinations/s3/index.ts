@@ -14,7 +14,7 @@ import type { CheckResult, Destination, PreparedFolder, PreservationPackage, Run
 import { collectionJsonKey, folderJsonKey, objectUrl, s3ObjectOf, type FileUriForm } from './keys.js';
 import { companionPath, filesToSend, tokenStorePath } from '../../ocfl/index.js';
 import { originalS3Copies, type OriginalCopy } from '../../distill/original.js';
-import { contentPathOf, digestsOf, objectRoot, readInventory, storageRootFiles, type FileToSend } from './objectFiles.js';
+import { contentPathOf, digestsOf, objectRoot, packageInventory, storageRootFiles, type FileToSend } from './objectFiles.js';
 import { abortOrphanedUploads } from './orphans.js';
 import { mb, SendProgress } from './progress.js';
 import type { OriginalCopies, S3Settings, StorageClass } from './settings.js';
@@ -121,7 +121,7 @@ export class S3Destination implements Destination {
 
     const root = objectRoot(pkg);
     const listed = await (this.opts.listFiles ?? ((p: PreservationPackage) => filesToSend(p.storageRoot, p.objectId, p.version, { includeHeldElsewhere: true })))(pkg);
-    const inv = await readInventory(root);
+    const inv = await packageInventory(pkg);
     const imageKeys = new Map<string, string>();
     const extra: FileToSend[] = [];
     const digests = digestsOf(inv);

@@ -1,36 +1,29 @@
 /**
  * What the destination reads from an OCFL object beyond the OCFL layer's `filesToSend` (which
  * gives the version's files in upload order): where each image's bytes live (an unchanged image
- * stays under the version that first stored it), and the storage root's own files.
+ * stays under the version that first stored it), and the storage root's own files. The inventory
+ * is read by the OCFL layer, which refuses one that does not match its sidecar.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readInventory, type Inventory } from '../../ocfl/index.js';
+import { PermanentError } from '../../policies.js';
 import type { PreservationPackage } from '../destination.js';
 
 export type { FileToSend } from '../../ocfl/index.js';
 import type { FileToSend } from '../../ocfl/index.js';
 
-export interface Inventory {
-  id: string;
-  digestAlgorithm: 'sha512' | 'sha256';
-  head: string;
-  contentDirectory?: string;
-  manifest: Record<string, string[]>;
-  fixity?: Record<string, Record<string, string[]>>;
-  versions: Record<string, { state: Record<string, string[]> }>;
-}
-
 export function objectRoot(pkg: PreservationPackage): string {
   return join(pkg.storageRoot, pkg.objectPath);
 }
 
-export async function readInventory(dir: string): Promise<Inventory> {
-  const path = join(dir, 'inventory.json');
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as Inventory;
-  } catch (err) {
-    throw new Error(`Cannot read the OCFL inventory ${path} (${(err as Error).message}): the preservation package is missing or damaged; run distill again for this folder.`, { cause: err });
+/** The package's inventory, checked against its sidecar; a missing object is a clear failure. */
+export async function packageInventory(pkg: PreservationPackage): Promise<Inventory> {
+  const inv = await readInventory(pkg.storageRoot, pkg.objectId);
+  if (!inv) {
+    throw new PermanentError(`There is no OCFL inventory in ${objectRoot(pkg)}: the preservation package is missing; run distill again for this folder. A retry will not help.`);
   }
+  return inv;
 }
 
 /** The content path (relative to the object root) that holds a logical path in a version. */

@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
+import { digester, hashFile } from '../../hash.js';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -154,7 +155,7 @@ export class Uploader {
       return head.Metadata?.sha256 === spec.sha256 ? spec.sha256 : undefined;
     }
     // Nothing known beforehand (small metadata files, or no fixity): hash the local file.
-    const local = await hashFile(spec.localPath, spec.bytes, this.pool.size);
+    const local = await localChecksums(spec.localPath, this.pool.size);
     if (stored === local.full || stored === local.composite) return local.sha256;
     return composite && head.Metadata?.sha256 === local.sha256 ? local.sha256 : undefined;
   }
@@ -204,8 +205,7 @@ export class Uploader {
     const uploadId = created.UploadId!;
     const fh = await open(spec.localPath, 'r');
     try {
-      const whole256 = createHash('sha256');
-      const whole512 = spec.sha512 ? createHash('sha512') : undefined;
+      const whole = digester<'sha256' | 'sha512'>(spec.sha512 ? ['sha256', 'sha512'] : ['sha256']);
       const partDigests: Buffer[] = [];
       const parts: CompletedPart[] = [];
       const inflight = new Set<Promise<void>>();
@@ -221,8 +221,7 @@ export class Uploader {
           throw err;
         }
         pos += len;
-        whole256.update(data);
-        whole512?.update(data);
+        whole.update(data);
         const digest = createHash('sha256').update(data).digest();
         partDigests.push(digest);
         const n = partNumber;
@@ -247,8 +246,8 @@ export class Uploader {
       }
       await Promise.all([...inflight]);
       if (failure !== undefined) throw failure;
-      const sha256 = whole256.digest('hex');
-      checkStaging(spec, sha256, whole512?.digest('hex'));
+      const { sha256, sha512 } = whole.digests();
+      checkStaging(spec, sha256, spec.sha512 ? sha512 : undefined);
       await this.call(policies.longRequest, 'finish the multipart upload of', key, run, (abortSignal) =>
         this.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), { abortSignal }),
       );
@@ -314,29 +313,27 @@ async function readFully(fh: FileHandle, buf: Buffer, len: number, pos: number, 
   return got;
 }
 
-/** Whole-file and composite SHA-256 of a local file, in one read, without holding it in memory. */
-async function hashFile(path: string, bytes: number, partSize: number): Promise<{ sha256: string; full: string; composite: string }> {
-  const fh = await open(path, 'r');
-  try {
-    const whole = createHash('sha256');
-    const parts: Buffer[] = [];
-    const chunk = Buffer.allocUnsafe(Math.min(partSize, Math.max(bytes, 1)));
-    for (let pos = 0; pos < bytes; ) {
-      const len = Math.min(partSize, bytes - pos);
-      // Hash a part in slices so the scratch buffer can stay small.
-      const partHash = createHash('sha256');
-      for (let off = 0; off < len; ) {
-        const n = await readFully(fh, chunk, Math.min(chunk.length, len - off), pos + off, path);
-        whole.update(chunk.subarray(0, n));
-        partHash.update(chunk.subarray(0, n));
-        off += n;
+/**
+ * Whole-file and composite SHA-256 of a local file, in one read (the shared file hasher), without
+ * holding it in memory: the chunks it reads are also cut into parts of `partSize` for the composite.
+ */
+async function localChecksums(path: string, partSize: number): Promise<{ sha256: string; full: string; composite: string }> {
+  const parts: Buffer[] = [];
+  let part = createHash('sha256');
+  let inPart = 0;
+  const { digests } = await hashFile(path, ['sha256'], (chunk) => {
+    for (let off = 0; off < chunk.length; ) {
+      const n = Math.min(partSize - inPart, chunk.length - off);
+      part.update(chunk.subarray(off, off + n));
+      inPart += n;
+      off += n;
+      if (inPart === partSize) {
+        parts.push(part.digest());
+        part = createHash('sha256');
+        inPart = 0;
       }
-      parts.push(partHash.digest());
-      pos += len;
     }
-    const sha256 = whole.digest();
-    return { sha256: sha256.toString('hex'), full: sha256.toString('base64'), composite: compositeOf(parts) };
-  } finally {
-    await fh.close();
-  }
+  });
+  if (inPart > 0) parts.push(part.digest());
+  return { sha256: digests.sha256, full: Buffer.from(digests.sha256, 'hex').toString('base64'), composite: compositeOf(parts) };
 }

@@ -8,7 +8,8 @@
  * (`withDriveLock`), and saves it with `saveTapeRecord`, which re-reads the file under the
  * catalogue's own lock and replaces only that tape's record, so no other entry is lost.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../atomicWrite.js';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { withFileLock } from '../../fileLock.js';
 import { policies } from '../../policies.js';
@@ -97,9 +98,7 @@ export async function loadCatalogue(path: string): Promise<Catalogue> {
 export async function saveCatalogue(path: string, cat: Catalogue): Promise<void> {
   cat.updatedAt = new Date().toISOString();
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(cat, null, 2)}\n`);
-  await rename(tmp, path);
+  await writeFileAtomic(path, `${JSON.stringify(cat, null, 2)}\n`);
 }
 
 /** The catalogue's own lock: held only while it is re-read, merged and written (moments). */
@@ -143,13 +142,14 @@ export function withDriveLock<T>(
   cataloguePath: string,
   device: string,
   fn: (held: AbortSignal) => Promise<T>,
-  opts: { signal?: AbortSignal; onWait?: (holder: string) => void; waitMs?: number } = {},
+  opts: { signal?: AbortSignal; onWait?: (holder: string) => void; onTakeOver?: (previous: string) => void; waitMs?: number } = {},
 ): Promise<T> {
   return withFileLock(driveLockPath(cataloguePath, device), `The tape drive ${device}`, fn, {
     waitMs: opts.waitMs ?? policies.tapeDriveLock.timeoutMs,
     waitSetting: policies.tapeDriveLock.setting,
     signal: opts.signal,
     onWait: opts.onWait,
+    onTakeOver: opts.onTakeOver,
   });
 }
 

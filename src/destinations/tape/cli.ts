@@ -1,8 +1,8 @@
 /**
  * `distillery tape …`: label a tape, show what is on the loaded tape, rebuild the catalogue from
- * the tape alone; and `standin …` helpers to set up a stand-in tape library for demos and training.
+ * the tape alone. (`distillery tape standin …`, for demos and training, is the stand-in's own
+ * command: src/destinations/tape/standin/cli.ts; nothing here loads the stand-in.)
  */
-import { resolve } from 'node:path';
 import { silentReporter, type Reporter } from '../../runs/reporter.js';
 import { findTape, loadCatalogue, nextIndicator, updateCatalogue, withDriveLock } from './catalogue.js';
 import { TapeCommandError, TapeDrive } from './drive.js';
@@ -10,8 +10,6 @@ import { INDICATOR_PATTERN, readLabel, writeLabel } from './label.js';
 import { rebuildTapeRecord } from './rebuild.js';
 import { formatBytes } from './runFile.js';
 import type { TapeSettings } from './settings.js';
-import { createTapeLibrary, loadTape } from './standin/rmt-standin.js';
-import { writeStandinRsh } from './standin/rsh.js';
 
 export interface TapeCliOptions {
   /** The tape settings; read from settings.ini (loadSettings) when absent. */
@@ -24,9 +22,7 @@ const USAGE = `usage: distillery tape <command>
   label <indicator> [--force]   write the label (file 0) on the loaded tape; --force relabels a used tape (erases it)
   status                        the loaded tape's label and what the catalogue says is on it
   catalogue --rebuild           rebuild the loaded tape's catalogue entry by reading the whole tape
-  standin init <library> <tape>... [--capacity BYTES]   make a stand-in tape library (for demos)
-  standin load <library> <tape|none>                    put a stand-in tape in the drive, or empty it
-  standin rsh <library> <script>                        write the rsh script for TAPE_RSH_CMD`;
+  standin …                     a stand-in tape library for demos and training (distillery tape standin help)`;
 
 export async function tapeCommand(args: string[], options: TapeCliOptions = {}): Promise<number> {
   const out = options.out ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -34,8 +30,6 @@ export async function tapeCommand(args: string[], options: TapeCliOptions = {}):
   const [cmd, ...rest] = args;
   try {
     switch (cmd) {
-      case 'standin':
-        return standin(rest, out, err);
       case 'label':
       case 'status':
       case 'catalogue': {
@@ -160,36 +154,4 @@ async function rebuild(drive: TapeDrive, settings: NonNullable<TapeCliOptions['s
   const bad = tape.files.filter((f) => f.state !== 'verified').length;
   out(`✅ Catalogue of tape ${tape.indicator} rebuilt from the tape: ${tape.files.length} tape file(s)${bad ? `, ${bad} not verified` : ''}.`);
   return bad ? 1 : 0;
-}
-
-function standin(args: string[], out: (l: string) => void, err: (l: string) => void): number {
-  const [sub, library, ...rest] = args;
-  if (!library) {
-    err(USAGE);
-    return 2;
-  }
-  const lib = resolve(library);
-  if (sub === 'init') {
-    const ci = rest.indexOf('--capacity');
-    const capacity = ci >= 0 ? Number(rest[ci + 1]) : null;
-    const names = rest.filter((a, i) => !a.startsWith('--') && (ci < 0 || i !== ci + 1));
-    if (!names.length) {
-      err(USAGE);
-      return 2;
-    }
-    createTapeLibrary(lib, Object.fromEntries(names.map((n) => [n, { capacityBytes: capacity }])), names[0]);
-    out(`Stand-in tape library ${lib}: tapes ${names.join(', ')}; ${names[0]} is in the drive.`);
-    return 0;
-  }
-  if (sub === 'load') {
-    loadTape(lib, !rest[0] || rest[0] === 'none' ? null : rest[0]);
-    out(rest[0] && rest[0] !== 'none' ? `Tape ${rest[0]} is in the stand-in drive.` : 'The stand-in drive is empty.');
-    return 0;
-  }
-  if (sub === 'rsh' && rest[0]) {
-    out(writeStandinRsh(resolve(rest[0]), lib));
-    return 0;
-  }
-  err(USAGE);
-  return 2;
 }

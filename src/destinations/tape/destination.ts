@@ -11,7 +11,7 @@
  * stop signal (and the lock's: a run that lost the lock stops writing at once).
  */
 import { readInventory, stateOf } from '../../ocfl/index.js';
-import { PermanentError } from '../../policies.js';
+import { PermanentError, policies } from '../../policies.js';
 import type { CheckResult, Destination, PreparedFolder, RunScope } from '../destination.js';
 import { findTape, loadCatalogue, locationsOf, nextIndicator, saveTapeRecord, withDriveLock, type Catalogue, type TapeFileRecord, type TapeRecord } from './catalogue.js';
 import { TapeCommandError, TapeDrive } from './drive.js';
@@ -48,7 +48,7 @@ export class TapeDestination implements Destination {
     try {
       const cat = await loadCatalogue(this.options.cataloguePath);
       // A run writing meanwhile keeps the drive: say so rather than wait or disturb it.
-      const tape = await withDriveLock(this.options.cataloguePath, this.drive.device, (held) => this.identify(cat, this.drive.forRun(held)), { waitMs: 0 });
+      const tape = await withDriveLock(this.options.cataloguePath, this.drive.device, (held) => this.identify(cat, this.drive.forRun(held, undefined, 0)), { waitMs: 0 });
       const obsolete = this.options.ignoredKeys?.length ? `; ${this.options.ignoredKeys.join(', ')} in settings.ini ${this.options.ignoredKeys.length === 1 ? 'is' : 'are'} no longer used (the drive is reached with mt and tar): remove ${this.options.ignoredKeys.length === 1 ? 'it' : 'them'}` : '';
       return { ok: true, detail: `tape: ${tools}; tape ${tape.indicator} loaded in ${this.drive.device} (${tape.files.length} tape files in the catalogue)${obsolete}` };
     } catch (err) {
@@ -101,12 +101,42 @@ export class TapeDestination implements Destination {
     this.pending = [];
   }
 
-  /** Runs `fn` holding the drive's lock, with a drive that stops on the run's signal or a lost lock. */
-  private withDrive<T>(run: RunScope, fn: (drive: TapeDrive) => Promise<T>): Promise<T> {
-    return withDriveLock(this.options.cataloguePath, this.drive.device, (held) => fn(this.drive.forRun(run.signal ? AbortSignal.any([run.signal, held]) : held)), {
-      signal: run.signal,
-      onWait: (holder) => run.reporter.line(`⏳ The tape drive ${this.drive.device} is in use by ${holder}; waiting for it to finish.`),
-    });
+  /**
+   * Runs `fn` holding the drive's lock, with a drive that stops on the run's signal or a lost lock.
+   * Holding the lock does not mean the drive is free: a holder whose stale lock was taken over may
+   * still have it open (paused, not dead). The drive then refuses to open (EBUSY) — mt and tar are
+   * tried again up to TAPE_DRIVE_LOCK_TIMEOUT, and then the run fails naming the likely holder;
+   * nothing is written meanwhile.
+   */
+  private async withDrive<T>(run: RunScope, fn: (drive: TapeDrive) => Promise<T>): Promise<T> {
+    const device = this.drive.device;
+    let previous: string | undefined;
+    let told = false;
+    const likely = (): string => previous
+      ? `likely ${previous}, whose lock this run took over as stale`
+      : 'no other Distillery process holds its lock, so likely a program outside Distillery (an mt or tar run by hand, a backup tool)';
+    const onBusy = (output: string): void => {
+      if (told) return;
+      told = true;
+      run.reporter.line(`⏳ The tape drive ${device} refuses to open (${output}): another process still has it open — ${likely()}. Waiting for it to let go; nothing is written meanwhile.`);
+    };
+    try {
+      return await withDriveLock(this.options.cataloguePath, device, (held) => fn(this.drive.forRun(run.signal ? AbortSignal.any([run.signal, held]) : held, onBusy)), {
+        signal: run.signal,
+        onWait: (holder) => run.reporter.line(`⏳ The tape drive ${device} is in use by ${holder}; waiting for it to finish.`),
+        onTakeOver: (p) => {
+          previous = p;
+          run.reporter.line(`⚠️ The tape drive ${device}'s lock, held by ${p}, was not renewed for too long (its holder paused or gone): taken over.`);
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof TapeCommandError) || err.kind !== 'busy') throw err;
+      throw new TapeNotReadyError(
+        `The tape drive ${device} stayed busy (${err.output}) for ${Math.round(policies.tapeDriveLock.timeoutMs / 1000)} s: another process still has it open — ${likely()}. Nothing was written to the tape by this run. ` +
+          `End that process (on its host; \`fuser -v ${device.slice(device.indexOf(':') + 1)}\` on the tape server shows who has the drive open), then run again; raise TAPE_DRIVE_LOCK_TIMEOUT in settings.ini to wait longer.`,
+        'drive',
+      );
+    }
   }
 
   /**
@@ -143,7 +173,8 @@ export class TapeDestination implements Destination {
       try {
         tocSha512 = await writeRunFile(drive, scratch, toc, planned, reporter);
       } catch (err) {
-        if (!(err instanceof TapeCommandError)) throw err;
+        // A drive that stayed busy was never opened: nothing reached the tape, nothing is recorded.
+        if (!(err instanceof TapeCommandError) || err.kind === 'busy') throw err;
         if (err.kind === 'write-protected') throw new TapeNotReadyError(`Tape ${tape.indicator} in ${this.drive.device} is write-protected (${err.output}): slide its write-protect tab to "write" or load another labelled tape, then run again.`, 'write-protected');
         if (err.kind === 'no-tape') throw await this.noTapeError(cat, err);
         // Stopped (the run was stopped, its claim or the drive's lock was lost): this process records
@@ -169,7 +200,7 @@ export class TapeDestination implements Destination {
       try {
         result = await verifyRunFile(drive, scratch, number, { tocSha512, objects }, reporter, (p) => { lastMember = p; });
       } catch (err) {
-        if (!(err instanceof TapeCommandError)) throw err;
+        if (!(err instanceof TapeCommandError) || err.kind === 'busy') throw err;
         if (err.kind === 'stopped') throw new TapeVerifyError(`Reading tape file ${number} back from ${tape.indicator} was stopped; nothing from this run is marked as on tape. ${err.message}`);
         // tar reads members in the order they were written: the failure is in the one after the last read.
         const members = objects.flatMap((o) => o.files.map((f) => ({ path: f.path, objectId: o.objectId })));
@@ -309,6 +340,7 @@ export class TapeDestination implements Destination {
       read = await readLabel(drive);
     } catch (err) {
       if (err instanceof TapeCommandError && err.kind === 'no-tape') throw await this.noTapeError(cat, err);
+      if (err instanceof TapeCommandError && err.kind === 'busy') throw err; // said by withDrive, with the likely holder
       if (err instanceof TapeCommandError) throw new TapeNotReadyError(`The tape drive ${this.drive.device} is not ready: ${err.message}`, 'drive');
       throw err;
     }

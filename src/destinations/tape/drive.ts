@@ -17,7 +17,7 @@ export interface DriveOptions {
   blockingFactor: number;
 }
 
-export type TapeErrorKind = 'no-tape' | 'write-protected' | 'end-of-tape' | 'media' | 'not-found' | 'timeout' | 'stopped' | 'other';
+export type TapeErrorKind = 'busy' | 'no-tape' | 'write-protected' | 'end-of-tape' | 'media' | 'not-found' | 'timeout' | 'stopped' | 'other';
 
 export class TapeCommandError extends Error {
   override readonly name = 'TapeCommandError';
@@ -33,6 +33,7 @@ export class TapeCommandError extends Error {
 
 /** Reads which fault a drive reported from mt's or tar's message (Linux strerror texts). */
 export function classify(output: string): TapeErrorKind {
+  if (/Device or resource busy/i.test(output)) return 'busy';
   if (/No medium found/i.test(output)) return 'no-tape';
   if (/Read-only file system|write[- ]protected/i.test(output)) return 'write-protected';
   if (/No space left on device/i.test(output)) return 'end-of-tape';
@@ -85,8 +86,11 @@ export class TapeDrive {
   }
 
   /** The same drive, its commands stopped when `signal` aborts. */
-  forRun(signal: AbortSignal | undefined): TapeDrive {
-    return new TapeDrive(this.options, signal);
+  forRun(signal: AbortSignal | undefined, onBusy?: (output: string) => void, busyWaitMs?: number): TapeDrive {
+    const d = new TapeDrive(this.options, signal);
+    d.onBusy = onBusy;
+    d.busyWaitMs = busyWaitMs;
+    return d;
   }
 
   /** One mt or tar through the one child-process runner: exit codes are read here, a time-out or stop is a TapeCommandError. */
@@ -121,10 +125,30 @@ export class TapeDrive {
     return [`--file=${this.options.device}`, `--blocking-factor=${this.options.blockingFactor}`, ...this.rshArgs(), ...(this.remote ? [] : ['--force-local'])];
   }
 
+  /**
+   * Runs one mt or tar, again while the drive refuses to open because another process still has it
+   * open (EBUSY: st allows one open at a time; nothing was read or written), up to the drive lock's
+   * wait (TAPE_DRIVE_LOCK_TIMEOUT); then the last result, whose `busy` kind the caller reports.
+   */
+  private async whileBusy(run: () => Promise<RunResult>, output: (r: RunResult) => string): Promise<RunResult> {
+    const deadline = Date.now() + (this.busyWaitMs ?? policies.tapeDriveLock.timeoutMs);
+    for (;;) {
+      const r = await run();
+      if (r.code === 0 || classify(output(r)) !== 'busy' || Date.now() >= deadline || this.signal?.aborted) return r;
+      this.onBusy?.(tidy(output(r)));
+      await new Promise((ok) => setTimeout(ok, 250 + Math.random() * 250));
+    }
+  }
+
+  /** Told each time the drive refuses to open because it is busy, before trying again. */
+  onBusy?: (output: string) => void;
+  /** How long a busy drive is waited for (default: TAPE_DRIVE_LOCK_TIMEOUT). */
+  busyWaitMs?: number;
+
   /** Runs `mt -f <device> <op> [count]`; throws TapeCommandError with mt's message. */
   async mt(op: string, count?: number): Promise<void> {
     const args = [...this.rshArgs(), '-f', this.options.device, op, ...(count === undefined ? [] : [String(count)])];
-    const r = await this.command(this.options.mtCommand, args, policies.tapePosition);
+    const r = await this.whileBusy(() => this.command(this.options.mtCommand, args, policies.tapePosition), (x) => `${x.stderr}\n${x.stdout}`);
     if (r.code !== 0) {
       const raw = `${r.stderr}\n${r.stdout}`.trim();
       const out = tidy(raw);
@@ -144,7 +168,7 @@ export class TapeDrive {
 
   /** Runs tar on the tape with the given operation arguments; throws TapeCommandError with tar's message. */
   async tar(what: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    const r = await this.command(this.options.tarCommand, [...this.tarDeviceArgs(), ...args], opts.policy ?? policies.tapeTransfer, opts);
+    const r = await this.whileBusy(() => this.command(this.options.tarCommand, [...this.tarDeviceArgs(), ...args], opts.policy ?? policies.tapeTransfer, opts), (x) => x.stderr);
     if (r.code !== 0) {
       const out = tidy(r.stderr);
       throw new TapeCommandError(classify(r.stderr), `${this.options.tarCommand}`, out, `tar (${what}) on ${this.options.device} failed: ${out || `exit code ${r.code}`}`);

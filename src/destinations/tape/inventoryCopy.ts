@@ -9,9 +9,8 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { sha512Hex } from '../../ocfl/digest.js';
-import { replaceFile } from '../../ocfl/fsutil.js';
+import { sha512Hex } from '../../hash.js';
+import { writeFileAtomic } from '../../atomicWrite.js';
 import { tokenStorePath } from '../../ocfl/index.js';
 import type { Reporter } from '../../runs/reporter.js';
 import type { ObjectOnTape } from './catalogue.js';
@@ -69,7 +68,7 @@ export async function keepInventoryCopies(cataloguePath: string, storageRoot: st
       }
       const dest = join(dir, f.path);
       await mkdir(dirname(dest), { recursive: true });
-      await replaceFile(`${dest}.${randomUUID()}.tmp`, dest, data);
+      await writeFileAtomic(dest, data);
       kept++;
     }
   }

@@ -33,7 +33,7 @@ export async function readLabel(drive: TapeDrive): Promise<LabelRead> {
   try {
     stdout = (await drive.tar('read label', ['--extract', '--to-stdout', '--occurrence=1', LABEL_MEMBER], { policy: policies.tapePosition })).stdout;
   } catch (err) {
-    if (err instanceof TapeCommandError && (err.kind === 'no-tape' || err.kind === 'not-found' || err.kind === 'timeout' || err.kind === 'stopped')) throw err;
+    if (err instanceof TapeCommandError && (err.kind === 'busy' || err.kind === 'no-tape' || err.kind === 'not-found' || err.kind === 'timeout' || err.kind === 'stopped')) throw err;
     if (err instanceof TapeCommandError) {
       const blank = err.kind === 'media';
       return { kind: 'unlabelled', blank, detail: blank ? 'blank (nothing could be read at the start of the tape)' : `not labelled by Distillery (tar: ${err.output.split('\n')[0]})` };

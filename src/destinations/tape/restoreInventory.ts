@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha512Hex } from '../../ocfl/digest.js';
+import { sha512Hex } from '../../hash.js';
 import { objectPath } from '../../ocfl/index.js';
 import { PermanentError } from '../../policies.js';
 import type { RunScope } from '../destination.js';

@@ -3,8 +3,7 @@
  * straight from the OCFL staging root to the tape (a table of contents first), and read it back
  * checking every file's sha512 against the OCFL inventory.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { hashFile, sha512Hex } from '../../hash.js';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -103,9 +102,7 @@ export async function planObjects(tape: TapeRecord, packages: PackageRef[]): Pro
 }
 
 async function sha512File(path: string): Promise<string> {
-  const h = createHash('sha512');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
+  return (await hashFile(path, ['sha512'])).digests.sha512;
 }
 
 export function formatBytes(n: number): string {
@@ -174,12 +171,12 @@ export async function writeRunFile(drive: TapeDrive, scratch: string, toc: Table
     },
   });
   reporter.progress(total, total, `${formatBytes(total)} written at ${rate(total, started)}`, 'bytes');
-  return createHash('sha512').update(tocText).digest('hex');
+  return sha512Hex(tocText);
 }
 
 /** The sha512 of the TOC writeRunFile put in `scratch` (to read a file back whose write ended in an error). */
 export async function tocDigest(scratch: string): Promise<string> {
-  return createHash('sha512').update(await readFile(join(scratch, TOC_MEMBER))).digest('hex');
+  return sha512Hex(await readFile(join(scratch, TOC_MEMBER)));
 }
 
 function rate(bytes: number, since: number): string {

@@ -3,12 +3,13 @@
  * replication service checks those itself). One token store per version, holding the payload that
  * version added, kept in the companion folder beside the storage root, never inside the object.
  */
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { objectPath } from '../layout.js';
 import { tokenStorePath, elsewhereMarkerPath } from '../companion.js';
 import { readObjectInventory } from '../inventory.js';
-import { hashFile, sha256Hex } from '../digest.js';
+import { hashFile, sha256Hex } from '../../hash.js';
+import { writeFileAtomic } from '../../atomicWrite.js';
 import { entryFromToken, formatTokenStore, parseTokenStore, type TokenStoreEntry } from './tokenStore.js';
 import { proofRoot } from './hashTree.js';
 import type { Ims } from './ims.js';
@@ -39,9 +40,8 @@ export async function tokenizeVersion(rootPath: string, objectId: string, versio
   const text = formatTokenStore(tokens.map((t) => entryFromToken(t, [t.name])));
   const path = tokenStorePath(rootPath, objectId, version);
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
-  await writeFile(`${path}.sha256`, `${sha256Hex(text)}  ${basename(path)}\n`);
+  await writeFileAtomic(path, text);
+  await writeFileAtomic(`${path}.sha256`, `${sha256Hex(text)}  ${basename(path)}\n`);
   return path;
 }
 

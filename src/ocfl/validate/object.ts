@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, dirname, relative, sep } from 'node:path';
-import { hashFile, isKnownAlgorithm, sha256Hex, sha512Hex, type DigestAlgorithm } from '../digest.js';
+import { hashFile, isKnownAlgorithm, sha256Hex, sha512Hex, type DigestAlgorithm } from '../../hash.js';
 import { Collector, type ValidationResult } from './result.js';
 import { checkInventory, type CheckedInventory } from './inventoryCheck.js';
 import { VERSION_RE } from '../paths.js';

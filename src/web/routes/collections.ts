@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { collectionOverview, unplacedProblems } from '../../collection/overview.js';
 import { collectionIdProblem } from '../../runs/requests.js';
-import type { WebContext } from '../app.js';
+import type { WebContext } from '../context.js';
 import { problems } from '../problems.js';
 
 /** A link to the viewer for an access copy that is a IIIF Manifest, when a viewer is set (IIIF_VIEWER_URL). */

@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { collectionIdProblem, parseProcesses, RequestProblem } from '../../runs/requests.js';
 import { RunConflict } from '../../runs/statusFolder.js';
 import type { ProcessName } from '../../runs/types.js';
-import type { WebContext } from '../app.js';
+import type { WebContext } from '../context.js';
 import { processChoices, unavailableProblem } from '../processes.js';
 import { problems, WebProblem } from '../problems.js';
 import { recentRuns } from '../recent.js';

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream';
 import { Router } from 'express';
 import { openNoFollow } from '../../runs/statusFolder.js';
 import type { RunRecord } from '../../runs/types.js';
-import type { WebContext } from '../app.js';
+import type { WebContext } from '../context.js';
 import { problems } from '../problems.js';
 import { recentRuns } from '../recent.js';
 

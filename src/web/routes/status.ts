@@ -5,7 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { collectionIdProblem } from '../../runs/requests.js';
-import type { WebContext } from '../app.js';
+import type { WebContext } from '../context.js';
 import { cursorId, parseCursorId, type FollowEvent } from '../follow.js';
 import { problems } from '../problems.js';
 import type { WebUser } from '../users.js';

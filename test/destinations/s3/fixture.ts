@@ -8,7 +8,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PreparedFolder, PreservedImage } from '../../../src/destinations/destination.js';
 import type { ArchivesSpace, FileVersion } from '../../../src/archivesspace/types.js';
-import { hashFile, objectPath } from '../../../src/ocfl/index.js';
+import { hashFile } from '../../../src/hash.js';
+import { objectPath } from '../../../src/ocfl/index.js';
 import { sparseFile } from '../conformance.js';
 
 export interface FixtureFile {

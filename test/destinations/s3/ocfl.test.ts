@@ -4,7 +4,7 @@
  * back, is a valid OCFL storage root (validated by src/ocfl's validator) after each version.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -12,7 +12,7 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { ArchivesSpace } from '../../../src/archivesspace/types.js';
 import type { RunScope } from '../../../src/destinations/destination.js';
 import { S3Destination } from '../../../src/destinations/s3/index.js';
-import { commitVersion, validateStorageRoot } from '../../../src/ocfl/index.js';
+import { commitVersion, filesToSend, validateStorageRoot } from '../../../src/ocfl/index.js';
 import { MemoryReporter } from '../../../src/runs/reporter.js';
 import { preparedFolder, RecordingArchivesSpace } from './fixture.js';
 import { fauxqsTarget, spyOn, writes, type Target } from './targets.js';
@@ -87,4 +87,27 @@ test('the bucket holds a valid OCFL storage root after each version', async () =
   result = await validateStorageRoot(copy);
   expect(result.errors).toEqual([]);
   expect(aspace.versions.get('/repositories/2/digital_object_components/3')![0].file_uri).toMatch(new RegExp(`/ocfl/${v2.objectPath}/v2/content/${c}$`));
+});
+
+test('an inventory that does not match its sidecar is refused: nothing is sent or recorded', async () => {
+  const root = join(dir, 'preservation');
+  const user = { name: 'Archivist', address: 'mailto:a@example.org' };
+  const a = 'DEMO_001_02_0001.jp2';
+  const v1 = await commitVersion(root, 'DEMO_001_02', [{ logicalPath: a, sourcePath: await source(a) }], { message: 'first', user });
+  const folder = await preparedFolder(root, v1.version, [a]);
+  // The list of files is taken before the damage (as a caller's own listing would be).
+  const listed = await filesToSend(root, 'DEMO_001_02', v1.version, { includeHeldElsewhere: true });
+  // The inventory is altered after its sidecar was written: its image now sits at another path.
+  const invPath = join(root, v1.objectPath, 'inventory.json');
+  const inv = JSON.parse(await readFile(invPath, 'utf8'));
+  for (const paths of Object.values(inv.manifest) as string[][]) paths[0] = paths[0].replace(a, 'elsewhere.jp2');
+  await writeFile(invPath, JSON.stringify(inv));
+
+  const aspace = new RecordingArchivesSpace();
+  const dest = new S3Destination({ ...t.connection, storageRoot: root, listFiles: async () => listed });
+  const sent = spyOn(dest, t.connection.bucket);
+  const run: RunScope = { runId: 'r', collectionId: 'DEMO', user: { email: 'a@example.org', name: 'A' }, processes: ['cloud'], reporter: new MemoryReporter(), aspace: aspace as unknown as ArchivesSpace };
+  await expect(dest.deliver(run, folder)).rejects.toThrow(/does not match its sidecar/);
+  expect(writes(sent)).toEqual([]);
+  expect(aspace.versions.size).toBe(0);
 });

@@ -130,3 +130,34 @@ test.skipIf(REAL_DEVICE)("the run's stop signal stops tar in the middle of a tap
   const files = (await loadCatalogue(env.options.cataloguePath)).tapes[0].files;
   expect(files.filter((f) => f.state === 'verified' && f.kind === 'run')).toHaveLength(0);
 }, 120_000);
+
+test.skipIf(REAL_DEVICE)('a drive another process has open (busy) is tried again up to TAPE_DRIVE_LOCK_TIMEOUT, then the run fails naming it; nothing is written', async () => {
+  env = await tapeEnv({ A: {} }, 'A');
+  const { tapeCommand } = await import('../../../src/destinations/tape/cli.js');
+  expect(await tapeCommand(['label', 'LTO-000001'], { settings: { ...env.options, ignoredKeys: [] }, out: () => undefined, err: () => undefined })).toBe(0);
+  // A real stand-in process (as rmt on the tape server) that opens the drive and keeps it open.
+  const { standinCommand } = await import('../../../src/destinations/tape/standin/rsh.js');
+  const { standinLog, tapeFiles } = await import('../../../src/destinations/tape/standin/rmt-standin.js');
+  const [cmd, ...args] = standinCommand();
+  const holder = spawn(cmd, [...args, '--library', env.library], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const opened = new Promise<string>((ok) => holder.stdout.once('data', (b: Buffer) => ok(b.toString())));
+  holder.stdin.write('O/dev/nst0\n2\n');
+  expect(await opened).toBe('A0\n');
+  const before = policies.tapeDriveLock.timeoutMs;
+  policies.tapeDriveLock.timeoutMs = 1_500;
+  try {
+    const scope = runScope(new RecordingArchivesSpace(), 'run-1');
+    const err = await new TapeDestination(env.options).begin(scope).catch((e: unknown) => e);
+    expect(scope.reporter.lines.filter((l) => l.startsWith('⏳ The tape drive localhost:/dev/nst0 refuses to open (mt-gnu: localhost:/dev/nst0: rmtopen failed: Device or resource busy)'))).toHaveLength(1);
+    expect((err as Error).message).toMatch(/^The tape drive localhost:\/dev\/nst0 stayed busy \(mt-gnu: localhost:\/dev\/nst0: rmtopen failed: Device or resource busy\) for 2 s: another process still has it open — no other Distillery process holds its lock, so likely a program outside Distillery .*Nothing was written to the tape by this run\. End that process .*`fuser -v \/dev\/nst0`.*TAPE_DRIVE_LOCK_TIMEOUT/);
+    expect(standinLog(env.library).filter((l) => l.includes(`held open by process ${holder.pid}`)).length).toBeGreaterThan(1); // refused, tried again
+    expect(tapeFiles(env.library, 'A')).toHaveLength(1); // the label only
+  } finally {
+    policies.tapeDriveLock.timeoutMs = before;
+    holder.kill('SIGKILL');
+  }
+  // The holder gone (as the kernel closes a dead process's device), the drive opens again.
+  const scope = runScope(new RecordingArchivesSpace(), 'run-2');
+  await new TapeDestination(env.options).begin(scope);
+  expect(scope.reporter.lines.some((l) => l.includes('📼 Tape LTO-000001 is in'))).toBe(true);
+}, 60_000);

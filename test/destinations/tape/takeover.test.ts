@@ -10,8 +10,13 @@
  *    (SIGCONT), stops at its fence and lets the drive go without recording anything; B writes the
  *    run's tape file, reads it back and records it. One verified tape file holds each folder once,
  *    the tape read back agrees with the catalogue, and the record says succeeded, by B.
+ * 3. The same with A on another host (its own hostname, `unshare -u`) paused with its tar holding the
+ *    drive open: B takes A's stale drive lock over, but the drive refuses B's opens (EBUSY, one open
+ *    at a time, as Linux st) — logged by the stand-in — and B writes nothing until A is gone (killed);
+ *    B then writes and records the run once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +25,7 @@ import { loadCatalogue, locationsOf } from '../../../src/destinations/tape/catal
 import { TapeDestination } from '../../../src/destinations/tape/index.js';
 import { rebuildTapeRecord } from '../../../src/destinations/tape/rebuild.js';
 import { TapeDrive } from '../../../src/destinations/tape/drive.js';
-import { tapeFiles } from '../../../src/destinations/tape/standin/rmt-standin.js';
+import { standinLog, tapeFiles } from '../../../src/destinations/tape/standin/rmt-standin.js';
 import { policies } from '../../../src/policies.js';
 import { silentReporter } from '../../../src/runs/reporter.js';
 import { StatusFolder } from '../../../src/runs/statusFolder.js';
@@ -88,9 +93,15 @@ test.skipIf(REAL_DEVICE)('a tape write stopped before anything reached the tape:
   expect(rebuilt.files.map((f) => [f.number, f.state, f.runId])).toEqual(tape.files.map((f) => [f.number, f.state, f.runId]));
 }, 120_000);
 
-function startWorker(e: TapeEnv, name: string, job: string, staleMs: number): { child: ChildProcess; exited: Promise<string> } {
-  const child = spawn(NODE22, ['--experimental-transform-types', '--no-warnings', '--import', join(REPO, 'test/ocfl/support/registerTs.mjs'), join(REPO, 'test/destinations/tape/support/tapeWorker.ts'), join(e.dir, 'status'), join(e.dir, 'work'), job], {
-    cwd: REPO, detached: true, env: { ...process.env, WORKER_NAME: name, STALE_MS: String(staleMs) },
+// A new UTS namespace (its own hostname); as root no user namespace, whose unmapped owners upset tar.
+const UNSHARE = process.getuid?.() === 0 ? ['-u'] : ['-Ur', '-u'];
+const CAN_UNSHARE = spawnSync('unshare', [...UNSHARE, 'true']).status === 0;
+
+function startWorker(e: TapeEnv, name: string, job: string, staleMs: number, opts: { otherHost?: boolean; lockStaleMs?: number } = {}): { child: ChildProcess; exited: Promise<string> } {
+  // Another host: the worker under its own hostname (a new UTS namespace), so locks see another host's holder.
+  const [cmd, pre] = opts.otherHost ? ['unshare', [...UNSHARE, 'sh', '-c', `hostname ${name} && exec "$0" "$@"`, NODE22]] : [NODE22, []];
+  const child = spawn(cmd, [...pre, '--experimental-transform-types', '--no-warnings', '--import', join(REPO, 'test/ocfl/support/registerTs.mjs'), join(REPO, 'test/destinations/tape/support/tapeWorker.ts'), join(e.dir, 'status'), join(e.dir, 'work'), job], {
+    cwd: REPO, detached: true, env: { ...process.env, WORKER_NAME: name, STALE_MS: String(staleMs), ...(opts.lockStaleMs ? { LOCK_STALE_MS: String(opts.lockStaleMs) } : {}) },
   });
   children.push(child);
   let out = '';
@@ -157,3 +168,73 @@ test.skipIf(REAL_DEVICE)('a worker paused in the middle of its tape write: the w
   expect(versions).toHaveLength(6);
   expect(new Set(versions).size).toBe(6);
 }, 180_000);
+
+
+test.skipIf(REAL_DEVICE || !CAN_UNSHARE)('a worker on another host paused with the drive open: B takes its stale drive lock over, the drive refuses B (busy) until A is gone, then B writes the run once', async () => {
+  env = await tapeEnv({ A: {} }, 'A');
+  await label(env);
+  const STALE_MS = 1500;
+  const status = new StatusFolder(join(env.dir, 'status'));
+  await mkdir(join(env.dir, 'work', 'stage1', 'TT'), { recursive: true });
+  const folders = {
+    F1: await makeFolder(env, 'F1', Array.from({ length: 3 }, (_, i) => ({ seq: `000${i + 1}`, content: randomBytes(2_000_000) }))),
+    F2: await makeFolder(env, 'F2', Array.from({ length: 3 }, (_, i) => ({ seq: `000${i + 1}`, content: randomBytes(2_000_000) }))),
+  };
+  const job = join(env.dir, 'job.json');
+  await writeFile(job, JSON.stringify({ options: env.options, folders }));
+  await status.requestRun({ collectionId: 'TT', processes: ['onsite'], user: { email: 'a@example.edu', name: 'Ada' } });
+  const stream = status.streamPath('TT');
+  const held = join(env.library, 'drive.open');
+  const tapeBytes = (): number[] => tapeFiles(env!.library, 'A').map((f) => statSync(f).size);
+
+  const a = startWorker(env, 'host-a', job, STALE_MS, { otherHost: true, lockStaleMs: STALE_MS });
+  // Pause A while its tar has the drive open for writing.
+  await until('A to start its tape write', async () => (await readFile(stream, 'utf8').catch(() => '')).includes('📼 Writing tape file'), 60_000).catch(async (e: Error) => {
+    throw new Error(`${e.message}\n${await readFile(stream, 'utf8').catch(() => '')}\n${a.child.exitCode === null ? '' : await a.exited}`);
+  });
+  await until('A\'s tar to hold the drive open for its write', async () => existsSync(held), 10_000);
+  process.kill(-a.child.pid!, 'SIGSTOP'); // as a suspended VM: node, tar and the tape link
+  const aHolder = JSON.parse(readFileSync(held, 'utf8')) as { pid: number };
+  const atPause = tapeBytes();
+  const [aClaim] = await status.claimed();
+  await until('A\'s claim to go stale', async () => ((await status.claimed()).find((c) => c.file === aClaim.file)?.heartbeatAgeMs ?? 0) > STALE_MS + 300);
+
+  const b = startWorker(env, 'host-b', job, STALE_MS, { lockStaleMs: STALE_MS });
+  // B takes the drive's lock over (A's, another host's, not renewed) and is refused by the drive.
+  await until('B to take A\'s stale drive lock over', async () => (await readFile(stream, 'utf8').catch(() => '')).includes("⚠️ The tape drive localhost:/dev/nst0's lock, held by process"));
+  await until('the drive to refuse B\'s open', async () => (await readFile(stream, 'utf8').catch(() => '')).includes('⏳ The tape drive localhost:/dev/nst0 refuses to open'));
+  const text = await readFile(stream, 'utf8');
+  expect(text).toMatch(/refuses to open \(mt-gnu: localhost:\/dev\/nst0: rmtopen failed: Device or resource busy\): another process still has it open — likely process \d+ on host-a \(holding it since [^)]+\), whose lock this run took over as stale/);
+  // The fault fired: the stand-in refused opens while A's paused tar held the drive.
+  const refused = standinLog(env.library);
+  expect(refused.length).toBeGreaterThan(0);
+  expect(refused.every((l) => l.includes(`held open by process ${aHolder.pid}`) && l.endsWith('Device or resource busy'))).toBe(true);
+  await sleep(1500);
+  expect(tapeBytes()).toEqual(atPause); // nothing written while refused
+  expect(b.child.exitCode).toBe(null); // B still waiting, not failed
+
+  process.kill(-a.child.pid!, 'SIGKILL'); // A is gone: its open of the drive with it
+  await a.exited;
+  const bOut = await b.exited;
+  expect(bOut).toContain('"resumed":["TT"]');
+  const runs = await status.archived('TT');
+  expect(runs).toHaveLength(1);
+  const record = runs[0].record!;
+  const log = await readFile(join(status.dir, runs[0].log), 'utf8');
+  expect(record.state, `${record.reason}\n${log}`).toBe('succeeded');
+  expect(record.worker?.host).toBe('host-b');
+  expect(standinLog(env.library).every((l) => l.includes(`held open by process ${aHolder.pid}`))).toBe(true);
+
+  // The tape read back holds each folder once, verified; whatever A got onto it is kept as unknown.
+  const cat = await loadCatalogue(env.options.cataloguePath);
+  const tape = cat.tapes[0];
+  expect(tape.files.filter((f) => f.kind === 'run' && f.state === 'verified')).toHaveLength(1);
+  for (const f of Object.values(folders)) expect(locationsOf(cat, f.package!.objectId, f.package!.version)).toHaveLength(1);
+  const rebuilt = await rebuildTapeRecord(new TapeDrive(env.options), silentReporter);
+  // (A's partial file, if its tar got any of it onto the tape, reads back as a failed file of the run.)
+  const verified = (files: typeof tape.files) => files.filter((f) => f.state === 'verified').map((f) => [f.number, f.runId]);
+  expect(verified(rebuilt.files)).toEqual(verified(tape.files));
+  expect(rebuilt.files.filter((f) => f.state === 'verified' && f.runId).flatMap((f) => f.objects.map((o) => o.objectId)).sort()).toEqual(Object.values(folders).map((f) => f.package!.objectId).sort());
+  const calls = (await readFile(join(env.dir, 'work', 'aspace.log'), 'utf8')).split('\n').filter(Boolean);
+  expect(calls.every((c) => c.startsWith('host-b '))).toBe(true);
+}, 240_000);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { commandOf, pidAlive } from '../../../processes.js';
+import { commandOf, pidAlive } from '../../../osProcess.js';
 
 const run = promisify(execFile);
 

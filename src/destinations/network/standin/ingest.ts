@@ -51,7 +51,7 @@ import express, { type Request, type Response } from 'express';
 import { proofRoot } from '../../../ocfl/ace/hashTree.js';
 import { parseTokenStore } from '../../../ocfl/ace/tokenStore.js';
 import type { Ims } from '../../../ocfl/ace/ims.js';
-import { hashFile } from '../../../ocfl/digest.js';
+import { hashFile } from '../../../hash.js';
 
 export type BagStatus = 'DEPOSITED' | 'INITIALIZED' | 'TOKENIZED' | 'REPLICATING' | 'PRESERVED' | 'DEPRECATED' | 'DELETED' | 'ERROR';
 export type ReplicationStatus =

@@ -13,6 +13,11 @@
  *   tapes/<name>/NNNNNN.tapefile   one file per tape file; the end of each stands for its filemark.
  * The position is kept between connections (a non-rewinding device such as /dev/nst0); a device
  * whose name does not start with "n" (/dev/st0) rewinds on close, as Linux st does.
+ * One open at a time, as Linux st allows (st_open returns EBUSY while the device is in use —
+ * drivers/scsi/st.c, torvalds/linux v6.6, `if (STp->in_use) { ... return (-EBUSY); }`): the session
+ * holding the drive open is named in `drive.open` ({ pid, device, since }); a second open from another
+ * stand-in process is refused with EBUSY ("Device or resource busy") and logged in `standin.log`,
+ * until the holder closes or its process is gone (as the kernel closes a dead process's device).
  *
  * This file imports only Node built-ins and uses only erasable TypeScript, so Node 22 can run it
  * straight from source (type stripping) as well as compiled.
@@ -61,6 +66,7 @@ const ERR = {
   ESPIPE: [29, 'Illegal seek'],
   EROFS: [30, 'Read-only file system'],
   EBADF: [9, 'Bad file descriptor'],
+  EBUSY: [16, 'Device or resource busy'],
   ENOMEDIUM: [123, 'No medium found'],
 } as const;
 
@@ -124,6 +130,23 @@ function writeJson(path: string, value: unknown): void {
   renameSync(`${path}.tmp`, path);
 }
 
+interface OpenHolder { pid: number; device: string; since: string }
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The refused opens (EBUSY) the stand-in logged, one line each (for tests: the fault fired). */
+export function standinLog(dir: string): string[] {
+  const path = join(dir, 'standin.log');
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+}
+
 /** One rmt session: the state of one open device, driven by protocol commands. */
 export class RmtSession {
   private readonly library: string;
@@ -158,7 +181,44 @@ export class RmtSession {
     return listFiles(this.tapeDir(d)).length;
   }
 
+  /** Takes the drive for this process, as st's one open at a time; EBUSY while a live other holds it. */
+  private claim(device: string): void {
+    const path = join(this.library, 'drive.open');
+    for (;;) {
+      try {
+        writeFileSync(path, JSON.stringify({ pid: process.pid, device, since: new Date().toISOString() } satisfies OpenHolder), { flag: 'wx' });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      let holder: OpenHolder | undefined;
+      try {
+        holder = JSON.parse(readFileSync(path, 'utf8')) as OpenHolder;
+      } catch {
+        continue; // gone meanwhile, or being written: look again
+      }
+      if (holder.pid === process.pid) return;
+      if (pidAlive(holder.pid)) {
+        appendFileSync(join(this.library, 'standin.log'), `${new Date().toISOString()} refused open of ${device} by process ${process.pid}: held open by process ${holder.pid} since ${holder.since}: ${ERR.EBUSY[1]}\n`);
+        throw new RmtError(ERR.EBUSY);
+      }
+      unlinkSync(path); // its process is gone: the kernel has closed the device
+    }
+  }
+
+  /** Lets the drive go (close, or this process ending). */
+  release(): void {
+    this.open = null;
+    const path = join(this.library, 'drive.open');
+    try {
+      if ((JSON.parse(readFileSync(path, 'utf8')) as OpenHolder).pid === process.pid) unlinkSync(path);
+    } catch {
+      // not held
+    }
+  }
+
   openDevice(device: string, flags: number): number {
+    if (this.open) this.release(); // rmt closes the open device before opening another
     const d = this.drive();
     this.tapeDir(d); // no tape: ENOMEDIUM, as st reports
     const write = (flags & 3) !== 0; // O_WRONLY or O_RDWR
@@ -167,6 +227,7 @@ export class RmtSession {
       throw new RmtError(ERR.EROFS);
     }
     const base = device.split('/').pop() ?? device;
+    this.claim(device);
     this.open = { rewindOnClose: !base.startsWith('n'), write, wrote: false };
     return 0;
   }
@@ -181,7 +242,7 @@ export class RmtSession {
     }
     if (this.open.rewindOnClose) d.position = { file: 0, offset: 0 };
     this.saveDrive(d);
-    this.open = null;
+    this.release();
     if (wroteFile !== undefined && this.faults(d).lostAnswers?.some((l) => l.file === wroteFile)) {
       this.fired(d, 'lostAnswer', wroteFile);
       throw new LostConnection();
@@ -331,6 +392,9 @@ export class RmtSession {
   }
 }
 
+// The kernel closes a device whose process ends: so does the stand-in, on any way out it can see.
+let current: RmtSession | null = null;
+
 /**
  * Serves the rmt protocol on a pair of streams until the input ends. Commands (rmt(8)):
  * `O<dev>\n<flags>\n`, `C<dev>\n`, `R<count>\n`, `W<count>\n<bytes>`, `I<op>\n<count>\n`,
@@ -339,6 +403,7 @@ export class RmtSession {
 export async function serveRmt(library: string, input: Readable, output: Writable): Promise<void> {
   let lost = false;
   const session = new RmtSession(library);
+  current = session;
   let buf = Buffer.alloc(0);
   let ended = false;
   let wake: (() => void) | null = null;
@@ -389,7 +454,10 @@ export async function serveRmt(library: string, input: Readable, output: Writabl
   for (;;) {
     // S (status) is a single byte with no newline; everything else is a line.
     while (buf.length === 0 && !ended) await more();
-    if (buf.length === 0) return;
+    if (buf.length === 0) {
+      session.release();
+      return;
+    }
     if (buf[0] === 0x53) {
       buf = buf.subarray(1);
       reply(() => { throw new RmtError(ERR.EINVAL); }); // a real drive's mt status is not emulated
@@ -397,7 +465,10 @@ export async function serveRmt(library: string, input: Readable, output: Writabl
     }
     const first = await line();
     if (first === null || first.length === 0) {
-      if (first === null) return;
+      if (first === null) {
+        session.release();
+        return;
+      }
       continue;
     }
     const cmd = first[0];
@@ -422,12 +493,18 @@ export async function serveRmt(library: string, input: Readable, output: Writabl
         break;
       case 'W': {
         const data = await bytes(Number.parseInt(arg, 10));
-        if (data === null) return;
+        if (data === null) {
+          session.release();
+          return;
+        }
         const delay = session.writeDelay();
         if (delay > 0) {
           // A stalled drive: if the client goes away meanwhile (killed), the write never happens.
           await new Promise((r) => setTimeout(r, delay));
-          if (ended) return;
+          if (ended) {
+            session.release();
+            return;
+          }
         }
         reply(() => session.write(data));
         break;
@@ -463,6 +540,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGPIPE'] as const) process.on(sig, () => { current?.release(); process.exit(1); });
   main(process.argv.slice(2)).catch((err) => {
     process.stderr.write(`rmt-standin: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);

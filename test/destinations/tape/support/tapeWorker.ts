@@ -5,14 +5,21 @@
  * finish with the run's stop signal and fence — for folders prepared beforehand (OCFL objects).
  * Its ArchivesSpace calls are appended to <dir>/aspace.log with the worker's name, so a test can
  * see a call made twice or by whom.
- * Run with Node 22: tapeWorker.ts <statusDir> <workDir> <job.json>; environment WORKER_NAME, STALE_MS.
+ * Run with Node 22: tapeWorker.ts <statusDir> <workDir> <job.json>; environment WORKER_NAME, STALE_MS,
+ * and LOCK_STALE_MS (the drive lock's staleness across hosts; renewed every fifth of it).
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { runOnce, type RunProcessor } from '../../../../src/alchemist/worker.js';
 import { TapeDestination } from '../../../../src/destinations/tape/destination.js';
+import { lockTiming } from '../../../../src/policies.js';
 import { StatusFolder } from '../../../../src/runs/statusFolder.js';
+
+if (process.env.LOCK_STALE_MS) {
+  lockTiming.staleAfterMs = Number(process.env.LOCK_STALE_MS);
+  lockTiming.heartbeatMs = Math.max(100, Math.floor(lockTiming.staleAfterMs / 5));
+}
 
 const [statusDir, workDir, job] = process.argv.slice(2);
 const worker = process.env.WORKER_NAME ?? 'test-worker';

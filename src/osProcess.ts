@@ -1,4 +1,4 @@
-/** What this machine says about its processes: whether one lives, and who started whom (/proc). */
+/** Operating-system processes (not the run's report/cloud/onsite/access processes): whether one lives, and who started whom (/proc). */
 import { readdir, readFile } from 'node:fs/promises';
 
 /** True while `pid` is a running process (one of another user counts too). */

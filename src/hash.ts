@@ -1,14 +1,16 @@
 /**
- * Digests computed in the one pass that reads (and, when copying, writes) a file: sha512 is the
- * OCFL content address, sha256 the fixity value Chronopolis and ACE use. Reading a large file
- * twice costs more than hashing it twice, so every digest a caller needs comes from one read.
+ * The one way to hash: a file is read once, in 1 MiB chunks, and every digest a caller needs
+ * (sha512 the OCFL content address, sha256 the fixity value S3, Chronopolis and ACE use, md5 for
+ * ArchivesSpace, …) comes from that one read. Reading a large file twice costs more than hashing
+ * it twice. Code that already holds the bytes as they stream past (a copy, an upload) feeds a
+ * `digester` instead of reading the file again.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PermanentError } from '../policies.js';
 import { Blake2b } from './blake2b.js';
+import { PermanentError } from './policies.js';
 
 /**
  * The digest algorithms OCFL names: the five of the specification (sha512, sha256, sha1, md5,
@@ -43,6 +45,57 @@ export function isKnownAlgorithm(alg: string): alg is DigestAlgorithm {
   return Object.prototype.hasOwnProperty.call(MAKE, alg);
 }
 
+/** The digests of the algorithms asked for, lowercase hex, keyed by algorithm. */
+export type Digests<A extends DigestAlgorithm> = Record<A, string>;
+
+/** Digests of bytes fed to it in order: `update` each chunk, then `digests()` once at the end. */
+export interface Digester<A extends DigestAlgorithm> {
+  update(chunk: Buffer): void;
+  readonly bytes: number;
+  digests(): Digests<A>;
+}
+
+export function digester<A extends DigestAlgorithm>(algorithms: readonly A[]): Digester<A> {
+  const hashes = [...new Set(algorithms)].map((a) => [a, MAKE[a]()] as const);
+  let bytes = 0;
+  return {
+    update(chunk) {
+      bytes += chunk.length;
+      for (const [, h] of hashes) h.update(chunk);
+    },
+    get bytes() {
+      return bytes;
+    },
+    digests: () => Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')])) as Digests<A>,
+  };
+}
+
+/**
+ * Reads a file once, returning the byte count and the digests of every algorithm asked for
+ * (lowercase hex). `onChunk` sees every chunk too, for a caller that needs more of the same read
+ * (the S3 uploader's per-part digests).
+ */
+export async function hashFile<A extends DigestAlgorithm>(
+  path: string,
+  algorithms: readonly A[],
+  onChunk?: (chunk: Buffer) => void,
+): Promise<{ bytes: number; digests: Digests<A> }> {
+  const d = digester(algorithms);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    d.update(chunk as Buffer);
+    onChunk?.(chunk as Buffer);
+  }
+  return { bytes: d.bytes, digests: d.digests() };
+}
+
+/** Digest of a small string or buffer held in memory (an inventory, a token store, a TOC). */
+export function sha512Hex(data: string | Buffer): string {
+  return createHash('sha512').update(data).digest('hex');
+}
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
 export class DigestMismatchError extends PermanentError {
   constructor(
     readonly file: string,
@@ -57,25 +110,6 @@ export class DigestMismatchError extends PermanentError {
   }
 }
 
-/** Reads a file once, returning the byte count and the digests of every algorithm asked for (lowercase hex). */
-export async function hashFile(path: string, algorithms: readonly DigestAlgorithm[]): Promise<{ bytes: number; digests: Record<string, string> }> {
-  const hashes = [...new Set(algorithms)].map((a) => [a, MAKE[a]()] as const);
-  let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    const b = chunk as Buffer;
-    bytes += b.length;
-    for (const [, h] of hashes) h.update(b);
-  }
-  return { bytes, digests: Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')])) };
-}
-
-export function sha512Hex(data: string | Buffer): string {
-  return createHash('sha512').update(data).digest('hex');
-}
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 /**
  * Copies `src` to `dst` reading it once, computing sha512 and sha256 on the way, fsyncs the copy,
  * and compares with the expected digests (case-insensitively). On a mismatch the copy is removed
@@ -87,8 +121,7 @@ export async function copyWithDigests(
   expected?: { sha512?: string; sha256?: string },
 ): Promise<{ bytes: number; sha512: string; sha256: string }> {
   await mkdir(dirname(dst), { recursive: true });
-  const h512 = createHash('sha512');
-  const h256 = createHash('sha256');
+  const d = digester(['sha512', 'sha256']);
   const input = await open(src, 'r').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') throw new PermanentError(`${src} does not exist; it was moved or deleted before it could be preserved. Run the folder again.`);
     throw err;
@@ -112,8 +145,7 @@ export async function copyWithDigests(
       const { bytesRead } = await input.read(buf, 0, size, null);
       if (bytesRead === 0) break;
       const slice = buf.subarray(0, bytesRead);
-      h512.update(slice);
-      h256.update(slice);
+      d.update(slice);
       await pendingWrite;
       pendingWrite = writeAll(output, slice);
       bytes += bytesRead;
@@ -129,7 +161,7 @@ export async function copyWithDigests(
   }
   await output.close();
   await input.close();
-  const result = { bytes, sha512: h512.digest('hex'), sha256: h256.digest('hex') };
+  const result = { bytes, ...d.digests() };
   for (const alg of ['sha512', 'sha256'] as const) {
     const want = expected?.[alg];
     if (want && want.toLowerCase() !== result[alg]) {
@@ -140,7 +172,7 @@ export async function copyWithDigests(
   return result;
 }
 
-async function writeAll(fh: import('node:fs/promises').FileHandle, data: Buffer): Promise<void> {
+async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
   let off = 0;
   while (off < data.length) {
     const { bytesWritten } = await fh.write(data, off, data.length - off);
