@@ -12,7 +12,10 @@ import type { WebUser } from '../users.js';
 
 /** Comment lines keep proxies from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
-/** A client with more than this unsent is too far behind: it is dropped and resumes with Last-Event-ID. */
+/**
+ * A client with more than this handed to its response and not yet drained is too far behind: it is
+ * dropped and resumes with Last-Event-ID.
+ */
 const MAX_BEHIND_BYTES = 1024 * 1024;
 
 function collectionParam(req: Request): string {
@@ -75,12 +78,29 @@ export function statusRoutes(ctx: WebContext): Router {
       clearInterval(keepalive);
       unsubscribe();
     };
+    // "Too far behind" is counted here, not read from res.writableLength: the bytes handed to
+    // res.write since it last said "wait" (returned false) and has not yet drained. What
+    // writableLength covers differs between Node versions: Node 24 gathers a response's writes of one
+    // event-loop turn in the response itself (corked) and hands them to the socket as one write, so
+    // writableLength only ever shows that turn's batch (under 90 KB here) while the socket queue
+    // stays empty; Node 22 writes each event to the socket, whose queue held part of a batch
+    // across turns (up to 262 KB here, which is what dropped an 8 MB/s client on Node 22 and not on
+    // Node 24). Counting what was handed over since the back-pressure began holds on both: it only
+    // grows while Node itself is holding bytes the client has not taken.
+    let unsent = 0;
+    let waiting = false;
+    res.on('drain', () => {
+      waiting = false;
+      unsent = 0;
+    });
     /** Writes unless the stream is over; a client that stopped reading is dropped, never buffered for. */
     const write = (text: string): boolean => {
       if (!open || res.writableEnded || res.destroyed) return false;
-      res.write(text);
-      if (res.writableLength > maxBehind) {
-        ctx.log.info({ collectionId, unsent: res.writableLength }, 'event stream client too far behind: dropped (it resumes from its last event)');
+      const room = res.write(text);
+      if (waiting || !room) unsent += Buffer.byteLength(text);
+      if (!room) waiting = true;
+      if (unsent > maxBehind) {
+        ctx.log.info({ collectionId, unsent }, 'event stream client too far behind: dropped (it resumes from its last event)');
         finish();
         res.destroy();
         return false;
