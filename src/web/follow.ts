@@ -289,6 +289,9 @@ class Follower {
         else if (++this.missing > (this.opts.graceTicks ?? 20)) this.ended = { type: 'end', reason: 'gone' };
         return;
       }
+      // A run ended unfinished has its log renamed before its record is written: wait for the record
+      // (the page's final state), for a while; a record that never comes leaves the lines alone.
+      if (!match.record && ++this.missing <= (this.opts.graceTicks ?? 20)) return;
       const path = this.status.archivedLogPath(match.log);
       if (!path) return;
       this.source = { path, archived: true };

@@ -2,10 +2,11 @@
  * The status page's event stream. The test plays the worker with the real StatusFolder
  * (appendLines, writeRecord, archive) on a real folder, and reads the events over HTTP.
  */
-import { appendFile, rm } from 'node:fs/promises';
+import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunRecord, RunRequest } from '../../src/runs/types.js';
-import { StatusFolder } from '../../src/runs/statusFolder.js';
+import { StatusFolder, stamp } from '../../src/runs/statusFolder.js';
 import { startWeb } from '../../src/web/server.js';
 import { pino } from 'pino';
 import { ALICE, lineTexts, openEvents, readEvents, recordsOf, startTestWeb, type SseEvent, type TestWeb } from './helpers.js';
@@ -208,6 +209,23 @@ describe('status events', () => {
         t = undefined;
       }
     }
+  });
+
+  it('a page that connects between the log rename and the record write of a run ended unfinished still gets the final state', async () => {
+    t = await startTestWeb({ follow: { pollMs: 50 } });
+    const request = await queued(t);
+    await t.status.appendLines('ABC', ['⛔ Cancelled by Alice Archivist before any worker started it']);
+    // endUnfinished's two steps, with a page connecting between them.
+    const log = `ABC-${stamp()}.log`;
+    await rename(t.status.streamPath('ABC'), join(t.statusDir, log));
+    const reader = await openEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email });
+    await sleep(300);
+    const cancelled: RunRecord = { ...running(request), state: 'cancelled', reason: 'Cancelled by Alice Archivist', finishedAt: new Date().toISOString(), log };
+    await writeFile(join(t.statusDir, log.replace(/\.log$/, '.json')), JSON.stringify(cancelled));
+    const events = await reader.ended;
+    expect(lineTexts(events)).toEqual(['⛔ Cancelled by Alice Archivist before any worker started it']);
+    expect(recordsOf(events).at(-1)).toMatchObject({ state: 'cancelled', log });
+    expect(JSON.parse(events.at(-1)!.data)).toEqual({ reason: 'finished', log });
   });
 
   it('ends at once for a collection with no run', async () => {
