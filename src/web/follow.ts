@@ -289,6 +289,9 @@ class Follower {
         else if (++this.missing > (this.opts.graceTicks ?? 20)) this.ended = { type: 'end', reason: 'gone' };
         return;
       }
+      // A run ended unfinished has its log renamed before its record is written: wait for the record
+      // (the page's final state), for a while; a record that never comes leaves the lines alone.
+      if (!match.record && ++this.missing <= (this.opts.graceTicks ?? 20)) return;
       const path = this.status.archivedLogPath(match.log);
       if (!path) return;
       this.source = { path, archived: true };
@@ -344,15 +347,29 @@ class Follower {
     return this.deltas.filter((d) => d.rev > since.rev);
   }
 
-  /** New watchers get the lines they have not seen (from their offset to ours), then the state. */
+  /**
+   * New watchers get the lines they have not seen (from their offset to ours), then the state. When
+   * the stream was renamed to the archived log since the poll looked at it, they wait for the next
+   * poll, which finds the archive (the same file, so the same offsets): nothing is sent to them yet.
+   */
   private async admitJoiners(): Promise<void> {
     const joiners = this.joiners;
     this.joiners = [];
-    for (const { watcher, from, since } of joiners) {
+    for (const joiner of joiners) {
+      const { watcher, from, since } = joiner;
       let start = from;
-      if (this.source && start > 0 && !(await endsLine(this.source.path, start, this.offset))) start = 0;
+      const handle = this.source ? await openSource(this.source.path) : undefined;
+      if (this.source && !handle && !this.source.archived && !this.ended) {
+        this.joiners.push(joiner);
+        continue;
+      }
       let wanted = true;
-      if (this.source) wanted = !(await readLines(this.source.path, start, this.offset, watcher, true)).stopped;
+      try {
+        if (handle && start > 0 && !(await endsLine(handle, start, this.offset))) start = 0;
+        if (handle) wanted = !(await readLines(handle, start, this.offset, watcher, true)).stopped;
+      } finally {
+        await handle?.close();
+      }
       if (wanted && this.record) {
         const missed = this.missed(since);
         if (!missed) wanted = watcher({ type: 'state', record: this.record, cursor: this.cursor() }) !== false;
@@ -376,22 +393,25 @@ async function fileSize(path: string): Promise<number | undefined> {
   }
 }
 
-/** Whether `offset` is a line boundary of the file and no further than `limit` (a valid resume point). */
-async function endsLine(path: string, offset: number, limit: number): Promise<boolean> {
+/** Whether `offset` is a line boundary of the open file and no further than `limit` (a valid resume point). */
+async function endsLine(handle: FileHandle, offset: number, limit: number): Promise<boolean> {
   if (offset > limit) return false;
-  const handle = await openNoFollow(path).catch(() => undefined);
-  if (!handle) return false;
-  try {
-    const b = Buffer.alloc(1);
-    const { bytesRead } = await handle.read(b, 0, 1, offset - 1);
-    return bytesRead === 1 && b[0] === 0x0a;
-  } finally {
-    await handle.close();
-  }
+  const b = Buffer.alloc(1);
+  const { bytesRead } = await handle.read(b, 0, 1, offset - 1);
+  return bytesRead === 1 && b[0] === 0x0a;
+}
+
+/** Opens a run's stream or log for reading; undefined when it is not there (renamed, removed, or a symbolic link). */
+async function openSource(path: string): Promise<FileHandle | undefined> {
+  return openNoFollow(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ELOOP') return undefined;
+    throw err;
+  });
 }
 
 /**
- * Sends the complete lines between `from` and `to`, in chunks (memory: the longest line), and says
+ * Sends the complete lines between `from` and `to` of a file (a path, or a handle the caller
+ * opened and closes), in chunks (memory: the longest line), and says
  * how far it got: `consumed` just past the last complete line, `scanned` how far the bytes were
  * looked at. Bytes before `scannedTo` are known to hold no newline, so a line still being written
  * is only looked at once, however many polls see it; it is read when its end arrives. A final line
@@ -399,7 +419,7 @@ async function endsLine(path: string, offset: number, limit: number): Promise<bo
  * as it is). Stops early when `send` returns false.
  */
 async function readLines(
-  path: string,
+  source: string | FileHandle,
   from: number,
   to: number,
   send: Watcher,
@@ -407,10 +427,7 @@ async function readLines(
   scannedTo = from,
 ): Promise<{ consumed: number; scanned: number; stopped: boolean }> {
   if (to <= from) return { consumed: from, scanned: Math.max(from, scannedTo), stopped: false };
-  const handle = await openNoFollow(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT' || err.code === 'ELOOP') return undefined;
-    throw err;
-  });
+  const handle = typeof source === 'string' ? await openSource(source) : source;
   if (!handle) return { consumed: from, scanned: from, stopped: false };
   let consumed = from;
   try {
@@ -443,7 +460,7 @@ async function readLines(
     }
     return { consumed, scanned: pos, stopped: false };
   } finally {
-    await handle.close();
+    if (handle !== source) await handle.close();
   }
 }
 

@@ -2,9 +2,11 @@
  * The status page's event stream. The test plays the worker with the real StatusFolder
  * (appendLines, writeRecord, archive) on a real folder, and reads the events over HTTP.
  */
-import { appendFile, rm } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunRecord, RunRequest } from '../../src/runs/types.js';
+import { StatusFolder, stamp } from '../../src/runs/statusFolder.js';
 import { startWeb } from '../../src/web/server.js';
 import { pino } from 'pino';
 import { ALICE, lineTexts, openEvents, readEvents, recordsOf, startTestWeb, type SseEvent, type TestWeb } from './helpers.js';
@@ -168,6 +170,62 @@ describe('status events', () => {
     // The page itself still opens for the archived run.
     const page = await fetch(`${t.url}/distill/ABC`, { headers: { 'x-remote-user': ALICE.email } });
     expect(page.status).toBe(200);
+  });
+
+  it('a page that connects as the run is archived (the stream renamed under it) gets every line exactly once', async () => {
+    // The worker archives the run just after the web process looked at the stream and before it
+    // sent the lines to the page that just connected (here: while it reads the record, the step
+    // between them). A fresh page and one resuming from its last line both connect at that moment.
+    for (const resume of [false, true]) {
+      t = await startTestWeb({ follow: { pollMs: 200 } });
+      const request = await queued(t);
+      await t.status.appendLines('ABC', ['🟢', 'working', '⛔ Cancelled by Alice Archivist']);
+      const cancelled: RunRecord = { ...running(request), state: 'cancelled', reason: 'Cancelled by Alice Archivist', finishedAt: new Date().toISOString() };
+      await t.status.writeRecord(cancelled);
+      const url = `${t.url}/distill/ABC/events`;
+      let lastEventId: string | undefined;
+      if (resume) {
+        const first = await readEvents(url, { user: ALICE.email, done: countLines(1) });
+        lastEventId = first.find((e) => e.event === 'init')!.id!;
+        await sleep(300); // that follower stopped: the next page gets a fresh one
+      }
+      const worker = new StatusFolder(t.statusDir);
+      let archivedAt: string | undefined;
+      const read = StatusFolder.prototype.readRecord;
+      const spy = vi.spyOn(StatusFolder.prototype, 'readRecord').mockImplementation(async function (this: StatusFolder, id: string) {
+        const record = await read.call(this, id);
+        if (!archivedAt && this !== worker && this !== t!.status) archivedAt = await worker.archive(cancelled);
+        return record;
+      });
+      try {
+        const events = await (await openEvents(url, { user: ALICE.email, lastEventId })).ended;
+        expect(archivedAt, 'the run was archived at that moment').toMatch(/^ABC-.*\.log$/);
+        expect(lineTexts(events)).toEqual(resume ? ['working', '⛔ Cancelled by Alice Archivist'] : ['🟢', 'working', '⛔ Cancelled by Alice Archivist']);
+        expect(recordsOf(events).at(-1)).toMatchObject({ state: 'cancelled', log: archivedAt });
+        expect(JSON.parse(events.at(-1)!.data)).toEqual({ reason: 'finished', log: archivedAt });
+      } finally {
+        spy.mockRestore();
+        await t.close();
+        t = undefined;
+      }
+    }
+  });
+
+  it('a page that connects between the log rename and the record write of a run ended unfinished still gets the final state', async () => {
+    t = await startTestWeb({ follow: { pollMs: 50 } });
+    const request = await queued(t);
+    await t.status.appendLines('ABC', ['⛔ Cancelled by Alice Archivist before any worker started it']);
+    // endUnfinished's two steps, with a page connecting between them.
+    const log = `ABC-${stamp()}.log`;
+    await rename(t.status.streamPath('ABC'), join(t.statusDir, log));
+    const reader = await openEvents(`${t.url}/distill/ABC/events`, { user: ALICE.email });
+    await sleep(300);
+    const cancelled: RunRecord = { ...running(request), state: 'cancelled', reason: 'Cancelled by Alice Archivist', finishedAt: new Date().toISOString(), log };
+    await writeFile(join(t.statusDir, log.replace(/\.log$/, '.json')), JSON.stringify(cancelled));
+    const events = await reader.ended;
+    expect(lineTexts(events)).toEqual(['⛔ Cancelled by Alice Archivist before any worker started it']);
+    expect(recordsOf(events).at(-1)).toMatchObject({ state: 'cancelled', log });
+    expect(JSON.parse(events.at(-1)!.data)).toEqual({ reason: 'finished', log });
   });
 
   it('ends at once for a collection with no run', async () => {
