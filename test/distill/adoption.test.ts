@@ -158,12 +158,12 @@ test('a rerun adopts the original: with no choice it asks; under keep nothing is
   for (const c of componentsOf(F2)) expect((c.data.file_versions as unknown[]).length).toBe(2);
   // The digital objects are typed from what they hold.
   for (const f of [F1, F2, F3]) expect(stack.services.aspace.state.list('digital_object').find((d) => d.data.digital_object_id === f)!.data.digital_object_type).toBe('still_image');
-  // S3: every original key still there; nothing new except the new folder's object (and its JSON), the storage root's declarations.
+  // S3: every original key still there; nothing new except the new folder's object (and its JSON), the storage root's declarations and the token stores beside the storage root.
   const keysAfter = await keys();
   for (const k of keysBefore) expect(keysAfter).toContain(k);
   const added = keysAfter.filter((k) => !keysBefore.includes(k));
   expect(added.filter((k) => k.endsWith('.jp2'))).toHaveLength(2);
-  expect(added.every((k) => k.startsWith('ocfl/') || k.includes(F3))).toBe(true);
+  expect(added.every((k) => k.startsWith('ocfl/') || k.startsWith('ocfl-distillery/tokens/') || k.includes(F3))).toBe(true);
   // The original's JSON keys are whole: never overwritten with less.
   for (const [k, v] of originalJson) expect(await body(k)).toBe(v);
   expect(kept.text).toMatch(new RegExp(`🛡️ s3://${DEMO_BUCKET}/${C}/${C}\\.json is kept as it is: it holds .*instances \\(1\\)`));

@@ -231,7 +231,7 @@ describe('convertFolder', () => {
     const outDir = join(root, 'out-crash', name);
     const registry = join(root, 'ids-crash.json');
     const js = join(root, 'js');
-    await transpileInto(js, ['src/images', 'src/runs', 'src/archivesspace', 'src/childProcess.ts', 'src/osProcess.ts', 'src/policies.ts', 'src/hash.ts', 'src/blake2b.ts', 'src/atomicWrite.ts', 'test/fixtures/images']);
+    await transpileInto(js, ['src/images', 'src/runs', 'src/archivesspace', 'src/childProcess.ts', 'src/osProcess.ts', 'src/policies.ts', 'src/settings/environment.ts', 'src/hash.ts', 'src/blake2b.ts', 'src/atomicWrite.ts', 'test/fixtures/images']);
 
     // The child converts one image at a time; kill it hard once two are done.
     const warmExiftools: number[] = [];
