@@ -112,10 +112,10 @@ export async function startWebChild(stack: E2EStack): Promise<WebChild> {
     const timer = setTimeout(() => fail(new Error(`distillery web did not start within 60 s:\n${out}`)), 60_000);
     const onData = (b: Buffer) => {
       out += b.toString();
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      const m = /"url":"(http:\/\/[^"]+)"|listening on (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        ok(m[1]);
+        ok(m[1] ?? m[2]);
       }
     };
     child.stdout!.on('data', onData);

@@ -31,6 +31,8 @@ export async function webCommand(args: string[]): Promise<number> {
     return 1;
   }
   log.info({ url: web.url, identity: settings.web.identity }, `Distillery web is listening on ${web.url}`);
+  // Whoever started it sees where it listens, also when the log goes to LOG_FILE.
+  if (settings.folders.logFile) console.log(`Distillery web is listening on ${web.url} (log: ${settings.folders.logFile})`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
