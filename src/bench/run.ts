@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { mergedSeed, type CollectionPlan, type FolderPlan } from '../e2e/collection.js';
 import { BIN, E2E_USER, startStack } from '../e2e/stack.js';
 import { writeSampleScan } from '../demo/sampleScans.js';
-import { descendantsOf, processTable } from '../osProcess.js';
+import { processTree } from '../osProcess.js';
 import { StatusFolder } from '../runs/statusFolder.js';
 import type { PhaseTiming, RunRecord } from '../runs/types.js';
 import type { BenchRow } from './types.js';
@@ -117,8 +117,9 @@ async function measuredPass(env: NodeJS.ProcessEnv): Promise<Pass> {
   child.stderr.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-200_000)));
   let peakBytes = 0;
   const timer = setInterval(() => {
-    void processTable().then((table) => {
-      const total = descendantsOf(child.pid!, table).reduce((n, p) => n + p.rssBytes, 0);
+    // The tree only (processTree): a scan of every process would take CPU from the run measured.
+    void processTree(child.pid!).then((tree) => {
+      const total = tree.slice(1).reduce((n, p) => n + p.rssBytes, 0);
       peakBytes = Math.max(peakBytes, total);
     });
   }, 200);

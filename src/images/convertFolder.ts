@@ -180,12 +180,20 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     const tiffSig = sig.value;
     const xmp = opts.xmp(img, imageId);
     await timePhase(r, 'XMP', () => opts.metadata.write(partialJp2, xmp, opts.signal));
-    // Checked after the XMP is in: the file we keep is the file we verified.
-    const jp2Sig = await timePhase(r, 'verify', () => pixelSignature(partialJp2, sigOpts));
+    // Checked after the XMP is in: the file we keep is the file we verified. Its technical facts and
+    // digests are read from that same final file while the verifying decode runs (the decoder keeps
+    // one core busy; reading and hashing the file costs a few percent of it and would otherwise wait).
+    const [verified, facts] = await Promise.allSettled([
+      timePhase(r, 'verify', () => pixelSignature(partialJp2, sigOpts)),
+      timePhase(r, 'technical facts and digests', () => Promise.all([jp2Technical(partialJp2), hashFile(partialJp2, PRESERVATION_DIGESTS)])),
+    ]);
+    if (verified.status === 'rejected') throw verified.reason;
+    const jp2Sig = verified.value;
     if (!sameSignature(tiffSig, jp2Sig)) {
       throw new Error(`image signatures did not match (TIFF ${describe(tiffSig)}, JP2 ${describe(jp2Sig)}); the JP2 was not kept`);
     }
-    const [technical, { bytes, digests }] = await timePhase(r, 'technical facts and digests', () => Promise.all([jp2Technical(partialJp2), hashFile(partialJp2, PRESERVATION_DIGESTS)]));
+    if (facts.status === 'rejected') throw facts.reason;
+    const [technical, { bytes, digests }] = facts.value;
     const record: SidecarRecord = {
       format: 'distillery-preservation-image/1',
       source: sourceFacts, imageId, jp2: basename(jp2Path), bytes, digests, technical,
@@ -231,9 +239,16 @@ async function refreshXmp(
   try {
     await copyFile(jp2Path, partialJp2);
     await opts.metadata.write(partialJp2, wanted);
-    const sig = await pixelSignature(partialJp2, { opjDecompress: opts.opjDecompress, threads: opts.decodeThreads, tmpDir: partialDir, signal: opts.signal });
+    // The digests are read while the decoder checks the same file's pixels.
+    const [checked, hashed] = await Promise.allSettled([
+      pixelSignature(partialJp2, { opjDecompress: opts.opjDecompress, threads: opts.decodeThreads, tmpDir: partialDir, signal: opts.signal }),
+      hashFile(partialJp2, PRESERVATION_DIGESTS),
+    ]);
+    if (checked.status === 'rejected') throw checked.reason;
+    const sig = checked.value;
     if (signatureString(sig) !== record.signature) throw new Error(`the JP2's pixels changed while its XMP was refreshed (${describe(sig)}); the JP2 was not kept`);
-    const { bytes, digests } = await hashFile(partialJp2, PRESERVATION_DIGESTS);
+    if (hashed.status === 'rejected') throw hashed.reason;
+    const { bytes, digests } = hashed.value;
     const next: SidecarRecord = { ...record, bytes, digests, xmp: wanted };
     await writeFile(partialRecord, `${JSON.stringify(next, null, 2)}\n`);
     await rename(partialJp2, jp2Path);

@@ -1,6 +1,7 @@
 // Real tools throughout: vips/opj_compress, opj_decompress, sharp, and exiftool via exiftool-vendored.
 // The "faulty encoder" below is a real Jp2Encoder that changes one sample, to prove the check refuses it.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +173,29 @@ describe('convertFolder', () => {
     });
     expect(converted).toEqual([]);
     expect(failed.map((f) => f.reason)).toEqual(Array(2).fill('opj_compress (/nowhere/opj_compress) is not installed or not on PATH: install it or set its path in settings.ini.'));
+  });
+
+  it('reads the kept JP2\'s technical facts and digests while its verifying decode runs, not after it', async () => {
+    // Phases end in this order only when they overlap: the decode (a child process, then the pixel
+    // hash) takes far longer than reading a 64x48 JP2's headers and hashing its few kilobytes.
+    const order: string[] = [];
+    const reporter = new MemoryReporter();
+    reporter.time = (phase) => { order.push(phase); };
+    const name = 'HaleGE_005_01';
+    const images = (await scanFolder(name, 1));
+    const outDir = join(root, 'out-overlap', name);
+    const { converted, failed } = await convertFolder({
+      images, outDir, xmp: simpleXmp, encoder: vips, metadata, reporter, concurrency: 1, ids: await ImageIdRegistry.open(join(root, 'ids-overlap.json')),
+    });
+    expect(failed).toEqual([]);
+    expect(order.indexOf('technical facts and digests')).toBeGreaterThan(order.indexOf('XMP'));
+    expect(order.indexOf('technical facts and digests')).toBeLessThan(order.indexOf('verify'));
+    // The digests recorded are those of the file kept, which the check decoded.
+    const [c] = converted;
+    const kept = await readFile(c.jp2Path);
+    expect(c.digests.sha512).toBe(createHash('sha512').update(kept).digest('hex'));
+    expect(c.bytes).toBe(kept.length);
+    expect(c.signature).toBe(`sha512:${(await pixelSignature(c.jp2Path, { tmpDir: root })).sha512};64x48x3@8`);
   });
 
   it('refuses a JP2 whose pixels differ from the TIFF by one sample, keeping nothing', async () => {
