@@ -32,11 +32,28 @@ export interface ConvertedImage {
   jp2Path: string;
   bytes: number;
   digests: FileDigests;
+  /**
+   * The JP2 as it was when `digests` were computed (size, modification time, inode): the OCFL
+   * install trusts the digests, without reading the file again, only while the JP2 is still so.
+   */
+  made: JP2File;
   technical: Jp2Technical;
   /** The pixel signature both the TIFF and the decoded JP2 have (see signatureString). */
   signature: string;
   /** True when a previous run had already converted and verified this image. */
   reused?: boolean;
+}
+
+export interface JP2File {
+  bytes: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** Size, modification time and inode, taken before the digests are computed: a later write shows. */
+async function fileFacts(path: string): Promise<JP2File> {
+  const s = await stat(path);
+  return { bytes: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
 }
 
 export interface ConvertFolderOptions {
@@ -183,6 +200,7 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     // Checked after the XMP is in: the file we keep is the file we verified. Its technical facts and
     // digests are read from that same final file while the verifying decode runs (the decoder keeps
     // one core busy; reading and hashing the file costs a few percent of it and would otherwise wait).
+    const made = await fileFacts(partialJp2); // before the digests; a rename keeps inode and modification time
     const [verified, facts] = await Promise.allSettled([
       timePhase(r, 'verify', () => pixelSignature(partialJp2, sigOpts)),
       timePhase(r, 'technical facts and digests', () => Promise.all([jp2Technical(partialJp2), hashFile(partialJp2, PRESERVATION_DIGESTS)])),
@@ -204,7 +222,7 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     if (opts.signal?.aborted) throw opts.signal.reason; // a stopped run (lost claim, cancel) keeps nothing more
     await rename(partialJp2, jp2Path);
     await rename(partialRecord, recordPath);
-    return { sequence: img.sequence, sourcePath: img.path, imageId, jp2Path, bytes, digests, technical, signature: record.signature };
+    return { sequence: img.sequence, sourcePath: img.path, imageId, jp2Path, bytes, digests, made, technical, signature: record.signature };
   } catch (err) {
     // Checked before the partial files are removed: a disk that filled mid-way says so, whatever the tool said.
     const left = await freeBytes(partialDir);
@@ -239,6 +257,7 @@ async function refreshXmp(
   try {
     await copyFile(jp2Path, partialJp2);
     await opts.metadata.write(partialJp2, wanted);
+    const made = await fileFacts(partialJp2);
     // The digests are read while the decoder checks the same file's pixels.
     const [checked, hashed] = await Promise.allSettled([
       pixelSignature(partialJp2, { opjDecompress: opts.opjDecompress, threads: opts.decodeThreads, tmpDir: partialDir, signal: opts.signal }),
@@ -254,7 +273,7 @@ async function refreshXmp(
     await rename(partialJp2, jp2Path);
     await rename(partialRecord, recordPath);
     opts.reporter.line(`📝 ${img.name}: XMP refreshed from ArchivesSpace (${changedFields(embedded, wanted).join(', ')}).`);
-    return { ...previous, bytes, digests, reused: true };
+    return { ...previous, bytes, digests, made, reused: true };
   } finally {
     await rm(partialJp2, { force: true });
     await rm(partialRecord, { force: true });
@@ -294,17 +313,19 @@ async function reusable(jp2Path: string, recordPath: string, source: SidecarReco
   }
   if (record.format !== 'distillery-preservation-image/1') return undefined;
   if (record.source.bytes !== source.bytes || record.source.mtimeMs !== source.mtimeMs || record.source.name !== source.name) return undefined;
+  let made: JP2File;
   try {
-    if ((await stat(jp2Path)).size !== record.bytes) return undefined;
+    made = await fileFacts(jp2Path);
   } catch {
     return undefined;
   }
+  if (made.bytes !== record.bytes) return undefined;
   const { bytes, digests } = await hashFile(jp2Path, PRESERVATION_DIGESTS);
   if (bytes !== record.bytes || digests.sha512 !== record.digests.sha512 || digests.sha256 !== record.digests.sha256 || digests.md5 !== record.digests.md5) {
     return undefined;
   }
   return {
-    imageId: record.imageId, jp2Path, bytes, digests,
+    imageId: record.imageId, jp2Path, bytes, digests, made,
     technical: record.technical, signature: record.signature, reused: true,
   };
 }
