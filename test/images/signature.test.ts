@@ -72,6 +72,19 @@ describe('pixel signature read from an uncompressed TIFF', () => {
     expect(await pixelSignature(`${base}.jp2`, { tmpDir: dir })).toEqual(stored);
   });
 
+  it('a JP2 damaged inside its codestream no longer matches its TIFF through the strip path', async () => {
+    const base = join(dir, 'damaged');
+    await makeTiff(`${base}.tif`, { width: 97, height: 61, seed: 11 });
+    await makeEncoder({ tool: 'vips', threads: 1 }).encodeLossless(`${base}.tif`, `${base}.jp2`);
+    const tiff = await pixelSignature(`${base}.tif`);
+    expect(await pixelSignature(`${base}.jp2`, { tmpDir: dir })).toEqual(tiff);
+    const jp2 = await readFile(`${base}.jp2`);
+    for (let i = jp2.length - 400; i < jp2.length - 300; i++) jp2[i] ^= 0x5a; // code-block data near the end
+    await writeFile(`${base}-damaged.jp2`, jp2);
+    const damaged = await pixelSignature(`${base}-damaged.jp2`, { tmpDir: dir }).catch((e: Error) => e);
+    if (!(damaged instanceof Error)) expect(damaged.sha512).not.toBe(tiff.sha512);
+  });
+
   it('swaps big-endian 16-bit samples to the little-endian order signatures are made in', async () => {
     const [width, height] = [33, 21];
     for (const channels of [1, 3] as const) {
