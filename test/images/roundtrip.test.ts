@@ -5,20 +5,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jp2Technical, makeEncoder, pixelSignature } from '../../src/images/index.js';
-import { makeTiff } from '../fixtures/images/make.js';
+import { IMAGE_KINDS, makeTiff } from '../fixtures/images/make.js';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'distillery-roundtrip-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
-const kinds = [
-  { label: '8-bit RGB', channels: 3, depth: 8 },
-  { label: '16-bit RGB', channels: 3, depth: 16 },
-  { label: '8-bit grey', channels: 1, depth: 8 },
-  { label: '16-bit grey', channels: 1, depth: 16 },
-  { label: '8-bit RGB with alpha', channels: 4, depth: 8 },
-  { label: '16-bit grey with alpha', channels: 2, depth: 16 },
-] as const;
+const kinds = IMAGE_KINDS;
 
 describe.each(['vips', 'opj'] as const)('lossless round trip with %s', (tool) => {
   const encoder = makeEncoder({ tool, threads: 1 });

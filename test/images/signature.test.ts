@@ -10,21 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEncoder, pixelSignature } from '../../src/images/index.js';
 import { decodedSignature, storedTiffSignature } from '../../src/images/signature.js';
 import { runChild } from '../../src/childProcess.js';
-import { makePixels, makeTiff } from '../fixtures/images/make.js';
+import { IMAGE_KINDS, makePixels, makeTiff } from '../fixtures/images/make.js';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'distillery-signature-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
-const kinds = [
-  { label: '8-bit RGB', channels: 3, depth: 8 },
-  { label: '16-bit RGB', channels: 3, depth: 16 },
-  { label: '8-bit grey', channels: 1, depth: 8 },
-  { label: '16-bit grey', channels: 1, depth: 16 },
-  { label: '8-bit grey with alpha', channels: 2, depth: 8 },
-  { label: '8-bit RGB with alpha', channels: 4, depth: 8 },
-  { label: '16-bit RGB with alpha', channels: 4, depth: 16 },
-] as const;
+const kinds = IMAGE_KINDS;
 
 /** A classic big-endian ("MM") TIFF: header, the samples in two strips, then its directory. */
 function bigEndianTiff(width: number, height: number, channels: 1 | 3, samples: Uint16Array): Buffer {
