@@ -55,6 +55,7 @@ export async function decodedSignature(path: string): Promise<PixelSignature> {
   if (meta.depth !== 'uchar' && meta.depth !== 'ushort' && meta.depth !== 'char' && meta.depth !== 'short') {
     throw new Error(`unsupported sample format "${meta.depth}": only 8- and 16-bit integer images are preserved`);
   }
+  if (depth === 8 && channels === 2) return greyAlphaSignature(path);
   let img = sharp(path, { failOn: 'error', limitInputPixels: false }).keepIccProfile();
   // Without an explicit 16-bit colourspace sharp silently reduces 16-bit samples to 8 bits.
   if (depth === 16) img = img.toColourspace(channels <= 2 ? 'grey16' : 'rgb16').raw({ depth: 'ushort' });
@@ -88,6 +89,33 @@ export async function decodedSignature(path: string): Promise<PixelSignature> {
     throw new Error(`decoded ${bytes} bytes from ${basename(path)} where ${width}x${height}x${channels} at ${depth} bits needs ${expected}`);
   }
   return { sha512: hash.digest('hex'), width, height, channels, depth };
+}
+
+/**
+ * 8-bit grey with alpha that is not stored uncompressed: sharp's grey output has one band (the
+ * alpha would be dropped), so the grey and the alpha are decoded one band at a time and
+ * interleaved. Holds the image three times over (bytes per pixel: 1 + 1 + 2); such scans are rare.
+ */
+async function greyAlphaSignature(path: string): Promise<PixelSignature> {
+  const band = async (n: 0 | 1) => {
+    try {
+      return await sharp(path, { failOn: 'error', limitInputPixels: false }).extractChannel(n).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+    } catch (e) {
+      throw new Error(`cannot decode ${basename(path)}: ${cleanMessage(e)}`);
+    }
+  };
+  const grey = await band(0);
+  const alpha = await band(1);
+  const { width, height } = grey.info;
+  if (grey.data.length !== width * height || alpha.data.length !== width * height) {
+    throw new Error(`decoded ${grey.data.length} + ${alpha.data.length} bytes from ${basename(path)} where ${width}x${height} grey and alpha need ${width * height} each`);
+  }
+  const both = Buffer.allocUnsafe(width * height * 2);
+  for (let i = 0; i < width * height; i++) {
+    both[2 * i] = grey.data[i];
+    both[2 * i + 1] = alpha.data[i];
+  }
+  return { sha512: createHash('sha512').update(both).digest('hex'), width, height, channels: 2, depth: 8 };
 }
 
 /** One line naming a signature, for records and messages. */
