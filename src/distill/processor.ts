@@ -1,8 +1,9 @@
 /**
- * The distill core as the alchemist runs it: the report, then one loop over the collection's
- * folders that resolves each in ArchivesSpace, converts its scans once to verified lossless
- * JPEG 2000, packages them as an OCFL object version and hands the folder to each chosen
- * destination (onsite, cloud, access, in the original's order).
+ * The distill core as the alchemist runs it: the report, then a pipeline over the collection's
+ * folders. One loop resolves each folder in ArchivesSpace, converts its scans once to verified
+ * lossless JPEG 2000 and packages them as an OCFL object version; each chosen destination
+ * (onsite, cloud, access) delivers the prepared folders in its own queue, one at a time and in
+ * folder order, while the loop prepares the next ones (at most FOLDERS_AHEAD waiting).
  */
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -169,8 +170,10 @@ export class DistillProcessor implements RunProcessor {
     };
     let imagesDone = 0;
     let foldersDone = 0;
-    // The pipeline (docs/runs.md, "Folders overlap"): this loop prepares folders in order while
-    // each destination delivers the prepared ones in order in its own queue, one at a time.
+    // The pipeline (README, "Folders overlap"): this loop prepares folders in order while
+    // each destination delivers the prepared ones in order in its own queue, one at a time. The
+    // journal takes their results in any interleaving: each change to the record is synchronous and
+    // every write is queued in order (src/runs/journal.ts).
     const queues = new Map<Destination, Promise<void>>(destinations.map((d) => [d, Promise.resolve()]));
     /** Queues work for a destination after its earlier work; the queue never rejects. */
     const queue = (d: Destination, work: () => Promise<void>): Promise<void> => {
