@@ -13,7 +13,6 @@
  *   (constant cost per file: the last within 1.2 × the first), and the record's size at the end.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +23,7 @@ import { StatusFolder } from '../runs/statusFolder.js';
 import type { FolderResult, RunRecord, StepRecord } from '../runs/types.js';
 import { median } from './images.js';
 import { WRITTEN_AT, type BenchRow } from './types.js';
+import { freePort } from '../freePort.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const USER = 'bench@example.edu';
@@ -216,10 +216,3 @@ function percentile(xs: number[], p: number): number {
 const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`;
 const kb = (b: number) => (b >= 1_000_000 ? `${(b / 1_000_000).toFixed(1)} MB` : `${(b / 1000).toFixed(0)} kB`);
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}

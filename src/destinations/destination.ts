@@ -6,6 +6,7 @@
 import type { ArchivesSpace, Arrangement, FileVersion, FolderRecord } from '../archivesspace/types.js';
 import { PermanentError } from '../policies.js';
 import type { Reporter } from '../runs/reporter.js';
+import type { Jp2Technical } from '../images/technical.js';
 
 export type DestinationProcess = 'cloud' | 'onsite' | 'access';
 
@@ -45,17 +46,7 @@ export interface PreservedImage {
   logicalPath: string;
   bytes: number;
   digests: { sha512: string; sha256: string; md5: string };
-  technical: {
-    width: number;
-    height: number;
-    standard: string;
-    transformation: string;
-    quantization: string;
-    /** `file_format_version` as the original wrote it. */
-    fileFormatVersion: string;
-    /** `caption` as the original wrote it: `width: W; height: H; compression: lossless`. */
-    caption: string;
-  };
+  technical: Jp2Technical;
   /** The digital object component this image is recorded as ("" when the run records no components: access only). */
   componentUri: string;
   /** The component's file versions as found before this run's destinations (the original's copies among them). */

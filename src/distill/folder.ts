@@ -188,7 +188,8 @@ export async function distillFolder(input: FolderInput): Promise<{ folder: Prepa
     await ensureStorageRoot(tools.storageRoot);
     if (tools.restoreObject && !(await readInventory(tools.storageRoot, objectId))) await tools.restoreObject(objectId, steps.package);
     const incoming = [
-      ...images.map((img) => ({ logicalPath: img.logicalPath, sourcePath: img.jp2Path, digests: { sha512: img.digests.sha512, sha256: img.digests.sha256 } })),
+      // A JP2 is not read again: its digests and how it was when they were computed come from the conversion.
+      ...images.map((img, i) => ({ logicalPath: img.logicalPath, sourcePath: img.jp2Path, digests: { sha512: img.digests.sha512, sha256: img.digests.sha256 }, made: converted[i].made })),
       ...files.map((f) => ({ logicalPath: f.logicalPath, sourcePath: f.sourcePath, digests: { sha512: f.digests.sha512, sha256: f.digests.sha256 } })),
       { logicalPath: `${prefix}${folderId(name)}.json`, sourcePath: folderJsonPath },
       { logicalPath: `${request.collectionId}.json`, sourcePath: input.collectionJsonPath },

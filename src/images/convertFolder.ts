@@ -32,11 +32,28 @@ export interface ConvertedImage {
   jp2Path: string;
   bytes: number;
   digests: FileDigests;
+  /**
+   * The JP2 as it was when `digests` were computed (size, modification time, inode): the OCFL
+   * install trusts the digests, without reading the file again, only while the JP2 is still so.
+   */
+  made: JP2File;
   technical: Jp2Technical;
   /** The pixel signature both the TIFF and the decoded JP2 have (see signatureString). */
   signature: string;
   /** True when a previous run had already converted and verified this image. */
   reused?: boolean;
+}
+
+export interface JP2File {
+  bytes: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** Size, modification time and inode, taken before the digests are computed: a later write shows. */
+async function fileFacts(path: string): Promise<JP2File> {
+  const s = await stat(path);
+  return { bytes: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
 }
 
 export interface ConvertFolderOptions {
@@ -185,6 +202,7 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     if (!sameSignature(tiffSig, jp2Sig)) {
       throw new Error(`image signatures did not match (TIFF ${describe(tiffSig)}, JP2 ${describe(jp2Sig)}); the JP2 was not kept`);
     }
+    const made = await fileFacts(partialJp2); // a rename keeps inode and modification time
     const [technical, { bytes, digests }] = await timePhase(r, 'technical facts and digests', () => Promise.all([jp2Technical(partialJp2), hashFile(partialJp2, PRESERVATION_DIGESTS)]));
     const record: SidecarRecord = {
       format: 'distillery-preservation-image/1',
@@ -196,7 +214,7 @@ async function convertOne(img: FolderImage, opts: ConvertFolderOptions, partialD
     if (opts.signal?.aborted) throw opts.signal.reason; // a stopped run (lost claim, cancel) keeps nothing more
     await rename(partialJp2, jp2Path);
     await rename(partialRecord, recordPath);
-    return { sequence: img.sequence, sourcePath: img.path, imageId, jp2Path, bytes, digests, technical, signature: record.signature };
+    return { sequence: img.sequence, sourcePath: img.path, imageId, jp2Path, bytes, digests, made, technical, signature: record.signature };
   } catch (err) {
     // Checked before the partial files are removed: a disk that filled mid-way says so, whatever the tool said.
     const left = await freeBytes(partialDir);
@@ -233,13 +251,14 @@ async function refreshXmp(
     await opts.metadata.write(partialJp2, wanted);
     const sig = await pixelSignature(partialJp2, { opjDecompress: opts.opjDecompress, threads: opts.decodeThreads, tmpDir: partialDir, signal: opts.signal });
     if (signatureString(sig) !== record.signature) throw new Error(`the JP2's pixels changed while its XMP was refreshed (${describe(sig)}); the JP2 was not kept`);
+    const made = await fileFacts(partialJp2);
     const { bytes, digests } = await hashFile(partialJp2, PRESERVATION_DIGESTS);
     const next: SidecarRecord = { ...record, bytes, digests, xmp: wanted };
     await writeFile(partialRecord, `${JSON.stringify(next, null, 2)}\n`);
     await rename(partialJp2, jp2Path);
     await rename(partialRecord, recordPath);
     opts.reporter.line(`📝 ${img.name}: XMP refreshed from ArchivesSpace (${changedFields(embedded, wanted).join(', ')}).`);
-    return { ...previous, bytes, digests, reused: true };
+    return { ...previous, bytes, digests, made, reused: true };
   } finally {
     await rm(partialJp2, { force: true });
     await rm(partialRecord, { force: true });
@@ -279,17 +298,19 @@ async function reusable(jp2Path: string, recordPath: string, source: SidecarReco
   }
   if (record.format !== 'distillery-preservation-image/1') return undefined;
   if (record.source.bytes !== source.bytes || record.source.mtimeMs !== source.mtimeMs || record.source.name !== source.name) return undefined;
+  let made: JP2File;
   try {
-    if ((await stat(jp2Path)).size !== record.bytes) return undefined;
+    made = await fileFacts(jp2Path);
   } catch {
     return undefined;
   }
+  if (made.bytes !== record.bytes) return undefined;
   const { bytes, digests } = await hashFile(jp2Path, PRESERVATION_DIGESTS);
   if (bytes !== record.bytes || digests.sha512 !== record.digests.sha512 || digests.sha256 !== record.digests.sha256 || digests.md5 !== record.digests.md5) {
     return undefined;
   }
   return {
-    imageId: record.imageId, jp2Path, bytes, digests,
+    imageId: record.imageId, jp2Path, bytes, digests, made,
     technical: record.technical, signature: record.signature, reused: true,
   };
 }

@@ -5,6 +5,6 @@ export { jp2Technical, type Jp2Technical } from './technical.js';
 export { xmpFields, DEFAULT_RIGHTS, type XmpFields } from './xmp.js';
 export { MetadataWriter, type FileFacts } from './metadata.js';
 export { ImageIdRegistry, ID_ALPHABET, ID_PATTERN } from './ids.js';
-export { convertFolder, jp2NameFor, recordNameFor, type ConvertedImage, type ConvertFolderOptions, type FolderImage, type FileDigests } from './convertFolder.js';
+export { convertFolder, jp2NameFor, recordNameFor, type ConvertedImage, type ConvertFolderOptions, type JP2File, type FolderImage, type FileDigests } from './convertFolder.js';
 export { readImageSettings, type ImageSettings } from './settings.js';
 export { encoderFromSettings, metadataWriterFromSettings, imageToolVersions } from './tools.js';

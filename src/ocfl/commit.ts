@@ -3,14 +3,18 @@
  * outside the storage root, then installed in the order of the OCFL implementation notes
  * (§3.7.2.3): rename the version directory into the object, rename a new root inventory over the
  * old one, then the root sidecar last. Payload already in the object is referenced by digest and
- * never read again, so a version can be added when only the inventories are on this disk.
+ * never read again, so a version can be added when only the inventories are on this disk. A file
+ * whose digests the caller computed when it made it (a JP2) is not read either: it is hard-linked
+ * into the version where it shares the storage root's file system, and copied with its digests
+ * verified where it does not (docs/ocfl.md, "Installing without reading").
  * An object continues in its own digest algorithm: a sha256 object made by another tool gets
  * sha256 manifest keys and an inventory.json.sha256 sidecar, never a mixture. The new inventory
  * is checked against the specification before anything is installed.
  */
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { link, mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
-import { copyWithDigests, DigestMismatchError, hashFile } from '../hash.js';
+import { copyWithDigests } from '../hash.js';
 import {
   CONTENT_DIRECTORY,
   INVENTORY_TYPE_1_1,
@@ -43,6 +47,20 @@ export interface IncomingFile {
   sourcePath: string;
   /** Digests computed when the file was made; a mismatch aborts the version and names the file. */
   digests?: { sha512?: string; sha256?: string };
+  /**
+   * The file as it was when `digests` were computed (Distillery's own JP2s). Given with both
+   * digests, the file is not read again: new content is hard-linked into the version (copied with
+   * its digests verified where a link cannot be made), unchanged content is referenced; a file
+   * whose size, modification time or inode differs from this is refused, nothing installed.
+   */
+  made?: MadeFile;
+}
+
+/** Size, modification time and inode of a file when its digests were computed (from `stat`). */
+export interface MadeFile {
+  bytes: number;
+  mtimeMs: number;
+  ino: number;
 }
 
 export interface CommitMeta {
@@ -117,17 +135,20 @@ export async function commitVersion(
       const incoming: LogicalState = new Map();
       for (const f of files) {
         const want = f.digests?.[alg]?.toLowerCase();
-        if (want && known.has(want)) {
-          // Unchanged content: verify the file is what the caller says, but do not copy it.
-          const { digests } = await hashFile(f.sourcePath, ['sha512', 'sha256']);
-          for (const alg of ['sha512', 'sha256'] as const) {
-            const w = f.digests?.[alg];
-            if (w && w.toLowerCase() !== digests[alg]) throw new DigestMismatchError(f.sourcePath, alg, w.toLowerCase(), digests[alg]);
-          }
-          incoming.set(f.logicalPath, digests[alg]);
+        if (want && (known.has(want) || added.has(want))) {
+          // Unchanged content (or the same bytes twice): referenced by the digest given, not read.
+          await checkMade(f);
+          incoming.set(f.logicalPath, want);
           continue;
         }
         const dst = join(contentDir, ...f.logicalPath.split('/'));
+        const sha512 = f.digests?.sha512?.toLowerCase();
+        const sha256 = f.digests?.sha256?.toLowerCase();
+        if (want && sha512 && sha256 && f.made && (await linkMade(f, f.made, dst))) {
+          incoming.set(f.logicalPath, want);
+          added.set(want, { contentPath: `${version}/${cdName}/${f.logicalPath}`, sha256, sha512 });
+          continue;
+        }
         const got = await copyWithDigests(f.sourcePath, dst, f.digests);
         incoming.set(f.logicalPath, got[alg]);
         if (known.has(got[alg]) || added.has(got[alg])) {
@@ -185,6 +206,67 @@ export async function commitVersion(
       await rm(ws, { recursive: true, force: true });
     }
   }, opts.lock);
+}
+
+/** Link errors that mean "no link here" (another file system, links not allowed or supported): copy instead. */
+const NO_LINK = new Set(['EXDEV', 'EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+/**
+ * Installs a file Distillery made by a hard link (no byte is read), when the file system allows;
+ * false when it does not, so the caller copies with digests verified. The link is checked after
+ * it is made, against the file it names: same inode, size and modification time as when the
+ * digests were computed, or it is removed and the version refused. The data is flushed (fsync
+ * writes what is not yet on disk; it reads nothing) before the version can be installed.
+ */
+async function linkMade(f: IncomingFile, made: MadeFile, dst: string): Promise<boolean> {
+  await mkdir(dirname(dst), { recursive: true });
+  try {
+    await link(f.sourcePath, dst);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ENOENT') throw missing(f.sourcePath);
+    if (NO_LINK.has(code)) return false;
+    throw err;
+  }
+  try {
+    changedSinceMade(f.sourcePath, made, await stat(dst));
+    const fh = await open(dst, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    await rm(dst, { force: true });
+    throw err;
+  }
+  return true;
+}
+
+/** Refuses a file that is not as it was when its digests were computed (when the caller says how it was). */
+async function checkMade(f: IncomingFile): Promise<void> {
+  const s = await stat(f.sourcePath).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? missing(f.sourcePath) : err;
+  });
+  if (f.made) changedSinceMade(f.sourcePath, f.made, s);
+}
+
+function changedSinceMade(path: string, made: MadeFile, now: Stats): void {
+  const what =
+    now.size !== made.bytes ? `it has ${now.size} bytes, ${made.bytes} when it was verified`
+    : now.ino !== made.ino ? 'another file has replaced it since it was verified'
+    : now.mtimeMs !== made.mtimeMs ? `modified at ${new Date(now.mtimeMs).toISOString()}, after it was verified at ${new Date(made.mtimeMs).toISOString()}`
+    : undefined;
+  if (what) {
+    throw new PermanentError(
+      `${path} changed after its digests were computed (${what}), so it is not the file that was verified; nothing was installed. ` +
+        'Run the folder again: the image is converted and verified again. A retry alone cannot help.',
+    );
+  }
+}
+
+function missing(path: string): PermanentError {
+  return new PermanentError(`${path} does not exist; it was moved or deleted before it could be preserved. Run the folder again.`);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** The OCFL preservation-package layer: the public surface the rest of Distillery uses. */
 export { ensureStorageRoot, objectPath, LAYOUT_EXTENSION } from './layout.js';
-export { commitVersion, type IncomingFile, type CommitResult, type CommitMeta, type CommitOptions, type InstallStep } from './commit.js';
+export { commitVersion, type IncomingFile, type MadeFile, type CommitResult, type CommitMeta, type CommitOptions, type InstallStep } from './commit.js';
 export { type Inventory, type VersionBlock, stateOf } from './inventory.js';
 export {
   readInventory,

@@ -8,20 +8,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoSettingsFallback } from '../../src/cli.js';
 import { DEMO_COLLECTION, resetDemo } from '../../src/demo/demo.js';
+import { freePort } from '../../src/freePort.js';
 
 let dir: string | undefined;
 afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('the command line beside the demo', () => {
   it('uses data/demo/settings.ini when there is no settings.ini and no DISTILLERY_SETTINGS', async () => {

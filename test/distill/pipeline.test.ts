@@ -5,7 +5,7 @@
  * ArchivesSpace stand-in server, the rmt tape stand-in (the drive), the drush stand-in (Islandora).
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -47,6 +47,15 @@ function objectIdOf(folder: string): string {
   return stableObjectId(settings.ocfl.idNamespace, ao.uri);
 }
 
+async function filesBelow(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) out.push(...(await filesBelow(join(dir, e.name))));
+    else if (e.isFile()) out.push(join(dir, e.name));
+  }
+  return out;
+}
+
 async function heads(): Promise<Record<string, string>> {
   const root = storageRootOf(settings);
   const out: Record<string, string> = {};
@@ -76,6 +85,12 @@ test('all four processes: preserved locally, in S3 and on tape, published, recor
   const decodes = (await readFile(join(dataDir, 'opj_decompress.calls'), 'utf8')).trim().split('\n').filter((l) => l.includes('-LOSSLESS.jp2'));
   expect(decodes.length).toBeGreaterThanOrEqual(8);
   expect(decodes.every((l) => /-threads [1-9]/.test(l))).toBe(true);
+  // Each JP2 went into its OCFL object without being read again: the content file is the working JP2 (one inode, two names).
+  const working = new Set<number>();
+  for (const p of await filesBelow(settings.folders.preservation)) if (p.endsWith('-LOSSLESS.jp2') && !p.startsWith(storageRootOf(settings))) working.add((await stat(p)).ino);
+  const contentJp2 = (await filesBelow(storageRootOf(settings))).filter((p) => /\/v\d+\/content\/.*\.jp2$/.test(p));
+  expect(contentJp2).toHaveLength(8);
+  for (const p of contentJp2) expect(working.has((await stat(p)).ino), p).toBe(true);
   const recordsBefore = demo.services.aspace.state.records.size;
   const tapeFilesBefore = (await loadCatalogue(settings.tape!.cataloguePath)).tapes.flatMap((t) => t.files).length;
 

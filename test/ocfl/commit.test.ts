@@ -150,7 +150,7 @@ describe('commitVersion', () => {
     await expectValid(root, id);
   });
 
-  it('checks supplied digests of unchanged files without copying them again', async () => {
+  it('references unchanged files by the digests supplied, without copying or reading them again', async () => {
     const { dir, root } = await setup();
     const id = 'https://example.org/obj/unchanged';
     const f = await writeFiles(join(dir, 'in'), { 'a.jp2': 'a', 'b.jp2': 'b' });
@@ -164,8 +164,13 @@ describe('commitVersion', () => {
     ], META);
     expect(first.newContentPaths).toEqual(['v1/content/a.jp2']);
     expect(second.newContentPaths).toEqual(['v2/content/b.jp2']);
+    // The caller's digests stand for the file: a change after they were taken is caught by the
+    // file's size, inode and modification time when the caller gives them (installWithoutReading.test.ts).
+    const s = await stat(f['a.jp2']);
     await writeFile(f['a.jp2'], 'A changed after its digest was taken');
-    await expect(commitVersion(root, id, [{ logicalPath: 'a.jp2', sourcePath: f['a.jp2'], digests: { sha512 } }], META)).rejects.toThrow(/a\.jp2: sha512 is/);
+    const made = { bytes: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+    await expect(commitVersion(root, id, [{ logicalPath: 'a.jp2', sourcePath: f['a.jp2'], digests: { sha512 }, made }], META)).rejects.toThrow(/a\.jp2 changed after its digests were computed/);
+    await expect(commitVersion(root, id, [{ logicalPath: 'a.jp2', sourcePath: join(dir, 'in/gone.jp2'), digests: { sha512 } }], META)).rejects.toThrow(/gone\.jp2 does not exist/);
   });
 
   it('rejects bad and conflicting logical paths with what to do', async () => {

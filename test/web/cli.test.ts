@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkCommand } from '../../src/commands/check.js';
 import { webCommand } from '../../src/web/cli.js';
+import { freePort } from '../../src/freePort.js';
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -14,14 +15,6 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** A minimal settings.ini and users.csv in `dir`, with the form on `port`, used by webCommand. */
 async function useSettings(dir: string, port: number): Promise<void> {

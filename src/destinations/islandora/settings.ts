@@ -5,20 +5,12 @@
  */
 import type { SettingsReader } from '../../settings/reader.js';
 import { readAccessOptions, type AccessOptions } from '../access/settings.js';
+import type { SshOptions } from './ssh.js';
 
 export type Jp2Encoder = 'opj_compress' | 'kakadu';
 
 export interface IslandoraSettings {
-  ssh: {
-    host: string;
-    port: number;
-    user: string;
-    /** Private key for the Islandora account; undefined uses ssh's default identities. */
-    keyPath?: string;
-    /** known_hosts holding the server's host key; undefined uses ~/.ssh/known_hosts. */
-    knownHostsPath?: string;
-    connectTimeoutSeconds: number;
-  };
+  ssh: SshOptions;
   /** Drupal root on the server, passed as drush --root. */
   webroot: string;
   /** drush on the server (a name on its PATH or an absolute path). */

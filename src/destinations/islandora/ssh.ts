@@ -12,7 +12,9 @@ export interface SshOptions {
   host: string;
   port: number;
   user: string;
+  /** Private key for the Islandora account; undefined uses ssh's default identities. */
   keyPath?: string;
+  /** known_hosts holding the server's host key; undefined uses ~/.ssh/known_hosts. */
   knownHostsPath?: string;
   connectTimeoutSeconds: number;
 }

@@ -1,7 +1,12 @@
 /**
  * Sends one local file to one key, once: a file is read a single time, in part-sized chunks from
  * a shared buffer pool, and hashed while it is read (SHA-256 of the whole file and of each part,
- * and SHA-512 when the inventory gives one to check the staging copy against). Every request
+ * and SHA-512 when the inventory gives one to check the staging copy against). The digests known
+ * beforehand (the inventory's, the image record's) are compared with the bytes read, never
+ * computed in a read of their own; whether the bucket already holds the file is decided from them
+ * without reading, or, for a one-part file with none, from the bytes read to send it. Only a file
+ * of several parts with no digest known, over an object of its size, is hashed before it is sent
+ * (Distillery's payload always has its SHA-256 in the inventory). Every request
  * carries its SHA-256, which S3 checks on receipt (BadDigest otherwise); afterwards HeadObject
  * with checksum mode must show the checksum computed here, or the file fails.
  *
@@ -127,40 +132,47 @@ export class Uploader {
   async send(spec: SendSpec, run: CallScope, progress: SendProgress): Promise<SendResult> {
     const partSize = this.pool.size;
     const head = await this.head(spec.key, run);
-    if (head && head.ContentLength === spec.bytes) {
-      const sha256 = await this.alreadyThere(head, spec);
+    // The same size is there: it may be this file. Decided from the digests known beforehand
+    // without reading; otherwise from the bytes as they are read to be sent (one read).
+    const present = head && head.ContentLength === spec.bytes ? head : undefined;
+    if (present && spec.sha256) {
+      const sha256 = sameAsKnown(present, spec.sha256);
       if (sha256) {
         progress.fileDone(spec.bytes);
         return { key: spec.key, outcome: 'skipped', bytes: spec.bytes, sha256 };
       }
     }
+    const unknown = present && !spec.sha256 ? present : undefined;
+    if (unknown && spec.bytes > partSize) {
+      // No digest known beforehand and more than one part: hashed before any part is sent, so
+      // this file is read twice when the bucket holds different bytes of its size. Distillery's
+      // payload always has its SHA-256 in the inventory; only files without one come here.
+      const local = await localChecksums(spec.localPath, partSize);
+      if (sameAsLocal(unknown, local)) {
+        progress.fileDone(spec.bytes);
+        return { key: spec.key, outcome: 'skipped', bytes: spec.bytes, sha256: local.sha256 };
+      }
+    }
     if (spec.bytes > partSize * MAX_PARTS) {
       throw new PermanentError(`${spec.localPath} is ${spec.bytes} bytes, more than ${MAX_PARTS} parts of ${partSize} bytes: raise S3_PART_SIZE_MB in settings.ini. A retry will not help.`);
     }
-    const sent = spec.bytes <= partSize ? await this.putSingle(spec, run, progress) : await this.putMultipart(spec, run, progress);
+    const sent = spec.bytes <= partSize ? await this.putSingle(spec, run, progress, unknown) : await this.putMultipart(spec, run, progress);
+    if (sent.checksum === undefined) {
+      progress.fileDone(spec.bytes);
+      return { key: spec.key, outcome: 'skipped', bytes: spec.bytes, sha256: sent.sha256 };
+    }
     await this.verify(spec.key, spec.bytes, sent.checksum, run);
     progress.fileDone();
     return { key: spec.key, outcome: 'sent', bytes: spec.bytes, sha256: sent.sha256 };
   }
 
-  /** Hex SHA-256 when the bucket already holds these bytes (HeadObject only: never a GET). */
-  private async alreadyThere(head: HeadObjectCommandOutput, spec: SendSpec): Promise<string | undefined> {
-    const stored = head.ChecksumSHA256;
-    if (!stored) return undefined;
-    const composite = stored.includes('-');
-    if (spec.sha256) {
-      if (!composite) return stored === hexToB64(spec.sha256) ? spec.sha256 : undefined;
-      // S3 checked every part against the checksums sent with it; the whole-file digest was
-      // recorded by the same upload, which Distillery verified before it finished.
-      return head.Metadata?.sha256 === spec.sha256 ? spec.sha256 : undefined;
-    }
-    // Nothing known beforehand (small metadata files, or no fixity): hash the local file.
-    const local = await localChecksums(spec.localPath, this.pool.size);
-    if (stored === local.full || stored === local.composite) return local.sha256;
-    return composite && head.Metadata?.sha256 === local.sha256 ? local.sha256 : undefined;
-  }
-
-  private async putSingle(spec: SendSpec, run: CallScope, progress: SendProgress): Promise<{ checksum: string; sha256: string }> {
+  /**
+   * One part: read into a pooled buffer once, hashed, and sent from the same buffer. When the
+   * bucket holds an object of this size and no digest was known beforehand (`present`), the
+   * digest of the bytes just read decides: the same bytes are not sent again (no checksum
+   * returned), other bytes are sent without a second read.
+   */
+  private async putSingle(spec: SendSpec, run: CallScope, progress: SendProgress, present?: HeadObjectCommandOutput): Promise<{ checksum?: string; sha256: string }> {
     const buf = await this.pool.acquire();
     try {
       const fh = await open(spec.localPath, 'r');
@@ -174,6 +186,9 @@ export class Uploader {
       const sha512 = spec.sha512 ? createHash('sha512').update(data).digest('hex') : undefined;
       checkStaging(spec, sha256.toString('hex'), sha512);
       const checksum = sha256.toString('base64');
+      if (present && sameAsLocal(present, { sha256: sha256.toString('hex'), full: checksum, composite: compositeOf([sha256]) })) {
+        return { sha256: sha256.toString('hex') };
+      }
       await this.call(policies.longRequest, 'send', spec.key, run, (abortSignal) =>
         this.client.send(
           new PutObjectCommand({
@@ -267,6 +282,24 @@ export class Uploader {
     if (head.ContentLength !== bytes) throw new ChecksumMismatchError(key, `${expected} over ${bytes} bytes`, `${head.ChecksumSHA256} over ${head.ContentLength} bytes`);
     if (head.ChecksumSHA256 !== expected) throw new ChecksumMismatchError(key, expected, head.ChecksumSHA256);
   }
+}
+
+/** Hex SHA-256 when the object holds the bytes whose SHA-256 is known beforehand (HeadObject only: never a GET). */
+function sameAsKnown(head: HeadObjectCommandOutput, sha256: string): string | undefined {
+  const stored = head.ChecksumSHA256;
+  if (!stored) return undefined;
+  if (!stored.includes('-')) return stored === hexToB64(sha256) ? sha256 : undefined;
+  // S3 checked every part against the checksums sent with it; the whole-file digest was
+  // recorded by the same upload, which Distillery verified before it finished.
+  return head.Metadata?.sha256 === sha256 ? sha256 : undefined;
+}
+
+/** Whether the object holds the bytes whose checksums were computed here from the local file. */
+function sameAsLocal(head: HeadObjectCommandOutput, local: { sha256: string; full: string; composite: string }): boolean {
+  const stored = head.ChecksumSHA256;
+  if (!stored) return false;
+  if (stored === local.full || stored === local.composite) return true;
+  return stored.includes('-') && head.Metadata?.sha256 === local.sha256;
 }
 
 function checkStaging(spec: SendSpec, sha256: string, sha512: string | undefined): void {

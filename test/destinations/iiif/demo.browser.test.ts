@@ -7,7 +7,6 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
@@ -21,6 +20,7 @@ import { createLogger } from '../../../src/log.js';
 import { loadSettings, type Settings } from '../../../src/settings/index.js';
 import { startWeb, type RunningWeb } from '../../../src/web/server.js';
 import { buildWorkerEnv } from '../../../src/wiring.js';
+import { freePort } from '../../../src/freePort.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 let dataDir: string;
@@ -30,14 +30,6 @@ let web: RunningWeb;
 let browser: Browser;
 const savedPort = process.env.DISTILLERY_WEB_PORT;
 const savedNodeEnv = process.env.NODE_ENV;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/install-system.sh).`);

@@ -7,12 +7,12 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile, readFile, rm, copyFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { commandOf, pidAlive } from '../../../osProcess.js';
+import { freePort } from '../../../freePort.js';
 
 const run = promisify(execFile);
 
@@ -39,18 +39,6 @@ export interface SshdHandle {
   /** Everything under this folder is removed by stop(). */
   dir: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
 }
 
 async function waitForListening(port: number, child: ChildProcess, logPath: string): Promise<void> {
