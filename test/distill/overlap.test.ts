@@ -13,7 +13,7 @@
  * destinations through the same pipeline.) The encoder and the ArchivesSpace client are the real
  * ones, wrapped to note when each folder's look-up and first encode begin.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, truncate } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runOnce } from '../../src/alchemist/worker.js';
@@ -152,8 +152,14 @@ const stateOf = (record: RunRecord, folder: string, step: string) => {
 };
 
 beforeAll(async () => {
-  stack = await startStack({ collections: [{ id: A, folders: foldersOf(A, 4) }, { id: B, folders: foldersOf(B, 3) }, { id: C, folders: foldersOf(C, 3) }] });
-  for (const [c, n] of [[A, 4], [B, 3], [C, 3]] as const) for (const [i, f] of foldersOf(c, n).entries()) await writeFolder(stack, c, f, 2, { seed: i + 1, width: 160, height: 120 });
+  stack = await startStack({ collections: [{ id: A, folders: foldersOf(A, 4) }, { id: B, folders: foldersOf(B, 4) }, { id: C, folders: foldersOf(C, 3) }] });
+  for (const [c, n] of [[A, 4], [B, 4], [C, 3]] as const) {
+    for (const [i, f] of foldersOf(c, n).entries()) {
+      const scans = await writeFolder(stack, c, f, 2, { seed: i + 1, width: 160, height: 120 });
+      // The fourth folder of B cannot be converted at all: both its scans are cut short.
+      if (c === B && i === 3) for (const p of scans) await truncate(p, 600);
+    }
+  }
 }, 180_000);
 
 afterAll(async () => {
@@ -191,8 +197,8 @@ test('the next folders convert while a slow destination delivers; at most FOLDER
   expect(Object.keys(timing('convert')).length).toBeGreaterThan(0);
 }, 240_000);
 
-test('under overlap a failed destination skips its later folders with why, a refused folder stops nothing, and the network registers only what every preservation copy verified', async () => {
-  const [f1, f2, f3] = foldersOf(B, 3);
+test('under overlap a failed destination skips its later folders with why, a refused folder stops nothing, a folder that cannot be converted is not sent, and the network registers only what every preservation copy verified', async () => {
+  const [f1, f2, f3, f4] = foldersOf(B, 4);
   useProcessor({
     onsite: testDestination('onsite', { refuse: [f2] }),
     access: testDestination('access', { holdUntil: { [f1]: `convert ${f3}` }, fail: [f2] }),
@@ -201,7 +207,7 @@ test('under overlap a failed destination skips its later folders with why, a ref
 
   expect(at(`convert ${f3}`), events.join('\n')).toBeLessThan(at(`access end ${f1}`));
   expect(record.state).toBe('failed');
-  expect(stepStates(record)).toEqual(['stage:done', 'metadata:done', 'convert:done', 'package:done', 'onsite:failed', 'cloud:done', 'access:failed', 'finish:skipped']);
+  expect(stepStates(record)).toEqual(['stage:done', 'metadata:done', 'convert:failed', 'package:done', 'onsite:failed', 'cloud:done', 'access:failed', 'finish:skipped']);
   const step = (n: string) => record.steps.find((s) => s.name === n)!;
   expect(step('onsite').why).toBe(`1 folder not delivered: ${f2}: ${f2} is not published: publish it in ArchivesSpace, then run again.`);
   expect(step('access').why).toBe(`${f2}: the access test server is down; start it and run again.`);
@@ -212,6 +218,9 @@ test('under overlap a failed destination skips its later folders with why, a ref
     'failed: the access test server is down; start it and run again.',
     `skipped: not sent: access stopped earlier in this run (${f2}: the access test server is down; start it and run again.)`,
   ]);
+  // The fourth folder stopped at its conversion: no destination got it, each says why.
+  expect(stateOf(record, f4, 'convert')).toMatch(/^failed: /);
+  for (const step of ['package', 'onsite', 'cloud', 'access']) expect(stateOf(record, f4, step), step).toBe('skipped: not run for this folder: its convert step failed');
   // The stopped destination never got the third folder nor finished; the refusing one went on and finished.
   expect(events.filter((e) => e.startsWith('access '))).toEqual([`access start ${f1}`, `access end ${f1}`, `access start ${f2}`]);
   expect(events.filter((e) => e.startsWith('onsite '))).toEqual([`onsite start ${f1}`, `onsite end ${f1}`, `onsite start ${f2}`, `onsite start ${f3}`, `onsite end ${f3}`, 'onsite finish']);
