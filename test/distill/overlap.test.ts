@@ -34,6 +34,7 @@ const HOLD_MS = 60_000;
 const A = 'OVLA'; // overlap and its bound
 const B = 'OVLB'; // a failed destination and a refused folder under overlap
 const C = 'OVLC'; // cancelled during overlap
+const D = 'OVLD'; // its claim lost during overlap
 const foldersOf = (c: string, n: number) => Array.from({ length: n }, (_, i) => `${c}_001_0${i + 1}`);
 
 let stack: Stack;
@@ -152,8 +153,8 @@ const stateOf = (record: RunRecord, folder: string, step: string) => {
 };
 
 beforeAll(async () => {
-  stack = await startStack({ collections: [{ id: A, folders: foldersOf(A, 4) }, { id: B, folders: foldersOf(B, 4) }, { id: C, folders: foldersOf(C, 3) }] });
-  for (const [c, n] of [[A, 4], [B, 4], [C, 3]] as const) {
+  stack = await startStack({ collections: [{ id: A, folders: foldersOf(A, 4) }, { id: B, folders: foldersOf(B, 4) }, { id: C, folders: foldersOf(C, 3) }, { id: D, folders: foldersOf(D, 3) }] });
+  for (const [c, n] of [[A, 4], [B, 4], [C, 3], [D, 3]] as const) {
     for (const [i, f] of foldersOf(c, n).entries()) {
       const scans = await writeFolder(stack, c, f, 2, { seed: i + 1, width: 160, height: 120 });
       // The fourth folder of B cannot be converted at all: both its scans are cut short.
@@ -259,5 +260,38 @@ test('a cancel during overlap: the run returns only after every stage stopped, a
   const after = await Promise.all(files.map(async (p) => [(await stat(p).catch(() => undefined))?.mtimeMs, await readFile(p, 'utf8').catch(() => '')]));
   expect(after).toEqual(before);
   expect(await stack.env.status.readRecord(C)).toBeUndefined();
+  expect(events.indexOf('returned')).toBe(events.length - 1);
+}, 240_000);
+
+test('a claim lost during overlap: the worker stops every stage before it returns and writes nothing more', async () => {
+  const [f1, f2, f3] = foldersOf(D, 3);
+  useProcessor({ access: testDestination('access', { holdUntil: { [f1]: 'never' }, stopMs: 1500 }) });
+  const status = stack.env.status;
+  const shared = [status.recordPath(D), status.streamPath(D), status.filesPath(D)];
+  const look = () => Promise.all(shared.map(async (p) => [(await stat(p).catch(() => undefined))?.mtimeMs, await readFile(p, 'utf8').catch(() => '')]));
+  events = [];
+  await status.requestRun({ collectionId: D, processes: ['cloud', 'access'], user: USER });
+  const pass = runOnce(stack.env);
+  // Another worker takes the run over (as after this one was paused past the stale threshold)
+  // once the second folder's conversion began beside the held delivery.
+  expect(await waitFor(`convert ${f2}`), events.join('\n')).toBe(true);
+  const [mine] = await status.claimed();
+  expect(await status.requeue(mine)).toBe(true);
+  const theirs = await status.claim((await status.pending()).find((r) => r.collectionId === D)!, { host: 'another-host', pid: 2 });
+  expect(theirs).toBeDefined();
+  await pass;
+  const returned = events.length;
+  events.push('returned');
+
+  expect(at(`access stopped ${f1}`)).toBeGreaterThan(-1);
+  expect(at(`access stopped ${f1}`)).toBeLessThan(returned);
+  expect(events.filter((e) => e.startsWith('access '))).toEqual([`access start ${f1}`, `access stopped ${f1}`]);
+  expect(at(`convert ${f3}`)).toBe(-1);
+  // The run is the other worker's now: this one archived nothing and writes nothing more to it.
+  expect(await status.archived(D)).toEqual([]);
+  expect(await status.holds(theirs!)).toBe(true);
+  const before = await look();
+  await sleep(2000);
+  expect(await look()).toEqual(before);
   expect(events.indexOf('returned')).toBe(events.length - 1);
 }, 240_000);
