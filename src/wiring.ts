@@ -19,7 +19,7 @@ import { PermanentError } from './policies.js';
 import type { Reporter } from './runs/reporter.js';
 import { NetworkDestination } from './destinations/network/index.js';
 import { auditNetworkCopies } from './destinations/network/audit.js';
-import { DistillProcessor } from './distill/processor.js';
+import { DistillProcessor, type DistillDeps } from './distill/processor.js';
 import { imsFrom, ObjectIdentity, removeLocalPayload, stableObjectId } from './ocfl/index.js';
 import { encoderFromSettings, ImageIdRegistry, metadataWriterFromSettings } from './images/index.js';
 import type { Logger } from './log.js';
@@ -69,7 +69,22 @@ export function destinationFor(settings: Settings, process: DestinationProcess):
 }
 
 export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
-  const processor = new DistillProcessor({
+  return {
+    status: new StatusFolder(settings.folders.statusFiles),
+    folders: settings.folders,
+    processor: new DistillProcessor(distillDepsFor(settings)),
+    log,
+    staleClaimMs: Math.round(settings.alchemist.staleClaimMinutes * 60_000),
+    identity: thisWorker(settings.alchemist.workerName),
+    schedule: settings.alchemist.schedule,
+    passEveryMs: scheduleIntervalMs(settings.alchemist.schedule),
+    runLogRetentionDays: settings.alchemist.runLogRetentionDays,
+  };
+}
+
+/** What the distill core of a worker is made of, from settings. */
+export function distillDepsFor(settings: Settings): DistillDeps {
+  return {
     aspace: () => archivesSpaceFrom(settings),
     destination: (p) => destinationFor(settings, p),
     preservationDir: settings.folders.preservation,
@@ -103,17 +118,6 @@ export function buildWorkerEnv(settings: Settings, log: Logger): WorkerEnv {
       const report = await buildReport({ collectionId, collectionPath, aspace: aspace as ArchivesSpace & ArchivesSpaceClient, processes, regenerate });
       return { text: renderReportText(report), data: report, problems: report.problems.length };
     },
-  });
-  return {
-    status: new StatusFolder(settings.folders.statusFiles),
-    folders: settings.folders,
-    processor,
-    log,
-    staleClaimMs: Math.round(settings.alchemist.staleClaimMinutes * 60_000),
-    identity: thisWorker(settings.alchemist.workerName),
-    schedule: settings.alchemist.schedule,
-    passEveryMs: scheduleIntervalMs(settings.alchemist.schedule),
-    runLogRetentionDays: settings.alchemist.runLogRetentionDays,
   };
 }
 

@@ -1,8 +1,9 @@
 /**
- * The distill core as the alchemist runs it: the report, then one loop over the collection's
- * folders that resolves each in ArchivesSpace, converts its scans once to verified lossless
- * JPEG 2000, packages them as an OCFL object version and hands the folder to each chosen
- * destination (onsite, cloud, access, in the original's order).
+ * The distill core as the alchemist runs it: the report, then a pipeline over the collection's
+ * folders. One loop resolves each folder in ArchivesSpace, converts its scans once to verified
+ * lossless JPEG 2000 and packages them as an OCFL object version; each chosen destination
+ * (onsite, cloud, access) delivers the prepared folders in its own queue, one at a time and in
+ * folder order, while the loop prepares the next ones (at most FOLDERS_AHEAD waiting).
  */
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,6 +41,13 @@ export interface DistillDeps {
   releasePayload?: { processes: DestinationProcess[]; release: (pkg: PreservationPackage) => Promise<void> };
   report?: (input: { collectionId: string; collectionPath: string; aspace: ArchivesSpace; processes: readonly string[]; regenerate?: { folders?: string[] } }) => Promise<{ text: string; data: unknown; problems: number }>;
 }
+
+/**
+ * How far the conversions may work ahead of the destinations: at most this many prepared folders
+ * wait beyond the one the slowest destination is delivering. Two keep the codecs busy while a
+ * destination takes up to twice as long as a conversion on one folder, and bound what waits.
+ */
+export const FOLDERS_AHEAD = 2;
 
 const TITLES: Record<string, string> = {
   report: 'Report on available files',
@@ -162,63 +170,103 @@ export class DistillProcessor implements RunProcessor {
     };
     let imagesDone = 0;
     let foldersDone = 0;
+    // The pipeline (README, "Folders overlap"): this loop prepares folders in order while
+    // each destination delivers the prepared ones in order in its own queue, one at a time. The
+    // journal takes their results in any interleaving: each change to the record is synchronous and
+    // every write is queued in order (src/runs/journal.ts).
+    const queues = new Map<Destination, Promise<void>>(destinations.map((d) => [d, Promise.resolve()]));
+    /** Queues work for a destination after its earlier work; the queue never rejects. */
+    const queue = (d: Destination, work: () => Promise<void>): Promise<void> => {
+      const next = queues.get(d)!.then(work).catch((err: unknown) => {
+        if (!failedDest.has(d)) failedDest.set(d, message(err));
+      });
+      queues.set(d, next);
+      return next;
+    };
+    /** Per folder (in order): settles once every destination is done with it. */
+    const handedOver: Promise<unknown>[] = [];
+    /** Set when the run stops early: queued work that has not started is not started. */
+    let stopping = false;
+    const goOn = () => !stopping && !ctx.signal.aborted;
     try {
-      for (const d of destinations) {
-        try {
-          await d.begin?.({ ...scope, reporter: steps.dest.get(d)! });
-        } catch (err) {
-          failedDest.set(d, message(err));
-          await steps.dest.get(d)!.failed(message(err));
+      try {
+        for (const d of destinations) {
+          try {
+            await d.begin?.({ ...scope, reporter: steps.dest.get(d)! });
+          } catch (err) {
+            failedDest.set(d, message(err));
+            await steps.dest.get(d)!.failed(message(err));
+          }
         }
-      }
-      for (const folder of folders) {
-        if (ctx.signal.aborted) throw ctx.signal.reason;
-        journal.folderResult(folder.name, folder.images.length);
-        const prepared = await distillFolder({
-          folder,
-          collection,
-          collectionJsonPath,
-          collectionDir,
-          request,
-          aspace,
-          tools,
-          steps,
-          imagesBefore: imagesDone,
-          totalImages,
-          signal: ctx.signal,
-          fence: ctx.fence,
-        }).catch((err: unknown) => {
-          if (ctx.signal.aborted) throw err;
-          const why = message(err);
-          const at = err instanceof FolderStepFailure ? err.step : 'package';
-          if (!(err instanceof FolderStepFailure)) steps.package.folder({ folder: folder.name, state: 'failed', why });
-          problems.push(`${folder.name}: ${why}`);
-          noteProblem(at, `${folder.name}: ${why}`);
-          handles.get(at)!.line(`⚠️ Unable to process ${folder.path}: ${why}`);
-          handles.get(at)!.line(`↩️ Skipping ${folder.path} folder.`);
-          handles.get(at)!.file({ path: folder.path, outcome: 'failed', why });
-          notRun(folder.name, at);
-          return undefined;
-        });
-        imagesDone += folder.images.length;
-        foldersDone++;
-        steps.metadata.progress(foldersDone, folders.length, folder.name, 'folders');
-        if (!prepared) continue;
-        for (const f of prepared.failed) {
-          problems.push(`${f.path}: ${f.reason}`);
-          noteProblem('convert', `${f.path}: ${f.reason}`);
+        for (const [i, folder] of folders.entries()) {
+          // At most FOLDERS_AHEAD prepared folders wait beyond the one the slowest destination is on.
+          if (i > FOLDERS_AHEAD) await handedOver[i - FOLDERS_AHEAD - 1];
+          if (ctx.signal.aborted) throw ctx.signal.reason;
+          journal.folderResult(folder.name, folder.images.length);
+          const prepared = await distillFolder({
+            folder,
+            collection,
+            collectionJsonPath,
+            collectionDir,
+            request,
+            aspace,
+            tools,
+            steps,
+            imagesBefore: imagesDone,
+            totalImages,
+            signal: ctx.signal,
+            fence: ctx.fence,
+          }).catch((err: unknown) => {
+            if (ctx.signal.aborted) throw err;
+            const why = message(err);
+            const at = err instanceof FolderStepFailure ? err.step : 'package';
+            if (!(err instanceof FolderStepFailure)) steps.package.folder({ folder: folder.name, state: 'failed', why });
+            problems.push(`${folder.name}: ${why}`);
+            noteProblem(at, `${folder.name}: ${why}`);
+            handles.get(at)!.line(`⚠️ Unable to process ${folder.path}: ${why}`);
+            handles.get(at)!.line(`↩️ Skipping ${folder.path} folder.`);
+            handles.get(at)!.file({ path: folder.path, outcome: 'failed', why });
+            notRun(folder.name, at);
+            return undefined;
+          });
+          imagesDone += folder.images.length;
+          foldersDone++;
+          steps.metadata.progress(foldersDone, folders.length, folder.name, 'folders');
+          if (!prepared) {
+            handedOver.push(Promise.resolve());
+            continue;
+          }
+          for (const f of prepared.failed) {
+            problems.push(`${f.path}: ${f.reason}`);
+            noteProblem('convert', `${f.path}: ${f.reason}`);
+          }
+          delivered.push(prepared.folder);
+          const runScope = { ...scope, regenerate: regenerates(folder.name) };
+          handedOver.push(Promise.all(destinations.map((d) => queue(d, async () => {
+            if (goOn()) await this.deliverTo(d, prepared.folder, { failed: failedDest, refused }, steps.dest.get(d)!, runScope);
+          }))));
         }
-        delivered.push(prepared.folder);
-        await this.deliver(prepared.folder, destinations, { failed: failedDest, refused }, steps.dest, { ...scope, regenerate: regenerates(folder.name) });
-      }
-      for (const d of destinations) {
-        if (failedDest.has(d)) continue;
-        try {
-          if (d.finish) await timePhase(steps.dest.get(d), 'finish', () => d.finish!({ ...scope, reporter: steps.dest.get(d)! }));
-        } catch (err) {
-          failedDest.set(d, message(err));
+        // Each destination finishes (e.g. writes the tape file and reads it back) after its last folder.
+        for (const d of destinations) {
+          queue(d, async () => {
+            if (!goOn() || failedDest.has(d) || !d.finish) return;
+            const step = steps.dest.get(d)!;
+            try {
+              await timePhase(step, 'finish', () => d.finish!({ ...scope, reporter: step }));
+            } catch (err) {
+              failedDest.set(d, message(err));
+            }
+          });
         }
+      } catch (err) {
+        stopping = true;
+        throw err;
+      } finally {
+        // Nothing goes on after the run ends: every destination's work settles first (an aborted
+        // run's in-flight deliveries stop at their next boundary; queued ones never start).
+        await Promise.all(queues.values());
       }
+      if (ctx.signal.aborted) throw ctx.signal.reason;
       // A copy counts only once its destination confirmed it verified (a deferred one does so in finish).
       for (const d of destinations) {
         const step = steps.dest.get(d)!;
@@ -325,35 +373,33 @@ export class DistillProcessor implements RunProcessor {
   }
 
   /**
-   * Hands a prepared folder to each destination; a failing destination does not stop the others.
-   * Each destination records its own result for the folder once verified (or `waiting` when it
+   * Hands a prepared folder to one destination (called from that destination's queue, in folder
+   * order). A destination that failed skips later folders; a folder it refused does not stop it.
+   * The destination records its own result for the folder once verified (or `waiting` when it
    * verifies in finish); the processor records only failures it catches and what did not run.
    */
-  private async deliver(
+  private async deliverTo(
+    d: Destination,
     folder: PreparedFolder,
-    destinations: Destination[],
     { failed, refused }: { failed: Map<Destination, string>; refused: Map<Destination, string[]> },
-    steps: Map<Destination, StepHandle>,
+    step: StepHandle,
     scope: RunScope,
   ): Promise<void> {
-    for (const d of destinations) {
-      const step = steps.get(d)!;
-      const stopped = failed.get(d);
-      if (stopped) {
-        step.folder({ folder: folder.name, state: 'skipped', why: `not sent: ${d.process} stopped earlier in this run (${stopped})` });
-        continue;
-      }
-      try {
-        await timePhase(step, 'deliver', () => d.deliver({ ...scope, reporter: step }, folder));
-      } catch (err) {
-        const why = message(err);
-        step.line(`❌ ${d.process} (${d.platform}) failed for ${folder.name}: ${why}`);
-        step.file({ path: folder.path, outcome: 'failed', why });
-        step.folder({ folder: folder.name, state: 'failed', why });
-        // A folder the destination refused (unpublished record, incomplete scans…) does not stop the others.
-        if (err instanceof FolderNotDelivered) refused.set(d, [...(refused.get(d) ?? []), `${folder.name}: ${why}`]);
-        else failed.set(d, `${folder.name}: ${why}`);
-      }
+    const stopped = failed.get(d);
+    if (stopped) {
+      step.folder({ folder: folder.name, state: 'skipped', why: `not sent: ${d.process} stopped earlier in this run (${stopped})` });
+      return;
+    }
+    try {
+      await timePhase(step, 'deliver', () => d.deliver({ ...scope, reporter: step }, folder));
+    } catch (err) {
+      const why = message(err);
+      step.line(`❌ ${d.process} (${d.platform}) failed for ${folder.name}: ${why}`);
+      step.file({ path: folder.path, outcome: 'failed', why });
+      step.folder({ folder: folder.name, state: 'failed', why });
+      // A folder the destination refused (unpublished record, incomplete scans…) does not stop the others.
+      if (err instanceof FolderNotDelivered) refused.set(d, [...(refused.get(d) ?? []), `${folder.name}: ${why}`]);
+      else failed.set(d, `${folder.name}: ${why}`);
     }
   }
 }
