@@ -13,9 +13,15 @@
  * - ListMultipartUploads (`GET /<bucket>?uploads`) answers with S3's XML (fauxqs has no route).
  * It does not keep storage classes and accepts any access key: tests assert the storage class
  * the client sends, and bad keys are modelled by a fault proxy in the tests that need them.
+ *
+ * fauxqs writes each record in place (data, then its JSON) and reads every JSON record at start:
+ * a server killed in the middle of writing one (a crash test, or the demo's machine losing power)
+ * would never start again ("Unexpected end of JSON input"). Before each start, a record cut short
+ * is removed with what it describes (see removeTornRecords): fauxqs answers a request only after
+ * both writes, so that request was never acknowledged, as with S3 when a connection drops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -93,7 +99,44 @@ process.stdin.resume();
 `;
 }
 
+/**
+ * Removes the records a killed server left cut short in `storageDir`: a part's or an object's
+ * `.meta.json` (with its `.data`), or an upload's `.upload.json` (with the upload). Returns their paths.
+ */
+export async function removeTornRecords(storageDir: string): Promise<string[]> {
+  const removed: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        await walk(path);
+        continue;
+      }
+      if (!e.name.endsWith('.json')) continue;
+      try {
+        JSON.parse(await readFile(path, 'utf8'));
+        continue;
+      } catch {
+        // cut short: removed below with what it describes
+      }
+      if (e.name === '.upload.json') {
+        await rm(dir, { recursive: true, force: true });
+        removed.push(path);
+        return;
+      }
+      if (e.name.endsWith('.meta.json')) {
+        await rm(path, { force: true });
+        await rm(path.slice(0, -'.meta.json'.length) + '.data', { force: true });
+      } else continue; // a bucket's record: left for fauxqs to name
+      removed.push(path);
+    }
+  };
+  await walk(storageDir);
+  return removed;
+}
+
 async function launch(storageDir: string, port: number, nodePath = node22): Promise<{ child: ChildProcess; port: number }> {
+  await removeTornRecords(storageDir);
   const child = spawn(nodePath, ['--no-warnings', '--input-type=module', '-e', childSource()], {
     env: { ...process.env, S3_STORAGE_DIR: storageDir, S3_PORT: String(port) },
     stdio: ['pipe', 'pipe', 'pipe'],
