@@ -9,6 +9,7 @@ import { csrfSync } from 'csrf-sync';
 import { pino, type Logger } from 'pino';
 import { StatusFolder } from '../runs/statusFolder.js';
 import { debugIdentityProblem, type ModuleSettings, type WebSettings } from '../settings/settings.js';
+import { demoEnvironment } from '../settings/environment.js';
 import { RunFollowers, type FollowOptions } from './follow.js';
 import { helpers } from './format.js';
 import { bindSession, identify, trustedAddresses } from './identity.js';
@@ -57,7 +58,8 @@ export function createApp(opts: WebAppOptions): WebApp {
   const log = opts.logger ?? pino({ name: 'distillery-web' });
   if (web.identity === 'debug') {
     // The settings refuse this too; a second lock because the debug user lets anyone in.
-    const problem = debugIdentityProblem(web.host);
+    // Checked in the environment the settings were read in: the demo's is development mode.
+    const problem = debugIdentityProblem(web.host, opts.demo ? demoEnvironment() : undefined);
     if (problem) throw new Error(`WEB_IDENTITY ${problem}`);
     log.warn({ host: web.host }, 'development mode (WEB_IDENTITY=debug): everyone who reaches this server is signed in as hello@example.com');
   }
