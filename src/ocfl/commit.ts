@@ -14,7 +14,7 @@
 import type { Stats } from 'node:fs';
 import { link, mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
-import { copyWithDigests } from '../hash.js';
+import { copyWithDigests, DigestMismatchError, hashFile } from '../hash.js';
 import {
   CONTENT_DIRECTORY,
   INVENTORY_TYPE_1_1,
@@ -136,7 +136,7 @@ export async function commitVersion(
       for (const f of files) {
         const want = f.digests?.[alg]?.toLowerCase();
         if (want && (known.has(want) || added.has(want))) {
-          // Unchanged content (or the same bytes twice): referenced by the digest given, not read.
+          // Unchanged content (or the same bytes twice): referenced by the digest given, not copied.
           await checkMade(f);
           incoming.set(f.logicalPath, want);
           continue;
@@ -243,12 +243,20 @@ async function linkMade(f: IncomingFile, made: MadeFile, dst: string): Promise<b
   return true;
 }
 
-/** Refuses a file that is not as it was when its digests were computed (when the caller says how it was). */
+/**
+ * Refuses a file that is not what its digests say: by how it was when they were computed, when the
+ * caller says (a file Distillery made, not read again), otherwise by reading it (an archivist's file).
+ */
 async function checkMade(f: IncomingFile): Promise<void> {
   const s = await stat(f.sourcePath).catch((err: NodeJS.ErrnoException) => {
     throw err.code === 'ENOENT' ? missing(f.sourcePath) : err;
   });
-  if (f.made) changedSinceMade(f.sourcePath, f.made, s);
+  if (f.made) return changedSinceMade(f.sourcePath, f.made, s);
+  const { digests } = await hashFile(f.sourcePath, ['sha512', 'sha256']);
+  for (const alg of ['sha512', 'sha256'] as const) {
+    const w = f.digests?.[alg]?.toLowerCase();
+    if (w && w !== digests[alg]) throw new DigestMismatchError(f.sourcePath, alg, w, digests[alg]);
+  }
 }
 
 function changedSinceMade(path: string, made: MadeFile, now: Stats): void {

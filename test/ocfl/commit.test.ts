@@ -168,6 +168,8 @@ describe('commitVersion', () => {
     // file's size, inode and modification time when the caller gives them (installWithoutReading.test.ts).
     const s = await stat(f['a.jp2']);
     await writeFile(f['a.jp2'], 'A changed after its digest was taken');
+    // Without them (an archivist's file), it is read and its digests checked.
+    await expect(commitVersion(root, id, [{ logicalPath: 'a.jp2', sourcePath: f['a.jp2'], digests: { sha512 } }], META)).rejects.toThrow(/a\.jp2: sha512 is/);
     const made = { bytes: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
     await expect(commitVersion(root, id, [{ logicalPath: 'a.jp2', sourcePath: f['a.jp2'], digests: { sha512 }, made }], META)).rejects.toThrow(/a\.jp2 changed after its digests were computed/);
     await expect(commitVersion(root, id, [{ logicalPath: 'a.jp2', sourcePath: join(dir, 'in/gone.jp2'), digests: { sha512 } }], META)).rejects.toThrow(/gone\.jp2 does not exist/);
