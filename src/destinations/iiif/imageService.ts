@@ -6,7 +6,7 @@
  * to exist before the service counts as made.
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fromPixels, type AccessPixels } from '../../images/accessPixels.js';
 
 export interface ImageServiceOptions {
@@ -39,7 +39,7 @@ export const FULL_IMAGE = 'full/max/0/default.jpg';
 
 /**
  * Writes the service for `serviceId` (its public URL, ending in the folder's name) into `dir`,
- * which must not exist yet.
+ * which must not exist yet; its parent is made if missing.
  */
 export async function makeImageService(px: AccessPixels, dir: string, serviceId: string, o: ImageServiceOptions): Promise<MadeImageService> {
   const cut = serviceId.lastIndexOf('/');
@@ -53,8 +53,10 @@ export async function makeImageService(px: AccessPixels, dir: string, serviceId:
 
   // The three derivatives at once from the same pixels (libvips threads overlap); the full image and
   // the thumbnail are written beside the tile folder, then moved into it.
+  // The tiler makes the folder's parent itself, but the two JPEGs beside it may be written first.
   const fullTmp = `${dir}.full.jpg`;
   const thumbTmp = `${dir}.thumb.jpg`;
+  await mkdir(dirname(dir), { recursive: true });
   await Promise.all([
     fromPixels(px).jpeg({ quality: 85 }).tile({ size: o.tileSize, layout: 'iiif3', id: parentId }).toFile(dir),
     withXmp(fromPixels(px).jpeg({ quality: 90 })).toFile(fullTmp),
