@@ -58,8 +58,12 @@ export class ChildProcessError extends Error {
 
 /** Output kept per stream: the tail is where tools put their errors. */
 const KEEP_BYTES = 16 * 1024 * 1024;
-/** How long a killed tool has to close its pipes before the promise settles anyway. */
-const CLOSE_GRACE_MS = 5_000;
+/**
+ * How long a killed tool has to close its pipes before the promise settles anyway. Its whole tree
+ * is killed, so only a process outside it still holds them: a shared SSH connection (ssh's
+ * ControlMaster) keeps a killed ssh's pipes until the remote command ends.
+ */
+const CLOSE_GRACE_MS = 1_000;
 
 export function runChild(command: string, args: readonly string[], opts: ChildOptions = {}): Promise<ChildResult> {
   const tool = opts.tool ?? basename(command);

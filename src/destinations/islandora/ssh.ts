@@ -5,6 +5,10 @@
  * messages that say what to do and whether a retry can help. Every call has a time-out policy and
  * the run's stop signal (src/childProcess.ts kills ssh or rsync when either fires).
  */
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ChildProcessError, runChild } from '../../childProcess.js';
 import { PermanentError, type RetryPolicy } from '../../policies.js';
 
@@ -50,22 +54,69 @@ export function shQuote(arg: string): string {
 const SSH_OWN_ERROR =
   /^(ssh: |Host key verification failed|No \S+ host key is known|\S+: Permission denied \(|Connection (closed|reset) by|kex_exchange_identification|Bad owner or permissions|Load key|Identity file|@@@@|Warning: Identity file)/m;
 
+/** How long a shared connection stays open after its last command (seconds). */
+export const SHARED_CONNECTION_IDLE_SECONDS = 15;
+
+/**
+ * The folder of the shared connections' sockets: private to this user (0700, checked, never
+ * followed through a link), short enough for a socket path. Undefined (no sharing) otherwise.
+ */
+function controlDir(): string | undefined {
+  const uid = process.getuid?.() ?? -1;
+  for (const base of [tmpdir(), '/tmp']) {
+    const dir = join(base, `distillery-ssh-${uid}`);
+    // ssh adds ".<16 random characters>" to the socket's name while it binds; a socket path has 107.
+    if (dir.length + 1 + 16 + 17 > 100) continue;
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') continue;
+    }
+    try {
+      const st = lstatSync(dir);
+      if (st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0) return dir;
+    } catch {
+      // not usable: try the next place
+    }
+  }
+  return undefined;
+}
+
 export class SshTarget {
-  constructor(private readonly o: SshOptions) {}
+  /** The socket of the connection this target's commands share (ssh's ControlPath); see sshOptions. */
+  private readonly controlPath: string | undefined;
+
+  constructor(private readonly o: SshOptions) {
+    const dir = controlDir();
+    // Named by everything that decides who may connect: another key or known_hosts never rides
+    // on a connection made with these.
+    const name = createHash('sha256').update(JSON.stringify([o.user, o.host, o.port, o.keyPath ?? '', o.knownHostsPath ?? ''])).digest('hex').slice(0, 16);
+    this.controlPath = dir && join(dir, name);
+  }
 
   get label(): string {
     return `${this.o.user}@${this.o.host}:${this.o.port}`;
   }
 
-  /** Options shared by ssh and rsync's ssh: never prompt, only the configured key and host key. */
+  /**
+   * Options shared by ssh and rsync's ssh: never prompt, only the configured key and host key.
+   * Commands in a row share one connection (ControlMaster): the first opens it, the next ones run
+   * over it without a new key exchange and log-in, and it closes itself after
+   * SHARED_CONNECTION_IDLE_SECONDS without a command. A dead one is noticed by keep-alives; a
+   * command that finds no connection to share, or one with no session left (sshd's MaxSessions,
+   * held by commands stopped here that run on there), makes its own (ssh does that itself).
+   */
   private sshOptions(): string[] {
     const opts = [
       '-p', String(this.o.port),
       '-o', 'BatchMode=yes',
       '-o', 'StrictHostKeyChecking=yes',
       '-o', `ConnectTimeout=${this.o.connectTimeoutSeconds}`,
+      '-o', 'ServerAliveInterval=15',
+      '-o', 'ServerAliveCountMax=4',
       '-o', 'LogLevel=ERROR',
     ];
+    if (this.controlPath) opts.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${this.controlPath}`, '-o', `ControlPersist=${SHARED_CONNECTION_IDLE_SECONDS}`);
     if (this.o.keyPath) opts.push('-i', this.o.keyPath, '-o', 'IdentitiesOnly=yes');
     if (this.o.knownHostsPath) opts.push('-o', `UserKnownHostsFile=${this.o.knownHostsPath}`, '-o', 'GlobalKnownHostsFile=/dev/null');
     return opts;
@@ -82,9 +133,12 @@ export class SshTarget {
   async run(argv: string[], opts: RemoteCallOptions): Promise<CommandResult> {
     const remote = argv.map(shQuote).join(' ');
     const r = await this.child('ssh', [...this.sshOptions(), this.destination(), '--', remote], { ...opts, tool: opts.tool ?? argv[0] });
+    // ssh's notes on the shared connection (no session left there, so it made its own) are not the command's.
+    r.stderr = r.stderr.replace(/^mux_client_\w+: .*(\n|$)/gm, '');
     // Exit 255 is also what a remote command may return (drush on an uncaught exception): only
-    // ssh's own messages make it a connection failure.
-    if (r.code === 255 && SSH_OWN_ERROR.test(r.stderr)) this.throwSshFailure(r.stderr);
+    // ssh's own messages make it a connection failure, or no message at all (what ssh says when
+    // the shared connection it ran over was lost).
+    if (r.code === 255 && (SSH_OWN_ERROR.test(r.stderr) || !r.stderr.trim())) this.throwSshFailure(r.stderr);
     return r;
   }
 
