@@ -153,7 +153,8 @@ export class SshTarget {
     );
     if (r.code === 0) return;
     // The server's rsync ran (so ssh connected and logged in) and could not write: say so, not a key problem.
-    const receiver = /^rsync: \[Receiver\] .*$/m.exec(r.stderr)?.[0];
+    const said = `${r.stderr}\n${r.stdout}`;
+    const receiver = /^rsync: \[Receiver\] .*$/m.exec(said)?.[0];
     if (receiver && /Permission denied|Read-only file system/i.test(receiver)) {
       throw Object.assign(
         new SshError(`The Islandora server ${this.label} refused to write ${remoteDir} (exit ${r.code}): ${receiver.trim()}. Give ${this.o.user} write access to its temporary folder (TMPDIR) there; a retry cannot help until then.`, false),
@@ -161,7 +162,8 @@ export class SshTarget {
       );
     }
     if (r.code === 255 || /connection unexpectedly closed|ssh:/i.test(r.stderr)) this.throwSshFailure(r.stderr);
-    throw new SshError(`rsync of ${localDir} to ${this.label}:${remoteDir} failed (exit ${r.code}): ${r.stderr.trim()}`, r.code === 12 || r.code === 30 || r.code === 35);
+    const detail = said.trim() || (r.code === 3 ? 'rsync gave no message; exit 3 is "errors selecting input/output files, dirs": can it write there?' : 'rsync gave no message');
+    throw new SshError(`rsync of ${localDir} to ${this.label}:${remoteDir} failed (exit ${r.code}): ${detail}`, r.code === 12 || r.code === 30 || r.code === 35);
   }
 
   /** ssh or rsync through the one child-process runner; a time-out becomes a retryable SshError. */
