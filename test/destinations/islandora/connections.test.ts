@@ -11,14 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ArchivesSpace } from '../../../src/archivesspace/types.js';
-import type { PreparedFolder, RunScope } from '../../../src/destinations/destination.js';
+import type { PreparedFolder } from '../../../src/destinations/destination.js';
 import { IslandoraDestination } from '../../../src/destinations/islandora/index.js';
 import { SshError, SshTarget, type SshOptions } from '../../../src/destinations/islandora/ssh.js';
 import { policies } from '../../../src/policies.js';
 import { MemoryReporter } from '../../../src/runs/reporter.js';
 import { startSshd, type SshdHandle } from '../../support/sshd.js';
-import { makeFolder, standinSettings } from './fixtures.js';
+import { accessRun, countingAspace, lettersFolder, standinSettings } from './fixtures.js';
 
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
 const run = promisify(execFile);
@@ -27,18 +26,8 @@ let sshd: SshdHandle;
 let work: string;
 let folder: PreparedFolder;
 
-const aspace = {
-  async fileVersionsOf(): Promise<[]> {
-    return [];
-  },
-  async rewriteFileVersions(): Promise<boolean> {
-    return true;
-  },
-  async upsertFileVersions(): Promise<void> {},
-  staffUrl: (u: string) => u,
-} as unknown as ArchivesSpace;
 
-const runScope = (reporter: MemoryReporter): RunScope => ({ runId: 'r1', collectionId: 'HBF', user: { email: 'a@example.org', name: 'A' }, processes: ['access'], reporter, aspace });
+const runScope = (reporter: MemoryReporter) => accessRun(countingAspace(), reporter);
 
 /** Log-ins the server accepted so far (sshd logs one line per authenticated connection). */
 async function logins(): Promise<number> {
@@ -60,14 +49,7 @@ async function sharedConnectionPid(o: SshOptions): Promise<number | undefined> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'distillery-islandora-conn-'));
   sshd = await startSshd();
-  folder = await makeFolder(work, {
-    collectionId: 'HBF',
-    componentId: 'HBF_001_01',
-    archivalObjectUri: '/repositories/2/archival_objects/5',
-    digitalObjectUri: '/repositories/2/digital_objects/9',
-    title: 'Letters',
-    pages: [{ text: 'One page', kind: 'rgb8' }, { text: 'Another page', kind: 'rgb8' }],
-  });
+  folder = await lettersFolder(work, [{ text: 'One page', kind: 'rgb8' }, { text: 'Another page', kind: 'rgb8' }]);
 }, 120_000);
 
 afterAll(async () => {

@@ -9,7 +9,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArchivesSpace } from '../../../src/archivesspace/types.js';
 import type { PreparedFolder, RunScope } from '../../../src/destinations/destination.js';
 import { IslandoraDestination, type IslandoraSettings } from '../../../src/destinations/islandora/index.js';
 import { Drush } from '../../../src/destinations/islandora/drush.js';
@@ -17,7 +16,7 @@ import { SshTarget } from '../../../src/destinations/islandora/ssh.js';
 import { PermanentError, policies } from '../../../src/policies.js';
 import { MemoryReporter } from '../../../src/runs/reporter.js';
 import { startSshd, type SshdHandle } from '../../support/sshd.js';
-import { makeFolder, standinSettings } from './fixtures.js';
+import { accessRun, countingAspace, lettersFolder, standinSettings } from './fixtures.js';
 
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
 
@@ -26,27 +25,14 @@ let work: string;
 let folder: PreparedFolder;
 
 /** Records writes only: in these tests nothing may be written in ArchivesSpace (reading the links is allowed). */
-const untouchedAspace = {
-  calls: 0,
-  async fileVersionsOf(): Promise<[]> {
-    return [];
-  },
-  async rewriteFileVersions(): Promise<boolean> {
-    untouchedAspace.calls++;
-    return true;
-  },
-  async upsertFileVersions(): Promise<void> {
-    untouchedAspace.calls++;
-  },
-  staffUrl: (u: string) => u,
-} as unknown as ArchivesSpace & { calls: number };
+const untouchedAspace = countingAspace();
 
 function settings(over: Partial<IslandoraSettings> = {}, ssh: Partial<IslandoraSettings['ssh']> = {}): IslandoraSettings {
   return standinSettings(sshd, work, over, ssh);
 }
 
 function runScope(collectionId = 'HBF', reporter = new MemoryReporter()): RunScope {
-  return { runId: 'r1', collectionId, user: { email: 'a@example.org', name: 'A' }, processes: ['access'], reporter, aspace: untouchedAspace };
+  return accessRun(untouchedAspace, reporter, collectionId);
 }
 
 async function closedPort(): Promise<number> {
@@ -61,20 +47,13 @@ async function closedPort(): Promise<number> {
 async function nothingSent(): Promise<void> {
   await expect(readdir(join(sshd.home, '.islandora-standin'))).rejects.toThrow(/ENOENT/);
   expect(await readdir(join(sshd.home, 'tmp'))).toEqual([]);
-  expect(untouchedAspace.calls).toBe(0);
+  expect(untouchedAspace.writes).toBe(0);
 }
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'distillery-islandora-fail-'));
   sshd = await startSshd();
-  folder = await makeFolder(work, {
-    collectionId: 'HBF',
-    componentId: 'HBF_001_01',
-    archivalObjectUri: '/repositories/2/archival_objects/5',
-    digitalObjectUri: '/repositories/2/digital_objects/9',
-    title: 'Letters',
-    pages: [{ text: 'One page', kind: 'rgb8' }],
-  });
+  folder = await lettersFolder(work, [{ text: 'One page', kind: 'rgb8' }]);
 }, 120_000);
 
 afterAll(async () => {

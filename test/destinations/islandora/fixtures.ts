@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { FolderRecord } from '../../../src/archivesspace/types.js';
-import type { PreparedFolder } from '../../../src/destinations/destination.js';
+import type { ArchivesSpace, FolderRecord } from '../../../src/archivesspace/types.js';
+import type { PreparedFolder, RunScope } from '../../../src/destinations/destination.js';
+import { MemoryReporter } from '../../../src/runs/reporter.js';
 import type { IslandoraSettings } from '../../../src/destinations/islandora/index.js';
 import type { SshdHandle } from '../../support/sshd.js';
 
@@ -103,4 +104,40 @@ export function standinSettings(sshd: SshdHandle, work: string, over: Partial<Is
     opjDecompressCommand: 'opj_decompress',
     ...over,
   };
+}
+
+/** ArchivesSpace as the access step sees it when no links are recorded yet: writes are accepted and counted. */
+export function countingAspace(): ArchivesSpace & { writes: number } {
+  const aspace = {
+    writes: 0,
+    async fileVersionsOf(): Promise<[]> {
+      return [];
+    },
+    async rewriteFileVersions(): Promise<boolean> {
+      aspace.writes++;
+      return true;
+    },
+    async upsertFileVersions(): Promise<void> {
+      aspace.writes++;
+    },
+    staffUrl: (u: string) => u,
+  };
+  return aspace as unknown as ArchivesSpace & { writes: number };
+}
+
+/** A run of the access process on `collectionId`. */
+export function accessRun(aspace: ArchivesSpace, reporter = new MemoryReporter(), collectionId = 'HBF'): RunScope & { reporter: MemoryReporter } {
+  return { runId: 'r1', collectionId, user: { email: 'a@example.org', name: 'A' }, processes: ['access'], reporter, aspace };
+}
+
+/** The folder HBF_001_01 ("Letters") of collection HBF with `pages`, as the distill core hands it over. */
+export function lettersFolder(work: string, pages: FolderSpec['pages']): Promise<PreparedFolder> {
+  return makeFolder(work, {
+    collectionId: 'HBF',
+    componentId: 'HBF_001_01',
+    archivalObjectUri: '/repositories/2/archival_objects/5',
+    digitalObjectUri: '/repositories/2/digital_objects/9',
+    title: 'Letters',
+    pages,
+  });
 }

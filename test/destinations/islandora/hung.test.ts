@@ -13,13 +13,12 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { ArchivesSpace } from '../../../src/archivesspace/types.js';
-import type { PreparedFolder, RunScope } from '../../../src/destinations/destination.js';
+import type { PreparedFolder } from '../../../src/destinations/destination.js';
 import { IslandoraDestination, type IslandoraSettings } from '../../../src/destinations/islandora/index.js';
 import { policies } from '../../../src/policies.js';
 import { MemoryReporter } from '../../../src/runs/reporter.js';
 import { startSshd, type SshdHandle } from '../../support/sshd.js';
-import { makeFolder, standinSettings } from './fixtures.js';
+import { accessRun, countingAspace, lettersFolder, standinSettings } from './fixtures.js';
 
 process.env.DISTILLERY_RETRY_DELAY_SCALE = '0';
 
@@ -27,20 +26,10 @@ let sshd: SshdHandle;
 let work: string;
 let folder: PreparedFolder;
 
-const aspace = {
-  async fileVersionsOf(): Promise<[]> {
-    return [];
-  },
-  async rewriteFileVersions(): Promise<boolean> {
-    return true;
-  },
-  async upsertFileVersions(): Promise<void> {},
-  staffUrl: (u: string) => u,
-} as unknown as ArchivesSpace;
 
 const settings = (): IslandoraSettings => standinSettings(sshd, work);
 
-const runScope = (reporter: MemoryReporter): RunScope => ({ runId: 'r1', collectionId: 'HBF', user: { email: 'a@example.org', name: 'A' }, processes: ['access'], reporter, aspace });
+const runScope = (reporter: MemoryReporter) => accessRun(countingAspace(), reporter);
 interface StandinState {
   objects: Record<string, { isPageOf?: string; models: string[] }>;
   sets: Record<string, { kind: string; items: { pid: string }[] }>;
@@ -64,14 +53,7 @@ async function localProcesses(text: string): Promise<string[]> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'distillery-islandora-hung-'));
   sshd = await startSshd();
-  folder = await makeFolder(work, {
-    collectionId: 'HBF',
-    componentId: 'HBF_001_01',
-    archivalObjectUri: '/repositories/2/archival_objects/5',
-    digitalObjectUri: '/repositories/2/digital_objects/9',
-    title: 'Letters',
-    pages: [{ text: 'One page', kind: 'rgb8' }, { text: 'Another page', kind: 'rgb8' }],
-  });
+  folder = await lettersFolder(work, [{ text: 'One page', kind: 'rgb8' }, { text: 'Another page', kind: 'rgb8' }]);
 }, 120_000);
 
 const saved = { transfer: policies.transfer.timeoutMs, remoteCommand: policies.remoteCommand.timeoutMs };
