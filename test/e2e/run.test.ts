@@ -1,5 +1,6 @@
 /**
- * `npm run e2e -- --quick --crash 2` as CI runs it (on the Node that runs the test): the build, then the whole installation in a
+ * `npm run e2e -- --quick --crash 2` as CI runs it (on the Node that runs the test; the build is
+ * brought up to date before any test, test/globalSetup.ts): the whole installation in a
  * temp folder — the web form in a real browser (Debian's Chromium via playwright-core), the
  * alchemist as its own process (killed with SIGKILL and restarted), a real S3-compatible server
  * (fauxqs), real GNU tar and mt against the rmt tape stand-in, a real OpenSSH server with the
@@ -35,11 +36,9 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; out: s
 
 test('quick end to end with two crash trials: every figure at its goal, the failure with a bad file told truthfully', async () => {
   const out = join(dir, 'report.json');
-  // `npm run e2e` is the build, then `node dist/e2e/index.js`; the second half runs on this test's own Node
-  // (npm would put node_modules/.bin, and the Node 22 binary there, first on the PATH).
-  const build = await run('npm', ['run', 'build', '--silent']);
-  expect(build.out).toBe('');
-  expect(build.code).toBe(0);
+  // `npm run e2e` is the build (made before the tests: test/globalSetup.ts; building here would
+  // rewrite dist/ under the other test files that run it), then `node dist/e2e/index.js`, here on
+  // this test's own Node (npm would put node_modules/.bin, and the Node 22 binary there, first on the PATH).
   const r = await run(process.execPath, ['dist/e2e/index.js', '--quick', '--crash', '2', '--seed', '7', '--out', out]);
   expect(r.out).toContain('Every figure is at its goal.');
   expect(r.code).toBe(0);
